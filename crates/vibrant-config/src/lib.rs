@@ -1,0 +1,1 @@
+//! vibrant-config (being written).

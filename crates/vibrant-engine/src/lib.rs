@@ -1,0 +1,1 @@
+//! vibrant-engine (being written).

@@ -1,0 +1,1 @@
+//! vibrant-gguf (being written).

@@ -1,0 +1,1 @@
+//! vibrant-kernels (being written).

@@ -1,0 +1,1 @@
+//! vibrant-system (being written).

@@ -1,0 +1,1 @@
+//! vibrant-testutil (being written).

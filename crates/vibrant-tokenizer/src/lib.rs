@@ -1,0 +1,1 @@
+//! vibrant-tokenizer (being written).
