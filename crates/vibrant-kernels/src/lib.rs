@@ -1,1 +1,88 @@
-//! vibrant-kernels (being written).
+//! Numeric kernels of the Vibrant inference engine.
+//!
+//! This crate knows the quantized block formats exactly as ggml defines them (`Q4_0` … `Q6_K`, plus plain
+//! `F32`/`F16`/`BF16`), and provides the four operations the engine needs:
+//!
+//! * [`dequantize_row`]: weight row → `f32` (embeddings, debugging, tests);
+//! * [`quantize_row`]: `f32` activations → the activation format a weight format is multiplied with
+//!   ([`WeightFormat::act_format`], ggml's `vec_dot_type`: `Q8_0`, `Q8_1` or `Q8_K`);
+//! * [`dot`]: one weight row · one quantized activation row, computed as ggml computes it (integer block
+//!   sums, then the float scales);
+//! * [`matmul_rows`]: the tile function the engine threads over (a range of weight rows × a batch of
+//!   activation rows), which reuses each unpacked weight block across the activation rows.
+//!
+//! [`scalar`] holds the plain-Rust versions of all of these: the specification every SIMD path is tested
+//! against. On x86_64 the CPU is detected once ([`active_isa`]); `VIBRANT_KERNELS=scalar|avx2|avx512` forces a
+//! level (an unsupported one falls back, with a warning).
+//!
+//! ```
+//! use vibrant_kernels::{WeightFormat, dot, quantize_row, quantize_row_weights, dequantize_row};
+//!
+//! let k = 64;
+//! let w: Vec<f32> = (0..k).map(|i| (i as f32 * 0.37).sin()).collect();
+//! let x: Vec<f32> = (0..k).map(|i| (i as f32 * 0.11).cos()).collect();
+//! let fmt = WeightFormat::Q8_0;
+//! let mut wq = vec![0u8; fmt.row_bytes(k)];
+//! quantize_row_weights(fmt, &w, &mut wq);
+//! let mut xq = vec![0u8; fmt.act_format().row_bytes(k)];
+//! quantize_row(fmt.act_format(), &x, &mut xq);
+//! let exact: f32 = w.iter().zip(&x).map(|(a, b)| a * b).sum();
+//! assert!((dot(fmt, k, &wq, &xq) - exact).abs() < 0.05);
+//! ```
+
+mod dispatch;
+mod format;
+pub mod scalar;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
+pub use dispatch::{Isa, Kernels, UnsupportedIsa, active_isa, supported_isas};
+pub use format::{ActFormat, QK_K, WeightFormat};
+
+use std::ops::Range;
+
+/// Dequantizes the first `dst.len()` elements of the weight row `src` (a multiple of the block length).
+///
+/// Panics if `dst.len()` is not a multiple of `fmt.block_len()` or `src` is shorter than
+/// `fmt.row_bytes(dst.len())`.
+pub fn dequantize_row(fmt: WeightFormat, src: &[u8], dst: &mut [f32]) {
+    scalar::dequantize_row(fmt, src, dst);
+}
+
+/// Quantizes the activation row `src` into `dst` (`fmt.row_bytes(src.len())` bytes) as ggml does
+/// (`quantize_row_q8_0/q8_1/q8_K`); `ActFormat::F32` copies the bytes.
+pub fn quantize_row(fmt: ActFormat, src: &[f32], dst: &mut [u8]) {
+    Kernels::active().quantize_row(fmt, src, dst);
+}
+
+/// Dot product of one weight row (`n` elements of `fmt`) with one activation row already quantized to
+/// `fmt.act_format()`.
+pub fn dot(fmt: WeightFormat, n: usize, w: &[u8], act: &[u8]) -> f32 {
+    Kernels::active().dot(fmt, n, w, act)
+}
+
+/// The matmul tile: `out[t * out_stride + r - rows.start] = dot(weight row r, activation row t)` for `r` in
+/// `rows` and `t` in `0..n_tok`.
+///
+/// `w` is the whole weight matrix (row `r` starts at `r * fmt.row_bytes(k)`), `act` holds `n_tok` activation
+/// rows of `fmt.act_format().row_bytes(k)` bytes each.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_rows(
+    fmt: WeightFormat,
+    k: usize,
+    w: &[u8],
+    rows: Range<usize>,
+    act: &[u8],
+    n_tok: usize,
+    out: &mut [f32],
+    out_stride: usize,
+) {
+    Kernels::active().matmul_rows(fmt, k, w, rows, act, n_tok, out, out_stride);
+}
+
+/// Reference quantizer for weights (tests, small tensors): `F32`/`F16`/`BF16` and the 32-element formats
+/// (`Q4_0`, `Q4_1`, `Q5_0`, `Q5_1`, `Q8_0`) as ggml's `quantize_row_*_ref`. Returns `false` (writing nothing)
+/// for the K-quants, whose importance-weighted quantizers are not implemented here.
+pub fn quantize_row_weights(fmt: WeightFormat, src: &[f32], dst: &mut [u8]) -> bool {
+    scalar::quantize_row_weights(fmt, src, dst)
+}

@@ -1,0 +1,256 @@
+//! CPU detection and kernel selection.
+//!
+//! The best instruction-set level is detected once and cached; `VIBRANT_KERNELS=scalar|avx2|avx512` forces a
+//! level (one this CPU lacks falls back to the best supported level below it, with a warning). [`Kernels`]
+//! binds the operations to one level, so tests and benchmarks can run every level the machine supports.
+
+// The calls into the `#[target_feature]` kernels are `unsafe`: each is guarded by the detection that built
+// the `Kernels` value.
+#![allow(unsafe_code)]
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use crate::format::{ActFormat, WeightFormat};
+use crate::scalar::{self, MAX_TOK};
+
+/// An instruction-set level the kernels are written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Isa {
+    /// Plain Rust (the specification; runs everywhere).
+    Scalar,
+    /// x86_64 AVX2 + FMA + F16C.
+    Avx2,
+    /// x86_64 AVX-512 F/BW/VL + VNNI (`vpdpbusd`), on top of the AVX2 level.
+    Avx512,
+}
+
+impl Isa {
+    /// The name used by `VIBRANT_KERNELS` and in reports (`"scalar"`, `"avx2"`, `"avx512"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Scalar => "scalar",
+            Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
+        }
+    }
+
+    /// Parses a `VIBRANT_KERNELS` value (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Isa> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "scalar" => Some(Isa::Scalar),
+            "avx2" => Some(Isa::Avx2),
+            "avx512" => Some(Isa::Avx512),
+            _ => None,
+        }
+    }
+
+    /// Whether this CPU can run the level.
+    pub fn is_supported(self) -> bool {
+        match self {
+            Isa::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => {
+                std::is_x86_feature_detected!("avx2")
+                    && std::is_x86_feature_detected!("fma")
+                    && std::is_x86_feature_detected!("f16c")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                Isa::Avx2.is_supported()
+                    && std::is_x86_feature_detected!("avx512f")
+                    && std::is_x86_feature_detected!("avx512bw")
+                    && std::is_x86_feature_detected!("avx512vl")
+                    && std::is_x86_feature_detected!("avx512vnni")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Isa::Avx2 | Isa::Avx512 => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Isa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every level this CPU supports, lowest first (always starts with [`Isa::Scalar`]).
+pub fn supported_isas() -> Vec<Isa> {
+    [Isa::Scalar, Isa::Avx2, Isa::Avx512]
+        .into_iter()
+        .filter(|i| i.is_supported())
+        .collect()
+}
+
+/// The level the top-level functions use: the best supported one, or the one `VIBRANT_KERNELS` forces.
+pub fn active_isa() -> Isa {
+    static ACTIVE: OnceLock<Isa> = OnceLock::new();
+    *ACTIVE.get_or_init(|| {
+        let best = supported_isas().into_iter().max().unwrap_or(Isa::Scalar);
+        let Ok(value) = std::env::var("VIBRANT_KERNELS") else {
+            return best;
+        };
+        if value.trim().is_empty() || value.trim().eq_ignore_ascii_case("auto") {
+            return best;
+        }
+        let Some(wanted) = Isa::from_name(&value) else {
+            tracing::warn!(
+                value = %value,
+                "VIBRANT_KERNELS is not one of scalar, avx2, avx512, auto; using {best}"
+            );
+            return best;
+        };
+        if wanted.is_supported() {
+            tracing::debug!(isa = %wanted, "kernels forced by VIBRANT_KERNELS");
+            return wanted;
+        }
+        let fallback = supported_isas().into_iter().filter(|i| *i <= wanted).max().unwrap_or(Isa::Scalar);
+        tracing::warn!(
+            "VIBRANT_KERNELS={value} is not supported by this CPU (supported: {}); using {fallback}",
+            supported_isas().iter().map(|i| i.name()).collect::<Vec<_>>().join(", ")
+        );
+        fallback
+    })
+}
+
+/// `VIBRANT_KERNELS` asked for a level this CPU cannot run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsupportedIsa(pub Isa);
+
+impl std::fmt::Display for UnsupportedIsa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "this CPU does not support the {} kernels; use one of {:?}",
+            self.0,
+            supported_isas()
+        )
+    }
+}
+
+impl std::error::Error for UnsupportedIsa {}
+
+/// The kernel operations bound to one instruction-set level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Kernels {
+    isa: Isa,
+}
+
+impl Kernels {
+    /// Kernels for `isa`, if this CPU supports it.
+    pub fn new(isa: Isa) -> Result<Kernels, UnsupportedIsa> {
+        if isa.is_supported() {
+            Ok(Kernels { isa })
+        } else {
+            Err(UnsupportedIsa(isa))
+        }
+    }
+
+    /// Kernels for [`active_isa`].
+    pub fn active() -> Kernels {
+        Kernels { isa: active_isa() }
+    }
+
+    /// The level these kernels run.
+    pub fn isa(self) -> Isa {
+        self.isa
+    }
+
+    /// See [`crate::quantize_row`].
+    pub fn quantize_row(self, fmt: ActFormat, src: &[f32], dst: &mut [u8]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.isa >= Isa::Avx2 && crate::x86_64::avx2::supports_quantize(fmt) {
+            let need = fmt.row_bytes(src.len());
+            assert!(
+                dst.len() >= need,
+                "quantize_row: a {fmt} row needs {need} bytes, dst holds {}",
+                dst.len()
+            );
+            // SAFETY: AVX2/FMA/F16C were detected (`Kernels` is only built for supported levels) and the
+            // destination length was checked above.
+            unsafe { crate::x86_64::avx2::quantize_row(fmt, src, dst) };
+            return;
+        }
+        scalar::quantize_row(fmt, src, dst);
+    }
+
+    /// See [`crate::dot`].
+    pub fn dot(self, fmt: WeightFormat, n: usize, w: &[u8], act: &[u8]) -> f32 {
+        let mut out = [0.0f32];
+        self.dot_multi(fmt, n, w, &[act], &mut out);
+        out[0]
+    }
+
+    /// One weight row against up to [`MAX_TOK`] activation rows: `out[t] = dot(w, acts[t])`.
+    pub fn dot_multi(self, fmt: WeightFormat, n: usize, w: &[u8], acts: &[&[u8]], out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.isa >= Isa::Avx2 {
+            use crate::x86_64::{avx2, avx512};
+            let af = fmt.act_format();
+            assert!(
+                acts.len() <= MAX_TOK && out.len() >= acts.len(),
+                "dot_multi takes at most {MAX_TOK} rows"
+            );
+            let wb = fmt.row_bytes(n);
+            assert!(
+                w.len() >= wb,
+                "dot: a {n}-element {fmt} row needs {wb} bytes, the buffer holds {}",
+                w.len()
+            );
+            let ab = af.row_bytes(n);
+            for a in acts {
+                assert!(
+                    a.len() >= ab,
+                    "dot: a {n}-element {af} row needs {ab} bytes, the buffer holds {}",
+                    a.len()
+                );
+            }
+            if self.isa >= Isa::Avx512 && avx512::supports_dot(fmt) {
+                // SAFETY: AVX-512 F/BW/VL/VNNI and AVX2/FMA/F16C were detected; the lengths were checked above.
+                unsafe { avx512::dot_multi(fmt, n, w, acts, out) };
+                return;
+            }
+            if avx2::supports_dot(fmt) {
+                // SAFETY: AVX2/FMA/F16C were detected; the lengths were checked above.
+                unsafe { avx2::dot_multi(fmt, n, w, acts, out) };
+                return;
+            }
+        }
+        scalar::dot_multi(fmt, n, w, acts, out);
+    }
+
+    /// See [`crate::matmul_rows`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_rows(
+        self,
+        fmt: WeightFormat,
+        k: usize,
+        w: &[u8],
+        rows: Range<usize>,
+        act: &[u8],
+        n_tok: usize,
+        out: &mut [f32],
+        out_stride: usize,
+    ) {
+        scalar::check_matmul(fmt, k, w, &rows, act, n_tok, out, out_stride);
+        let rb = fmt.row_bytes(k);
+        let ab = fmt.act_format().row_bytes(k);
+        let mut t0 = 0;
+        while t0 < n_tok {
+            let nt = (n_tok - t0).min(MAX_TOK);
+            let mut acts: [&[u8]; MAX_TOK] = [&[]; MAX_TOK];
+            for (i, a) in acts.iter_mut().enumerate().take(nt) {
+                *a = &act[(t0 + i) * ab..(t0 + i + 1) * ab];
+            }
+            for r in rows.clone() {
+                let mut res = [0.0f32; MAX_TOK];
+                self.dot_multi(fmt, k, &w[r * rb..(r + 1) * rb], &acts[..nt], &mut res);
+                for (i, v) in res[..nt].iter().enumerate() {
+                    out[(t0 + i) * out_stride + r - rows.start] = *v;
+                }
+            }
+            t0 += nt;
+        }
+    }
+}
