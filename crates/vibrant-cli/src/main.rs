@@ -1,1 +1,30 @@
-fn main() {}
+//! `vibrant`: a local-first AI code assistant with its own CPU inference engine.
+//!
+//! The binary is thin: [`cli`] declares the command line, [`commands`] holds one module per
+//! command, [`logging`] and [`output`] set up stderr logging and colors. Errors are printed with
+//! their chain of causes and exit non-zero; a closed stdout pipe exits quietly.
+
+mod cli;
+mod commands;
+mod logging;
+mod output;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result =
+        commands::Context::new(&cli.global).and_then(|ctx| commands::run(ctx, cli.command));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            output::report_error(&mut std::io::stderr().lock(), &err);
+            let _ = std::io::stderr().flush();
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The command line: global flags and one `Command` variant per subcommand. Each command's
+//! arguments live next to its code in `commands/<name>.rs`.
+
+use std::path::PathBuf;
+
+use clap::builder::PossibleValuesParser;
+use clap::{ArgAction, Args, Parser, Subcommand};
+use vibrant_config::ColorChoice;
+
+use crate::commands::{completions, config, system};
+
+/// `vibrant --version`: the version, plus the git commit and date when built from a checkout
+/// (see build.rs).
+const VERSION: &str = env!("VIBRANT_LONG_VERSION");
+
+/// Vibrant: a local-first AI code assistant with its own CPU inference engine.
+#[derive(Debug, Parser)]
+#[command(name = "vibrant", version = VERSION, propagate_version = true, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); VIBRANT_LOG overrides it.
+    #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Less log output on stderr (-q errors only, -qq nothing).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub quiet: u8,
+    /// Read user configuration from FILE instead of the default location (overrides VIBRANT_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Color output: auto, always or never (config key ui.color; NO_COLOR is honoured for auto).
+    #[arg(long, global = true, value_name = "WHEN", value_parser = PossibleValuesParser::new(ColorChoice::NAMES))]
+    pub color: Option<String>,
+    /// Override a config key for this run, e.g. --set generation.temperature=0.7 (repeatable).
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what Vibrant detects about this machine: memory, CPU, cores, SIMD features.
+    System(system::SystemArgs),
+    /// Read and change configuration (user file, or project file with --project).
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Print a shell completion script to stdout.
+    Completions(completions::CompletionsArgs),
+}

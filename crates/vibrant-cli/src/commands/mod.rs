@@ -1,0 +1,96 @@
+//! One module per command, and the [`Context`] they share: the global flags and the loaded
+//! configuration. Add a command by adding a module here, a variant to `cli::Command`, and an arm
+//! to [`run`].
+
+pub mod completions;
+pub mod config;
+pub mod system;
+
+use anyhow::Result;
+use vibrant_config::{ConfigError, LoadedConfig, Loader};
+
+use crate::cli::{Command, GlobalArgs};
+use crate::output::ColorMode;
+
+/// What every command may need.
+pub struct Context {
+    /// The global flags.
+    pub global: GlobalArgs,
+    /// Builds the configuration from the process's environment and the global flags.
+    pub loader: Loader,
+    /// The configuration, or why it failed to load. Commands that need it call [`Self::config`];
+    /// `config set/unset/path` work even when it is broken, so a bad file can be repaired.
+    config: Result<LoadedConfig, ConfigError>,
+    /// Whether to color stdout and stderr.
+    pub color: ColorMode,
+}
+
+impl Context {
+    /// Loads the configuration and starts logging.
+    pub fn new(global: &GlobalArgs) -> Result<Self> {
+        let mut loader = Loader::new();
+        if let Some(path) = &global.config {
+            loader = loader.config_file(path);
+        }
+        for assignment in &global.set {
+            loader = loader.set_assignment(assignment)?;
+        }
+        if let Some(color) = &global.color {
+            loader = loader.set_override("ui.color", color, "--color");
+        }
+        let config = loader.load();
+        let color = ColorMode::resolve(
+            config.as_ref().ok().map(|c| c.ui.color),
+            global.color.as_deref(),
+        );
+        let log_level = config.as_ref().ok().map(|c| c.log.level.as_str());
+        crate::logging::init(global.verbose, global.quiet, log_level, color.stderr)?;
+        if let Ok(config) = &config {
+            tracing::debug!(
+                user_file = ?config.user_file,
+                project_file = ?config.project_file,
+                "configuration loaded"
+            );
+            for warning in &config.warnings {
+                tracing::warn!("{warning}");
+            }
+        }
+        Ok(Self {
+            global: global.clone(),
+            loader,
+            config,
+            color,
+        })
+    }
+
+    /// The effective configuration, or the error that stopped it loading.
+    pub fn config(&self) -> Result<&LoadedConfig> {
+        match &self.config {
+            Ok(config) => Ok(config),
+            // Load again for an owned error with its full chain of causes.
+            Err(_) => Err(self.loader.load().err().map_or_else(
+                || anyhow::anyhow!("the configuration could not be loaded"),
+                anyhow::Error::from,
+            )),
+        }
+    }
+
+    /// Threads for the engine: `engine.threads` if set, else the physical cores this process
+    /// may use.
+    #[allow(dead_code)] // used by the engine commands
+    pub fn default_threads(&self) -> Result<usize> {
+        Ok(match self.config()?.engine.threads {
+            Some(n) => n as usize,
+            None => vibrant_system::SystemInfo::detect().recommended_threads(),
+        })
+    }
+}
+
+/// Runs one command.
+pub fn run(ctx: Context, command: Command) -> Result<()> {
+    match command {
+        Command::System(args) => system::run(&ctx, &args),
+        Command::Config(cmd) => config::run(&ctx, cmd),
+        Command::Completions(args) => completions::run(&args),
+    }
+}
