@@ -515,15 +515,16 @@ pub(crate) fn parse(buf: &[u8]) -> Result<Header> {
             return Err(too_large());
         }
         let row = dims.first().copied().unwrap_or(1);
-        let row_bytes = ggml_type
-            .row_bytes(row)
-            .ok_or_else(|| GgufError::RowNotBlockMultiple {
+        if !row.is_multiple_of(ggml_type.block_size()) {
+            return Err(GgufError::RowNotBlockMultiple {
                 tensor: name.to_owned(),
                 offset: dims_offset,
                 row,
                 ggml_type,
                 block_size: ggml_type.block_size(),
-            })?;
+            });
+        }
+        let row_bytes = ggml_type.row_bytes(row).ok_or_else(too_large)?;
         let n_rows = n_elements / row; // row ≥ 1
         let n_bytes = row_bytes.checked_mul(n_rows).ok_or_else(too_large)?;
         if !rel_offset.is_multiple_of(alignment) {
