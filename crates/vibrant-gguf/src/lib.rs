@@ -29,6 +29,7 @@
 mod error;
 mod mmap;
 mod parse;
+mod split;
 mod types;
 mod value;
 pub mod writer;
@@ -38,6 +39,9 @@ use std::path::{Path, PathBuf};
 
 pub use error::GgufError;
 pub use parse::{DEFAULT_ALIGNMENT, MAGIC};
+pub use split::{
+    KEY_SPLIT_COUNT, KEY_SPLIT_NO, KEY_SPLIT_TENSORS_COUNT, SplitName, find_tensor, split_paths,
+};
 pub use types::GgmlType;
 pub use value::{Value, ValueType};
 
