@@ -161,15 +161,21 @@ impl Kernels {
     pub fn quantize_row(self, fmt: ActFormat, src: &[f32], dst: &mut [u8]) {
         #[cfg(target_arch = "x86_64")]
         if self.isa >= Isa::Avx2 && crate::x86_64::avx2::supports_quantize(fmt) {
+            use crate::x86_64::{avx2, avx512};
             let need = fmt.row_bytes(src.len());
             assert!(
                 dst.len() >= need,
                 "quantize_row: a {fmt} row needs {need} bytes, dst holds {}",
                 dst.len()
             );
-            // SAFETY: AVX2/FMA/F16C were detected (`Kernels` is only built for supported levels) and the
-            // destination length was checked above.
-            unsafe { crate::x86_64::avx2::quantize_row(fmt, src, dst) };
+            if self.isa >= Isa::Avx512 && avx512::supports_quantize(fmt) {
+                // SAFETY: AVX-512 F/BW/VL/VNNI and AVX2/FMA/F16C were detected (`Kernels` is only built for
+                // supported levels) and the destination length was checked above.
+                unsafe { avx512::quantize_row(fmt, src, dst) };
+            } else {
+                // SAFETY: AVX2/FMA/F16C were detected and the destination length was checked above.
+                unsafe { avx2::quantize_row(fmt, src, dst) };
+            }
             return;
         }
         scalar::quantize_row(fmt, src, dst);

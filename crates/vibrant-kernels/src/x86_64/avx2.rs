@@ -1,29 +1,25 @@
-//! AVX2 + FMA + F16C kernels.
+//! AVX2 + FMA + F16C kernels (256-bit; `vpmaddubsw`/`vpmaddwd` integer dot products).
 
-use crate::format::{ActFormat, WeightFormat};
+use std::arch::x86_64::{
+    __m256i, _mm256_add_epi32, _mm256_madd_epi16, _mm256_maddubs_epi16, _mm256_set1_epi16,
+};
 
-pub(crate) fn supports_dot(_fmt: WeightFormat) -> bool {
-    false
+/// `acc` + Σ of each group of four unsigned × signed byte products. Callers keep `u ≤ 128` and `|s| ≤ 127`,
+/// so the i16 pair sums of `vpmaddubsw` (at most 2·128·127 = 32512) never saturate.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn dot_u8i8(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
+    _mm256_add_epi32(
+        acc,
+        _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)),
+    )
 }
 
-pub(crate) fn supports_quantize(_fmt: ActFormat) -> bool {
-    false
+/// `acc` + pairwise i16 products summed into i32 lanes.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn madd_i16(acc: __m256i, a: __m256i, b: __m256i) -> __m256i {
+    _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
 }
 
-/// # Safety
-/// The CPU must support AVX2, FMA and F16C; `w` and every `acts[t]` must hold a whole row of `n` elements.
-pub(crate) unsafe fn dot_multi(
-    fmt: WeightFormat,
-    n: usize,
-    w: &[u8],
-    acts: &[&[u8]],
-    out: &mut [f32],
-) {
-    crate::scalar::dot_multi(fmt, n, w, acts, out)
-}
-
-/// # Safety
-/// The CPU must support AVX2, FMA and F16C; `dst` must hold `fmt.row_bytes(src.len())` bytes.
-pub(crate) unsafe fn quantize_row(fmt: ActFormat, src: &[f32], dst: &mut [u8]) {
-    crate::scalar::quantize_row(fmt, src, dst)
-}
+x86_kernels!("avx2,fma,f16c");

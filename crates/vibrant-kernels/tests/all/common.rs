@@ -39,7 +39,7 @@ impl Rng {
     }
 }
 
-/// How scales are drawn: `Exact` uses signed powers of two in a narrow range so that every float operation in
+/// How scales are drawn: `Exact` uses ±1/128 and small activation quants so that every float operation in
 /// a dot product is exact (then every ISA must agree bit for bit); `Any` draws arbitrary small values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scales {
@@ -104,7 +104,11 @@ pub fn weights(fmt: WeightFormat, n: usize, rng: &mut Rng, scales: Scales) -> Ve
 /// A random, valid activation row of `n` elements of `af` (built directly, not through the quantizer, so the
 /// scales can be exact).
 pub fn activations(af: ActFormat, n: usize, rng: &mut Rng, scales: Scales) -> Vec<u8> {
-    let q = |rng: &mut Rng| (rng.below(255) as i32 - 127) as i8;
+    // Exact mode keeps the quants small so that no integer sum needs more than a float's 24 bits.
+    let q = |rng: &mut Rng| match scales {
+        Scales::Exact => (rng.below(31) as i32 - 15) as i8,
+        Scales::Any => (rng.below(255) as i32 - 127) as i8,
+    };
     let mut out = Vec::with_capacity(af.row_bytes(n));
     match af {
         ActFormat::F32 => {
