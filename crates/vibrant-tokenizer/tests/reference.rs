@@ -201,3 +201,37 @@ fn stream_decoder_on_a_real_model_never_splits_characters() {
         "no token of {ids:?} ended inside a character"
     );
 }
+
+#[test]
+fn qwen_template_renders_tool_calls_and_tool_results() {
+    let (file, tok) = tokenizer(QWEN_15);
+    let tmpl = ChatTemplate::from_gguf(&file, &tok).unwrap();
+    let call = serde_json::json!({
+        "type": "function",
+        "function": {"name": "read_file", "arguments": {"path": "src/main.rs"}}
+    });
+    let messages = [
+        ChatMessage::user("Show me main.rs"),
+        ChatMessage {
+            tool_calls: Some(vec![call]),
+            ..ChatMessage::assistant("")
+        },
+        ChatMessage::tool(
+            "fn main() {}",
+            Some("call_1".into()),
+            Some("read_file".into()),
+        ),
+    ];
+    let out = tmpl.render(&messages, None, true).unwrap();
+    assert!(
+        out.contains("<|im_start|>assistant\n<tool_call>\n{\"name\": \"read_file\", \"arguments\": {\"path\": \"src/main.rs\"}}\n</tool_call><|im_end|>\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "<|im_start|>user\n<tool_response>\nfn main() {}\n</tool_response><|im_end|>\n"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("<|im_start|>assistant\n"), "{out}");
+}
