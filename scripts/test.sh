@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The project's test command: fetch the test models (fast when cached), then formatting, lints,
+# the whole test suite under cargo-nextest, and doctests. Each stage prints its elapsed time; the
+# last line repeats the test runner's summary.
+#
+#   scripts/test.sh
+#
+# Needs cargo-nextest (`cargo install cargo-nextest --locked`) and python3 with pip for the model
+# fetch. Under CI=true the nextest `ci` profile is used (every test's result is printed).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+started=$(date +%s)
+stage() {
+  local name=$1; shift
+  local t0; t0=$(date +%s)
+  printf '\n==> %s\n' "$name" >&2
+  "$@"
+  printf '==> %s: %ss\n' "$name" "$(( $(date +%s) - t0 ))" >&2
+}
+
+profile=default
+[ "${CI:-}" = "true" ] && profile=ci
+
+models_dir=$(stage "test models" scripts/fetch-test-models.sh)
+export VIBRANT_TEST_MODELS=$models_dir
+
+stage "cargo fmt" cargo fmt --all --check
+stage "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+stage "cargo nextest" bash -o pipefail -c 'cargo nextest run --workspace --locked --profile "$1" 2>&1 | tee "$2"' _ "$profile" "$log"
+stage "doctests" cargo test --workspace --doc --locked
+
+printf '\nall stages passed in %ss\n' "$(( $(date +%s) - started ))"
+grep -E '^ *Summary \[' "$log" | tail -n 1 | sed 's/^ *//'
