@@ -50,13 +50,14 @@ impl SystemInfo {
         // The runtime check is authoritative for what this process may execute; the cpuinfo flags
         // only fill in what `is_x86_feature_detected!` cannot name (AMX).
         info.cpu.features = SimdFeatures::detect_runtime(&info.cpu.features);
-        let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
+        // Without /proc (macOS, Windows) the standard library's count is all there is.
         if info.cpu.logical_cores == 0 {
+            let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
             info.cpu.logical_cores = parallelism;
+            info.cpu.usable_cores = parallelism;
         }
-        info.cpu.usable_cores = info.cpu.usable_cores.min(parallelism).max(1);
         if info.cpu.physical_cores == 0 {
-            info.cpu.physical_cores = info.cpu.usable_cores;
+            info.cpu.physical_cores = info.cpu.usable_cores.max(1);
         }
         info
     }

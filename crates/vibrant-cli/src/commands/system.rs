@@ -109,7 +109,7 @@ pub fn run(ctx: &Context, args: &SystemArgs) -> Result<()> {
     let threads = match configured {
         Some((n, explained)) => format!("{n} (engine.threads, from {})", explained.origin),
         None => format!(
-            "{} (one per usable physical core; set engine.threads to change)",
+            "{} (default: usable physical cores, within any CPU quota)",
             info.recommended_threads()
         ),
     };
