@@ -39,7 +39,10 @@ fn seeds() -> Vec<(&'static str, GgufWriter)> {
         .metadata("a.f64", vec![-0.0f64])
         .metadata("a.empty", Value::Array(Vec::new()))
         .metadata("a.nested", vec![vec![vec![1i8]], vec![vec![2i8, 3]]])
-        .metadata("a.mixed_nested", Value::Array(vec![Value::from(vec![1u8]), Value::from(vec!["s"])]));
+        .metadata(
+            "a.mixed_nested",
+            Value::Array(vec![Value::from(vec![1u8]), Value::from(vec!["s"])]),
+        );
     out.push(("arrays", w));
 
     let mut w = GgufWriter::new();
@@ -53,8 +56,11 @@ fn seeds() -> Vec<(&'static str, GgufWriter)> {
     out.push(("tensors", w));
 
     let mut w = GgufWriter::new();
-    w.version(2).alignment(64).metadata("general.architecture", "qwen2");
-    w.tensor_f32("a", &[1], &[1.0]).tensor_f32("b", &[2], &[1.0, 2.0]);
+    w.version(2)
+        .alignment(64)
+        .metadata("general.architecture", "qwen2");
+    w.tensor_f32("a", &[1], &[1.0])
+        .tensor_f32("b", &[2], &[1.0, 2.0]);
     out.push(("v2_align64", w));
 
     let mut w = GgufWriter::new();
@@ -72,8 +78,15 @@ fn seeds() -> Vec<(&'static str, GgufWriter)> {
 }
 
 fn main() -> Result<(), GgufError> {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fuzz/seeds/gguf_parse".into()));
-    std::fs::create_dir_all(&dir).map_err(|source| GgufError::Io { path: dir.clone(), source })?;
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "fuzz/seeds/gguf_parse".into()),
+    );
+    std::fs::create_dir_all(&dir).map_err(|source| GgufError::Io {
+        path: dir.clone(),
+        source,
+    })?;
     for (name, w) in seeds() {
         let path = dir.join(format!("{name}.gguf"));
         w.write(&path)?;

@@ -142,6 +142,10 @@ impl GgufFile {
             path: path.to_path_buf(),
             source,
         };
+        // Checked before opening: opening a FIFO would block, and a directory cannot be mapped.
+        if !std::fs::metadata(path).map_err(io)?.is_file() {
+            return Err(io(std::io::Error::other("not a regular file")));
+        }
         let file = std::fs::File::open(path).map_err(io)?;
         let storage = mmap::Map::new(&file)
             .map_err(io)?
@@ -410,6 +414,10 @@ impl GgufFile {
     }
 
     /// The data of a tensor of this file: a slice of the memory map, never a copy.
+    ///
+    /// The slice starts `alignment`-aligned relative to the start of the file; a memory map starts
+    /// on a page boundary, so for files opened with [`GgufFile::open`] the slice is aligned in
+    /// memory too (for [`GgufFile::from_bytes`] it is as aligned as the `Vec`'s buffer allows).
     ///
     /// Returns an empty slice for a `TensorInfo` whose range lies outside this file (one from
     /// another file, or built by hand); the tensors of this file are validated to lie inside it.

@@ -163,6 +163,7 @@ fn open_maps_the_file_and_errors_name_the_path() {
         "{e}"
     );
     let e = GgufFile::open(dir.path()).unwrap_err();
+    assert!(e.to_string().contains("not a regular file"), "{e}");
     assert!(
         e.to_string().contains(&dir.path().display().to_string()),
         "{e}"
@@ -287,4 +288,11 @@ fn value_helpers() {
     );
     assert_eq!(Value::Bool(false).as_bool(), Some(false));
     assert_eq!(Value::F64(1.5).to_string(), "1.5");
+}
+
+#[test]
+fn files_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<GgufFile>();
+    assert_send_sync::<GgufError>();
 }

@@ -11,7 +11,11 @@ fn every_seed_parses() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let f = GgufFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert!(f.file_size() <= 4096, "{}: seeds should stay small", path.display());
+        assert!(
+            f.file_size() <= 4096,
+            "{}: seeds should stay small",
+            path.display()
+        );
         n += 1;
     }
     assert!(n >= 6, "only {n} seeds in {}", dir.display());
