@@ -178,6 +178,8 @@ config_schema! {
         context_length: u32 = 4096, check at_least_one;
         /// Extra directories searched for .gguf files.
         search_paths: Vec<PathBuf> = Vec::new();
+        /// Hugging Face endpoint to download from (a mirror); unset means HF_ENDPOINT, else huggingface.co.
+        hf_endpoint: Option<String> = None, check |u| url(u.as_deref()), user_only = true;
     }
     /// The inference engine.
     [engine] EngineSection {
