@@ -63,7 +63,14 @@ fn hash_str(s: &str) -> u64 {
     x ^ (x >> 29) ^ (x >> 47)
 }
 
-const EMPTY: u32 = u32::MAX;
+const EMPTY: u64 = u64::MAX;
+
+/// A table slot: the hash's high 32 bits (a tag that rejects most mismatches without touching the
+/// texts) and the id.
+#[inline]
+fn slot_value(hash: u64, id: u32) -> u64 {
+    (hash & 0xFFFF_FFFF_0000_0000) | u64::from(id)
+}
 
 /// The vocabulary: id → text and text → id.
 #[derive(Debug)]
@@ -71,7 +78,7 @@ pub(crate) struct Vocab {
     arena: String,
     /// `offsets[i]..offsets[i + 1]` is token `i` in `arena`.
     offsets: Vec<u32>,
-    table: Vec<u32>,
+    table: Vec<u64>,
     mask: usize,
 }
 
@@ -110,17 +117,18 @@ impl Vocab {
         };
         for id in 0..n as u32 {
             let text = vocab.text(id);
-            let mut slot = hash_str(text) as usize & vocab.mask;
+            let hash = hash_str(text);
+            let mut slot = hash as usize & vocab.mask;
             loop {
                 let cur = vocab.table[slot];
                 if cur == EMPTY {
-                    vocab.table[slot] = id;
+                    vocab.table[slot] = slot_value(hash, id);
                     break;
                 }
-                if vocab.text(cur) == text {
+                if cur >> 32 == hash >> 32 && vocab.text(cur as u32) == text {
                     return Err(TokenizerError::DuplicateToken {
                         text: text.to_owned(),
-                        first: cur,
+                        first: cur as u32,
                         second: id,
                     });
                 }
@@ -144,14 +152,15 @@ impl Vocab {
     /// The id whose text is exactly `text`.
     #[inline]
     pub(crate) fn find(&self, text: &str) -> Option<u32> {
-        let mut slot = hash_str(text) as usize & self.mask;
+        let hash = hash_str(text);
+        let mut slot = hash as usize & self.mask;
         loop {
             let cur = self.table[slot];
             if cur == EMPTY {
                 return None;
             }
-            if self.text(cur) == text {
-                return Some(cur);
+            if cur >> 32 == hash >> 32 && self.text(cur as u32) == text {
+                return Some(cur as u32);
             }
             slot = (slot + 1) & self.mask;
         }
