@@ -1,0 +1,105 @@
+//! Micro-benchmarks: the matmul tile per weight format × instruction-set level, for one token (decode) and
+//! four tokens (a prefill batch, where each unpacked weight block serves four activation rows), and the
+//! activation quantizers.
+//!
+//! Run briefly: `cargo bench -p vibrant-kernels --bench kernels -- --min-time 0.05 --max-time 0.3`.
+//! Throughput is reported as weight bytes (each weight is read once per tile) and as multiply-adds.
+
+#![allow(clippy::unwrap_used)]
+
+use divan::Bencher;
+use divan::counter::{BytesCount, ItemsCount};
+use vibrant_kernels::{ActFormat, Isa, Kernels, WeightFormat};
+
+const K: usize = 2048;
+const ROWS: usize = 128;
+
+const FORMATS: [WeightFormat; 13] = WeightFormat::ALL;
+
+fn main() {
+    divan::main();
+}
+
+fn lcg(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *state >> 33
+}
+
+/// A plausible weight matrix: random quants, scales set through the reference quantizer where one exists,
+/// otherwise small random f16 scales written over the random bytes.
+fn weights(fmt: WeightFormat, rows: usize, k: usize) -> Vec<u8> {
+    let mut s = 7u64;
+    let floats: Vec<f32> = (0..rows * k)
+        .map(|_| (lcg(&mut s) % 2001) as f32 / 1000.0 - 1.0)
+        .collect();
+    let mut out = vec![0u8; fmt.row_bytes(k) * rows];
+    if vibrant_kernels::quantize_row_weights(fmt, &floats, &mut out) {
+        return out;
+    }
+    for b in out.iter_mut() {
+        *b = lcg(&mut s) as u8;
+    }
+    let scale = half::f16::from_f32(0.01).to_bits().to_le_bytes();
+    let fields: &[usize] = match fmt {
+        WeightFormat::Q2K => &[80, 82],
+        WeightFormat::Q3K => &[108],
+        WeightFormat::Q4K | WeightFormat::Q5K => &[0, 2],
+        WeightFormat::Q6K => &[208],
+        _ => &[],
+    };
+    for blk in out.chunks_exact_mut(fmt.block_bytes()) {
+        for &f in fields {
+            blk[f..f + 2].copy_from_slice(&scale);
+        }
+    }
+    out
+}
+
+fn activations(af: ActFormat, n_tok: usize, k: usize, kern: Kernels) -> Vec<u8> {
+    let mut s = 11u64;
+    let x: Vec<f32> = (0..n_tok * k)
+        .map(|_| (lcg(&mut s) % 2001) as f32 / 1000.0 - 1.0)
+        .collect();
+    let mut out = vec![0u8; af.row_bytes(k) * n_tok];
+    for (xr, yr) in x.chunks_exact(k).zip(out.chunks_exact_mut(af.row_bytes(k))) {
+        kern.quantize_row(af, xr, yr);
+    }
+    out
+}
+
+fn tile(b: Bencher<'_, '_>, isa: Isa, fmt: WeightFormat, n_tok: usize) {
+    let Ok(kern) = Kernels::new(isa) else { return };
+    let w = weights(fmt, ROWS, K);
+    let act = activations(fmt.act_format(), n_tok, K, kern);
+    let mut out = vec![0.0f32; ROWS * n_tok];
+    b.counter(BytesCount::new(w.len()))
+        .counter(ItemsCount::new(ROWS * K * n_tok))
+        .bench_local(|| kern.matmul_rows(fmt, K, &w, 0..ROWS, &act, n_tok, &mut out, ROWS));
+}
+
+#[divan::bench(args = FORMATS, consts = [1, 4])]
+fn scalar<const NT: usize>(b: Bencher<'_, '_>, fmt: WeightFormat) {
+    tile(b, Isa::Scalar, fmt, NT);
+}
+
+#[divan::bench(args = FORMATS, consts = [1, 4])]
+fn avx2<const NT: usize>(b: Bencher<'_, '_>, fmt: WeightFormat) {
+    tile(b, Isa::Avx2, fmt, NT);
+}
+
+#[divan::bench(args = FORMATS, consts = [1, 4])]
+fn avx512<const NT: usize>(b: Bencher<'_, '_>, fmt: WeightFormat) {
+    tile(b, Isa::Avx512, fmt, NT);
+}
+
+#[divan::bench(args = [Isa::Scalar, Isa::Avx2, Isa::Avx512], consts = [0, 1, 2])]
+fn quantize<const AF: usize>(b: Bencher<'_, '_>, isa: Isa) {
+    let Ok(kern) = Kernels::new(isa) else { return };
+    let af = [ActFormat::Q8_0, ActFormat::Q8_1, ActFormat::Q8K][AF];
+    let x: Vec<f32> = (0..K).map(|i| (i as f32 * 0.37).sin()).collect();
+    let mut out = vec![0u8; af.row_bytes(K)];
+    b.counter(BytesCount::new(K * 4))
+        .bench_local(|| kern.quantize_row(af, &x, &mut out));
+}
