@@ -235,3 +235,26 @@ fn qwen_template_renders_tool_calls_and_tool_results() {
     );
     assert!(out.ends_with("<|im_start|>assistant\n"), "{out}");
 }
+
+#[test]
+fn tokenizer_and_template_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<vibrant_tokenizer::Tokenizer>();
+    assert_send_sync::<ChatTemplate>();
+    assert_send_sync::<StreamDecoder<std::sync::Arc<vibrant_tokenizer::Tokenizer>>>();
+}
+
+#[test]
+fn long_runs_of_whitespace_and_letters_encode_and_round_trip() {
+    let (_file, tok) = tokenizer(QWEN_15);
+    for text in [
+        format!("{}x", " ".repeat(300_000)),
+        format!("a{}b", "\n".repeat(100_000)),
+        "y".repeat(200_000),
+        format!("{}!", "\t ".repeat(100_000)),
+    ] {
+        let ids = tok.encode(&text, false, false).unwrap();
+        assert!(!ids.is_empty());
+        assert_eq!(tok.decode(&ids, false), text);
+    }
+}
