@@ -1,0 +1,2 @@
+//! Context benchmarks.
+fn main() {}

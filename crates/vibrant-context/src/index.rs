@@ -1,0 +1,1131 @@
+//! The persistent, incremental index and its BM25 search.
+//!
+//! Layout (see specs/context-system.md): `<cache>/index/<repo-name>-<hash of its path>/` holds a
+//! `CURRENT` file naming the live generation directory, which holds `files.bin` (one record per
+//! file: path, size, mtime, content hash, language, status, where its data is), `blobs.bin` (per
+//! file: symbols, imports, references, chunks and their terms) and `search.bin` (chunk table and
+//! inverted index). A new generation is written beside the old one and `CURRENT` is replaced
+//! atomically, so readers never see a half-written index and the repository can be edited (and
+//! re-indexed) while the index is used. Everything is a cache: deleting the directory is safe.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::codec::{DResult, DecodeError, Reader, Writer};
+use crate::error::ContextError;
+use crate::lang::Language;
+use crate::syntax::{self, ChunkOptions, ChunkSpan, FileSyntax, Symbol, SymbolKind};
+use crate::terms;
+use crate::walk::{self, SkipReason, WalkOptions, WalkedFile};
+use crate::Result;
+
+/// Bumped whenever the on-disk format or what is extracted changes; an index with another
+/// version is rebuilt from scratch.
+pub const FORMAT_VERSION: u32 = 1;
+
+const FILES_MAGIC: &[u8; 8] = b"VBCTXF\0\x01";
+const SEARCH_MAGIC: &[u8; 8] = b"VBCTXS\0\x01";
+
+/// Term-frequency weight added for each term of a symbol name defined in a chunk.
+const SYMBOL_BOOST: u32 = 4;
+/// Term-frequency weight added for each term of the file's path.
+const PATH_BOOST: u32 = 1;
+/// BM25 parameters.
+const BM25_K1: f32 = 1.2;
+const BM25_B: f32 = 0.75;
+
+/// Where the index lives and how files are read.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// The index directory itself; overrides `cache_dir`.
+    pub index_dir: Option<PathBuf>,
+    /// Base cache directory (default: `$VIBRANT_CACHE_DIR`, else the user cache dir + `vibrant`);
+    /// the index goes to `<cache_dir>/index/<repo-name>-<hash>`.
+    pub cache_dir: Option<PathBuf>,
+    /// Walking rules.
+    pub walk: WalkOptions,
+    /// Chunk sizes.
+    pub chunk: ChunkOptions,
+    /// Worker threads for reading and parsing (default 2).
+    pub threads: usize,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        Self {
+            index_dir: None,
+            cache_dir: None,
+            walk: WalkOptions::default(),
+            chunk: ChunkOptions::default(),
+            threads: 2,
+        }
+    }
+}
+
+impl IndexOptions {
+    /// The index directory for the repository at `root` (already canonical).
+    pub fn dir_for(&self, root: &Path) -> Result<PathBuf> {
+        if let Some(d) = &self.index_dir {
+            return Ok(d.clone());
+        }
+        let base = match &self.cache_dir {
+            Some(c) => c.clone(),
+            None => default_cache_dir().ok_or(ContextError::NoCacheDir)?,
+        };
+        let name: String = root
+            .file_name()
+            .map(|n| n.to_string_lossy().chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect())
+            .unwrap_or_else(|| "root".to_owned());
+        let hash = xxhash_rust::xxh3::xxh3_64(root.to_string_lossy().as_bytes());
+        Ok(base.join("index").join(format!("{name}-{hash:016x}")))
+    }
+}
+
+/// `$VIBRANT_CACHE_DIR`, else the platform cache dir + `vibrant` (`~/.cache/vibrant` on Linux).
+pub fn default_cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("VIBRANT_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    directories::BaseDirs::new().map(|b| b.cache_dir().join("vibrant"))
+}
+
+/// Whether a file's content is in the index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Read, analysed and searchable.
+    Indexed,
+    /// Left out; remembered so it is not read again until it changes.
+    Skipped(SkipReason),
+}
+
+/// One file as the index knows it.
+#[derive(Clone, Debug)]
+pub struct FileRecord {
+    /// Path relative to the repository root, `/`-separated.
+    pub path: String,
+    /// Size in bytes when indexed.
+    pub size: u64,
+    /// Modification time when indexed (ns since the epoch).
+    pub mtime_ns: i64,
+    /// xxh3-128 of the content (0 for files not read).
+    pub hash: u128,
+    /// Detected language.
+    pub language: Language,
+    /// Indexed or skipped.
+    pub status: FileStatus,
+    /// Line count.
+    pub lines: u32,
+    /// Number of definitions.
+    pub symbols: u32,
+    /// The parser recovered from syntax errors or the file was not valid UTF-8.
+    pub has_errors: bool,
+    blob_off: u64,
+    blob_len: u64,
+}
+
+/// Progress of [`Index::update`], reported from worker threads.
+#[derive(Clone, Copy, Debug)]
+pub enum Progress {
+    /// The walk found this many files.
+    Walked {
+        /// Files found.
+        files: usize,
+    },
+    /// Files read and parsed so far out of those that changed.
+    Parsed {
+        /// Done so far.
+        done: usize,
+        /// Total to read.
+        total: usize,
+    },
+    /// Writing the index.
+    Writing,
+}
+
+/// What an update did.
+#[derive(Clone, Debug, Default)]
+pub struct UpdateStats {
+    /// Files the walk found.
+    pub files: usize,
+    /// Files with searchable content.
+    pub indexed: usize,
+    /// Files skipped (binary, generated, too large, unreadable).
+    pub skipped: usize,
+    /// New files read.
+    pub added: usize,
+    /// Changed files read again.
+    pub changed: usize,
+    /// Files gone since the last update.
+    pub removed: usize,
+    /// Files whose size+mtime (or hash) showed no change.
+    pub unchanged: usize,
+    /// Bytes of source read and parsed in this update.
+    pub bytes_read: u64,
+    /// Bytes of source in the index.
+    pub bytes_indexed: u64,
+    /// Definitions in the index.
+    pub symbols: usize,
+    /// Chunks in the index.
+    pub chunks: usize,
+    /// Size of the index on disk.
+    pub index_bytes: u64,
+    /// Whether a new index generation was written.
+    pub wrote: bool,
+    /// Wall time of the update.
+    pub elapsed: std::time::Duration,
+}
+
+/// A search result: one chunk.
+#[derive(Clone, Debug)]
+pub struct SearchHit {
+    /// Index of the file in [`Index::files`].
+    pub file: usize,
+    /// The file's path.
+    pub path: String,
+    /// First line (1-based).
+    pub start_line: u32,
+    /// Last line (1-based, inclusive).
+    pub end_line: u32,
+    /// BM25 score.
+    pub score: f32,
+    /// The definition the chunk belongs to, if any (`Index::search`).
+    pub label: String,
+}
+
+/// An opened index of one repository.
+pub struct Index {
+    root: PathBuf,
+    gen_dir: PathBuf,
+    started_ns: i64,
+    files: Vec<FileRecord>,
+    blobs: OnceLock<Vec<u8>>,
+    search: OnceLock<SearchData>,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index").field("root", &self.root).field("files", &self.files.len()).finish()
+    }
+}
+
+fn canonical_root(root: &Path) -> Result<PathBuf> {
+    let c = root.canonicalize().map_err(|e| ContextError::io("cannot open repository root", root, e))?;
+    if !c.is_dir() {
+        return Err(ContextError::NotADirectory { path: c });
+    }
+    Ok(c)
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+fn corrupt(path: &Path, e: DecodeError) -> ContextError {
+    ContextError::Corrupt { path: path.to_path_buf(), offset: e.offset, reason: e.reason.to_owned() }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| ContextError::io("cannot read", path, e))
+}
+
+impl Index {
+    /// Opens the existing index of `root`; `Ok(None)` when there is none or its format version
+    /// differs (run [`Index::update`] to build it).
+    pub fn open(root: &Path, opts: &IndexOptions) -> Result<Option<Index>> {
+        let root = canonical_root(root)?;
+        let dir = opts.dir_for(&root)?;
+        Self::open_dir(root, &dir)
+    }
+
+    fn open_dir(root: PathBuf, dir: &Path) -> Result<Option<Index>> {
+        // A concurrent writer may remove a generation between reading CURRENT and opening it:
+        // read CURRENT again once.
+        for attempt in 0..2 {
+            let current = match std::fs::read_to_string(dir.join("CURRENT")) {
+                Ok(s) => s.trim().to_owned(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(ContextError::io("cannot read", dir.join("CURRENT"), e)),
+            };
+            if current.is_empty() || current.contains('/') || current.contains("..") {
+                return Ok(None);
+            }
+            let gen_dir = dir.join(&current);
+            let files_path = gen_dir.join("files.bin");
+            let data = match std::fs::read(&files_path) {
+                Ok(d) => d,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempt == 0 => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(ContextError::io("cannot read", files_path, e)),
+            };
+            let Some((started_ns, files)) = decode_files(&data).map_err(|e| corrupt(&files_path, e))? else {
+                tracing::info!(path = %files_path.display(), "index format changed; it will be rebuilt");
+                return Ok(None);
+            };
+            return Ok(Some(Index {
+                root,
+                gen_dir,
+                started_ns,
+                files,
+                blobs: OnceLock::new(),
+                search: OnceLock::new(),
+            }));
+        }
+        Ok(None)
+    }
+
+    /// Brings the index of `root` up to date (building it when missing or outdated) and returns it.
+    ///
+    /// Only files whose size or mtime changed are read; of those, only files whose content hash
+    /// changed are parsed again. When nothing changed nothing is written.
+    pub fn update(
+        root: &Path,
+        opts: &IndexOptions,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<(Index, UpdateStats)> {
+        let t0 = Instant::now();
+        let started_ns = now_ns();
+        let root = canonical_root(root)?;
+        let dir = opts.dir_for(&root)?;
+        let old = match Self::open_dir(root.clone(), &dir) {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(%e, "existing index unusable; rebuilding");
+                None
+            }
+        };
+        let old_blobs: &[u8] = match &old {
+            Some(o) => match o.blobs() {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(%e, "existing index data unusable; rebuilding");
+                    &[]
+                }
+            },
+            None => &[],
+        };
+        let old_usable = old.is_some() && (!old_blobs.is_empty() || old.as_ref().is_some_and(|o| o.total_blob_len() == 0));
+        let mut old_by_path: HashMap<&str, &FileRecord> = HashMap::new();
+        if old_usable && let Some(o) = &old {
+            for f in &o.files {
+                old_by_path.insert(f.path.as_str(), f);
+            }
+        }
+        let racy_before = old.as_ref().map_or(i64::MIN, |o| o.started_ns.saturating_sub(2_000_000_000));
+
+        let walked = walk::walk(&root, &opts.walk);
+        progress(Progress::Walked { files: walked.len() });
+
+        let mut stats = UpdateStats { files: walked.len(), ..UpdateStats::default() };
+        // Decide per file: reuse as is, or read.
+        let mut to_read: Vec<usize> = Vec::new();
+        let mut reuse: Vec<Option<&FileRecord>> = vec![None; walked.len()];
+        for (i, w) in walked.iter().enumerate() {
+            match old_by_path.get(w.path.as_str()) {
+                Some(rec) if rec.size == w.size && rec.mtime_ns == w.mtime_ns && w.mtime_ns < racy_before => {
+                    reuse[i] = Some(rec);
+                }
+                _ => to_read.push(i),
+            }
+        }
+        let done = AtomicUsize::new(0);
+        let total = to_read.len();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.threads.max(1))
+            .build()
+            .map_err(|e| ContextError::io("cannot start worker threads", &root, std::io::Error::other(e)))?;
+        let read: Vec<Processed> = pool.install(|| {
+            to_read
+                .par_iter()
+                .map(|&i| {
+                    let w = &walked[i];
+                    let prev = old_by_path.get(w.path.as_str()).copied();
+                    let r = process_file(w, prev, opts);
+                    let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if d.is_multiple_of(64) || d == total {
+                        progress(Progress::Parsed { done: d, total });
+                    }
+                    r
+                })
+                .collect()
+        });
+
+        // Assemble the new file table and blob file.
+        let mut changed_any = false;
+        let mut read_iter = read.into_iter();
+        let mut to_read_iter = to_read.iter().peekable();
+        let mut records: Vec<FileRecord> = Vec::with_capacity(walked.len());
+        let mut blobs: Vec<u8> = Vec::new();
+        for (i, w) in walked.iter().enumerate() {
+            let (mut rec, blob): (FileRecord, &[u8]) = if to_read_iter.peek() == Some(&&i) {
+                to_read_iter.next();
+                let Some(p) = read_iter.next() else { break };
+                let prev = old_by_path.get(w.path.as_str()).copied();
+                match p {
+                    Processed::SameContent => {
+                        // Content unchanged, only metadata: keep the old data.
+                        let Some(prev) = prev else { continue };
+                        let mut r = prev.clone();
+                        if r.mtime_ns != w.mtime_ns || r.size != w.size {
+                            changed_any = true;
+                        }
+                        r.size = w.size;
+                        r.mtime_ns = w.mtime_ns;
+                        stats.unchanged += 1;
+                        let b = slice_blob(old_blobs, prev);
+                        (r, b)
+                    }
+                    Processed::New(rec, bytes) => {
+                        changed_any = true;
+                        if prev.is_some() {
+                            stats.changed += 1;
+                        } else {
+                            stats.added += 1;
+                        }
+                        if rec.status == FileStatus::Indexed {
+                            stats.bytes_read += rec.size;
+                        }
+                        let off = blobs.len() as u64;
+                        blobs.extend_from_slice(&bytes);
+                        let mut rec = rec;
+                        rec.blob_off = off;
+                        rec.blob_len = bytes.len() as u64;
+                        records.push(rec);
+                        continue;
+                    }
+                }
+            } else {
+                let Some(prev) = reuse[i] else { continue };
+                stats.unchanged += 1;
+                (prev.clone(), slice_blob(old_blobs, prev))
+            };
+            rec.blob_off = blobs.len() as u64;
+            rec.blob_len = blob.len() as u64;
+            blobs.extend_from_slice(blob);
+            records.push(rec);
+        }
+        stats.removed = old_by_path.len().saturating_sub(
+            walked.iter().filter(|w| old_by_path.contains_key(w.path.as_str())).count(),
+        );
+        if stats.removed > 0 {
+            changed_any = true;
+        }
+        for r in &records {
+            match r.status {
+                FileStatus::Indexed => {
+                    stats.indexed += 1;
+                    stats.bytes_indexed += r.size;
+                    stats.symbols += r.symbols as usize;
+                }
+                FileStatus::Skipped(_) => stats.skipped += 1,
+            }
+        }
+
+        let previous = old.as_ref().map(|o| o.gen_dir.clone());
+        if !changed_any && old_usable && let Some(old) = old {
+            stats.chunks = old.search_data().map(|s| s.chunks.len()).unwrap_or(0);
+            stats.index_bytes = old.disk_size();
+            stats.elapsed = t0.elapsed();
+            return Ok((old, stats));
+        }
+
+        progress(Progress::Writing);
+        let search = build_search(&records, &blobs);
+        stats.chunks = search.chunk_count;
+        let files_bytes = encode_files(started_ns, &records);
+        let gen_name = format!("g{}-{}", now_ns(), std::process::id());
+        let gen_dir = dir.join(&gen_name);
+        std::fs::create_dir_all(&gen_dir).map_err(|e| ContextError::io("cannot create index directory", &gen_dir, e))?;
+        for (name, data) in [("blobs.bin", &blobs), ("search.bin", &search.bytes), ("files.bin", &files_bytes)] {
+            let p = gen_dir.join(name);
+            std::fs::write(&p, data).map_err(|e| ContextError::io("cannot write", p, e))?;
+        }
+        stats.index_bytes = (blobs.len() + search.bytes.len() + files_bytes.len()) as u64;
+        let tmp = dir.join(format!("CURRENT.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, &gen_name).map_err(|e| ContextError::io("cannot write", &tmp, e))?;
+        std::fs::rename(&tmp, dir.join("CURRENT")).map_err(|e| ContextError::io("cannot replace", dir.join("CURRENT"), e))?;
+        remove_old_generations(&dir, &gen_dir, previous.as_deref());
+        stats.wrote = true;
+        let index = Index {
+            root,
+            gen_dir,
+            started_ns,
+            files: records,
+            blobs: OnceLock::from(blobs),
+            search: OnceLock::new(),
+        };
+        stats.elapsed = t0.elapsed();
+        Ok((index, stats))
+    }
+
+    /// The repository root (canonical).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The index generation directory in use.
+    pub fn dir(&self) -> &Path {
+        &self.gen_dir
+    }
+
+    /// All files the walk found, sorted by path, with their status.
+    pub fn files(&self) -> &[FileRecord] {
+        &self.files
+    }
+
+    /// Position of `path` (relative, `/`-separated) in [`Index::files`].
+    pub fn file_index(&self, path: &str) -> Option<usize> {
+        self.files.binary_search_by(|f| f.path.as_str().cmp(path)).ok()
+    }
+
+    fn total_blob_len(&self) -> u64 {
+        self.files.iter().map(|f| f.blob_len).sum()
+    }
+
+    fn disk_size(&self) -> u64 {
+        ["files.bin", "blobs.bin", "search.bin"]
+            .iter()
+            .filter_map(|n| std::fs::metadata(self.gen_dir.join(n)).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    fn blobs(&self) -> Result<&[u8]> {
+        if let Some(b) = self.blobs.get() {
+            return Ok(b);
+        }
+        let data = read_file(&self.gen_dir.join("blobs.bin"))?;
+        if (data.len() as u64) < self.total_blob_len() {
+            return Err(ContextError::Corrupt {
+                path: self.gen_dir.join("blobs.bin"),
+                offset: data.len(),
+                reason: "shorter than files.bin says".to_owned(),
+            });
+        }
+        Ok(self.blobs.get_or_init(|| data))
+    }
+
+    fn search_data(&self) -> Result<&SearchData> {
+        if let Some(s) = self.search.get() {
+            return Ok(s);
+        }
+        let path = self.gen_dir.join("search.bin");
+        let data = read_file(&path)?;
+        let s = SearchData::decode(data).map_err(|e| corrupt(&path, e))?;
+        Ok(self.search.get_or_init(|| s))
+    }
+
+    /// Symbols, imports, references and chunks of file `idx` (empty for skipped files).
+    pub fn syntax(&self, idx: usize) -> Result<FileSyntax> {
+        let Some(rec) = self.files.get(idx) else { return Ok(FileSyntax::default()) };
+        if rec.status != FileStatus::Indexed {
+            return Ok(FileSyntax::default());
+        }
+        let blobs = self.blobs()?;
+        let blob = slice_blob(blobs, rec);
+        decode_syntax(blob).map_err(|e| {
+            corrupt(&self.gen_dir.join("blobs.bin"), DecodeError { offset: e.offset + rec.blob_off as usize, ..e })
+        })
+    }
+
+    /// [`Index::syntax`] of every indexed file, decoded in parallel; pairs of (file index, syntax).
+    pub fn all_syntax(&self) -> Result<Vec<(usize, FileSyntax)>> {
+        self.blobs()?;
+        (0..self.files.len())
+            .into_par_iter()
+            .filter(|&i| self.files[i].status == FileStatus::Indexed)
+            .map(|i| self.syntax(i).map(|s| (i, s)))
+            .collect()
+    }
+
+    /// Reads lines `start..=end` (1-based) of `path` from the working tree as it is now.
+    pub fn read_lines(&self, path: &str, start: u32, end: u32) -> Option<String> {
+        let text = self.read_text(path)?;
+        Some(slice_lines(&text, start, end))
+    }
+
+    /// The current text of `path` (lossy UTF-8).
+    pub fn read_text(&self, path: &str) -> Option<String> {
+        let bytes = std::fs::read(self.root.join(path)).ok()?;
+        Some(match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
+    }
+
+    /// BM25 search over chunks: up to `n` hits, at most `per_file` from one file (0 = no limit).
+    pub fn search(&self, query: &str, n: usize, per_file: usize) -> Result<Vec<SearchHit>> {
+        let s = self.search_data()?;
+        let qterms = terms::query_terms(query);
+        let scored = s.score(&qterms);
+        let mut per: FxHashMap<u32, usize> = FxHashMap::default();
+        let mut out = Vec::new();
+        for (chunk, score) in scored {
+            if out.len() >= n {
+                break;
+            }
+            let c = &s.chunks[chunk as usize];
+            if per_file > 0 {
+                let k = per.entry(c.file).or_insert(0);
+                if *k >= per_file {
+                    continue;
+                }
+                *k += 1;
+            }
+            let Some(rec) = self.files.get(c.file as usize) else { continue };
+            out.push(SearchHit {
+                file: c.file as usize,
+                path: rec.path.clone(),
+                start_line: c.start,
+                end_line: c.end,
+                score,
+                label: c.label.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Number of searchable chunks.
+    pub fn chunk_count(&self) -> Result<usize> {
+        Ok(self.search_data()?.chunks.len())
+    }
+}
+
+/// Lines `start..=end` (1-based, clamped) of `text`.
+pub fn slice_lines(text: &str, start: u32, end: u32) -> String {
+    let start = start.max(1) as usize;
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate().skip(start - 1) {
+        if i + 1 > end as usize {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn slice_blob<'a>(blobs: &'a [u8], rec: &FileRecord) -> &'a [u8] {
+    let s = usize::try_from(rec.blob_off).unwrap_or(usize::MAX);
+    let e = s.saturating_add(usize::try_from(rec.blob_len).unwrap_or(usize::MAX));
+    blobs.get(s..e).unwrap_or_default()
+}
+
+fn remove_old_generations(dir: &Path, keep: &Path, previous: Option<&Path>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        let is_gen = e.file_name().to_string_lossy().starts_with('g') && p.is_dir();
+        if is_gen
+            && p != keep
+            && Some(p.as_path()) != previous
+            && let Err(err) = std::fs::remove_dir_all(&p)
+        {
+            tracing::debug!(path = %p.display(), %err, "could not remove an old index generation");
+        }
+    }
+    // The previous generation stays one round for readers that opened it; older ones go.
+}
+
+enum Processed {
+    /// Same hash as before: reuse the old data.
+    SameContent,
+    /// A new record with its blob.
+    New(FileRecord, Vec<u8>),
+}
+
+fn process_file(w: &WalkedFile, prev: Option<&FileRecord>, opts: &IndexOptions) -> Processed {
+    let path = Path::new(&w.path);
+    let mut rec = FileRecord {
+        path: w.path.clone(),
+        size: w.size,
+        mtime_ns: w.mtime_ns,
+        hash: 0,
+        language: Language::from_path(path).unwrap_or(Language::Text),
+        status: FileStatus::Indexed,
+        lines: 0,
+        symbols: 0,
+        has_errors: false,
+        blob_off: 0,
+        blob_len: 0,
+    };
+    if let Some(reason) = walk::skip_by_name(&w.path, w.size, &opts.walk) {
+        rec.status = FileStatus::Skipped(reason);
+        return Processed::New(rec, Vec::new());
+    }
+    let bytes = match std::fs::read(&w.abs) {
+        Ok(b) => b,
+        Err(err) => {
+            tracing::debug!(path = w.path, %err, "unreadable; skipped");
+            rec.status = FileStatus::Skipped(SkipReason::Unreadable);
+            return Processed::New(rec, Vec::new());
+        }
+    };
+    rec.size = bytes.len() as u64;
+    rec.hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+    if let Some(p) = prev
+        && p.hash == rec.hash
+        && p.hash != 0
+    {
+        return Processed::SameContent;
+    }
+    if rec.size > opts.walk.max_file_size {
+        rec.status = FileStatus::Skipped(SkipReason::TooLarge);
+        return Processed::New(rec, Vec::new());
+    }
+    if let Some(reason) = walk::skip_by_content(&bytes) {
+        rec.status = FileStatus::Skipped(reason);
+        return Processed::New(rec, Vec::new());
+    }
+    rec.language = Language::detect(path, &bytes[..bytes.len().min(256)]);
+    let (text, lossy) = match String::from_utf8(bytes) {
+        Ok(s) => (s, false),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+    };
+    let syn = syntax::analyze(rec.language, &text, opts.chunk);
+    rec.lines = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
+    rec.symbols = u32::try_from(syn.symbols.len()).unwrap_or(u32::MAX);
+    rec.has_errors = syn.has_errors || lossy;
+    let blob = encode_blob(&w.path, &text, &syn);
+    Processed::New(rec, blob)
+}
+
+// ---------------------------------------------------------------------------------------------
+// files.bin
+
+fn encode_files(started_ns: i64, records: &[FileRecord]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.buf.extend_from_slice(FILES_MAGIC);
+    w.var(u64::from(FORMAT_VERSION));
+    w.ivar(started_ns);
+    w.var(records.len() as u64);
+    for r in records {
+        w.str(&r.path);
+        w.var(r.size);
+        w.ivar(r.mtime_ns);
+        w.u64(r.hash as u64);
+        w.u64((r.hash >> 64) as u64);
+        w.u8(r.language.code());
+        w.u8(match r.status {
+            FileStatus::Indexed => 0,
+            FileStatus::Skipped(s) => s.code(),
+        });
+        w.var(u64::from(r.lines));
+        w.var(u64::from(r.symbols));
+        w.u8(u8::from(r.has_errors));
+        w.var(r.blob_off);
+        w.var(r.blob_len);
+    }
+    w.buf
+}
+
+/// `Ok(None)` when the format version differs.
+fn decode_files(data: &[u8]) -> DResult<Option<(i64, Vec<FileRecord>)>> {
+    let mut r = Reader::new(data);
+    if r.bytes(8)? != FILES_MAGIC {
+        return Ok(None);
+    }
+    if r.var()? != u64::from(FORMAT_VERSION) {
+        return Ok(None);
+    }
+    let started = r.ivar()?;
+    let n = r.len()?;
+    let mut files = Vec::with_capacity(n);
+    for _ in 0..n {
+        let path = r.str()?.to_owned();
+        let size = r.var()?;
+        let mtime_ns = r.ivar()?;
+        let lo = r.u64()?;
+        let hi = r.u64()?;
+        let language = Language::from_code(r.u8()?);
+        let status = match r.u8()? {
+            0 => FileStatus::Indexed,
+            c => FileStatus::Skipped(SkipReason::from_code(c).unwrap_or(SkipReason::Unreadable)),
+        };
+        let lines = r.var32()?;
+        let symbols = r.var32()?;
+        let has_errors = r.u8()? != 0;
+        let blob_off = r.var()?;
+        let blob_len = r.var()?;
+        files.push(FileRecord {
+            path,
+            size,
+            mtime_ns,
+            hash: u128::from(lo) | (u128::from(hi) << 64),
+            language,
+            status,
+            lines,
+            symbols,
+            has_errors,
+            blob_off,
+            blob_len,
+        });
+    }
+    Ok(Some((started, files)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// blobs.bin: per file, a syntax section then a chunk section.
+
+/// A chunk's first and last line, label and (local term, frequency) list.
+type ChunkTerms = (u32, u32, String, Vec<(u32, u32)>);
+
+fn encode_blob(path: &str, text: &str, syn: &FileSyntax) -> Vec<u8> {
+    let mut s = Writer::new();
+    s.var(syn.symbols.len() as u64);
+    for sym in &syn.symbols {
+        s.str(&sym.name);
+        s.u8(sym.kind.code());
+        s.var(u64::from(sym.start_line));
+        s.var(u64::from(sym.end_line));
+        s.str(&sym.signature);
+        match &sym.parent {
+            Some(p) => {
+                s.u8(1);
+                s.str(p);
+            }
+            None => s.u8(0),
+        }
+    }
+    s.var(syn.imports.len() as u64);
+    for i in &syn.imports {
+        s.str(i);
+    }
+    s.var(syn.references.len() as u64);
+    for (name, count) in &syn.references {
+        s.str(name);
+        s.var(u64::from(*count));
+    }
+    s.u8(u8::from(syn.has_errors));
+
+    // Chunk section: file-local term dictionary, then chunks with (term, tf) lists.
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_byte = |line: u32| -> usize {
+        let l = line.saturating_sub(1) as usize;
+        line_starts.get(l).copied().unwrap_or(text.len()).min(text.len())
+    };
+    let mut local: FxHashMap<String, u32> = FxHashMap::default();
+    let mut local_list: Vec<String> = Vec::new();
+    let mut intern = |t: &str| -> u32 {
+        if let Some(&id) = local.get(t) {
+            return id;
+        }
+        let id = local_list.len() as u32;
+        local.insert(t.to_owned(), id);
+        local_list.push(t.to_owned());
+        id
+    };
+    let mut path_ids = Vec::new();
+    terms::for_each_term(path, |t| path_ids.push(intern(t)));
+    let mut chunk_data: Vec<ChunkTerms> = Vec::with_capacity(syn.chunks.len());
+    let mut ids: Vec<u32> = Vec::new();
+    for c in &syn.chunks {
+        ids.clear();
+        let (a, b) = (line_byte(c.start_line), line_byte(c.end_line + 1));
+        let body = text.get(a..b.max(a)).unwrap_or("");
+        terms::for_each_term(body, |t| ids.push(intern(t)));
+        for _ in 0..PATH_BOOST {
+            ids.extend_from_slice(&path_ids);
+        }
+        let mut label = String::new();
+        for sym in &syn.symbols {
+            if sym.start_line >= c.start_line && sym.start_line <= c.end_line {
+                for _ in 0..SYMBOL_BOOST {
+                    terms::for_each_term(&sym.name, |t| ids.push(intern(t)));
+                }
+                if label.is_empty() {
+                    label = sym.name.clone();
+                }
+            } else if label.is_empty() && sym.start_line < c.start_line && sym.end_line >= c.start_line {
+                // Innermost enclosing definition seen so far (symbols are in source order).
+                label = sym.name.clone();
+            }
+        }
+        ids.sort_unstable();
+        let mut tf: Vec<(u32, u32)> = Vec::new();
+        for &id in &ids {
+            match tf.last_mut() {
+                Some((last, n)) if *last == id => *n += 1,
+                _ => tf.push((id, 1)),
+            }
+        }
+        chunk_data.push((c.start_line, c.end_line, label, tf));
+    }
+    s.var(local_list.len() as u64);
+    for t in &local_list {
+        s.str(t);
+    }
+    s.var(chunk_data.len() as u64);
+    for (start, end, label, tf) in &chunk_data {
+        s.var(u64::from(*start));
+        s.var(u64::from(*end));
+        s.str(label);
+        s.var(tf.len() as u64);
+        for (id, n) in tf {
+            s.var(u64::from(*id));
+            s.var(u64::from(*n));
+        }
+    }
+    s.buf
+}
+
+fn decode_syntax(blob: &[u8]) -> DResult<FileSyntax> {
+    let mut r = Reader::new(blob);
+    let mut syn = FileSyntax::default();
+    let n = r.len()?;
+    syn.symbols.reserve(n);
+    for _ in 0..n {
+        let name = r.str()?.to_owned();
+        let kind = SymbolKind::from_code(r.u8()?);
+        let start_line = r.var32()?;
+        let end_line = r.var32()?;
+        let signature = r.str()?.to_owned();
+        let parent = if r.u8()? == 1 { Some(r.str()?.to_owned()) } else { None };
+        syn.symbols.push(Symbol { name, kind, start_line, end_line, signature, parent });
+    }
+    let n = r.len()?;
+    for _ in 0..n {
+        syn.imports.push(r.str()?.to_owned());
+    }
+    let n = r.len()?;
+    syn.references.reserve(n);
+    for _ in 0..n {
+        let name = r.str()?.to_owned();
+        syn.references.push((name, r.var32()?));
+    }
+    syn.has_errors = r.u8()? != 0;
+    let n = r.len()?;
+    for _ in 0..n {
+        r.str()?;
+    }
+    let n = r.len()?;
+    for _ in 0..n {
+        let start_line = r.var32()?;
+        let end_line = r.var32()?;
+        r.str()?;
+        let k = r.len()?;
+        for _ in 0..k {
+            r.var()?;
+            r.var()?;
+        }
+        syn.chunks.push(ChunkSpan { start_line, end_line });
+    }
+    Ok(syn)
+}
+
+/// Skips the syntax section; returns the reader positioned at the chunk section.
+fn skip_syntax(r: &mut Reader<'_>) -> DResult<()> {
+    let n = r.len()?;
+    for _ in 0..n {
+        r.str()?;
+        r.u8()?;
+        r.var()?;
+        r.var()?;
+        r.str()?;
+        if r.u8()? == 1 {
+            r.str()?;
+        }
+    }
+    let n = r.len()?;
+    for _ in 0..n {
+        r.str()?;
+    }
+    let n = r.len()?;
+    for _ in 0..n {
+        r.str()?;
+        r.var()?;
+    }
+    r.u8()?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// search.bin: chunk table and inverted index.
+
+struct BuiltSearch {
+    bytes: Vec<u8>,
+    chunk_count: usize,
+}
+
+fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
+    let mut global: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut term_list: Vec<&str> = Vec::new();
+    let mut postings: Vec<Vec<(u32, u32)>> = Vec::new();
+    let mut chunks = Writer::new();
+    let mut n_chunks: u32 = 0;
+    let mut total_len: u64 = 0;
+    for (fi, rec) in records.iter().enumerate() {
+        if rec.status != FileStatus::Indexed {
+            continue;
+        }
+        let blob = slice_blob(blobs, rec);
+        let mut r = Reader::new(blob);
+        let res: DResult<()> = (|| {
+            skip_syntax(&mut r)?;
+            let n_local = r.len()?;
+            let mut map: Vec<u32> = Vec::with_capacity(n_local);
+            for _ in 0..n_local {
+                let t = r.str()?;
+                let id = *global.entry(t).or_insert_with(|| {
+                    term_list.push(t);
+                    postings.push(Vec::new());
+                    (term_list.len() - 1) as u32
+                });
+                map.push(id);
+            }
+            let n = r.len()?;
+            for _ in 0..n {
+                let start = r.var()?;
+                let end = r.var()?;
+                let label = r.str()?;
+                let k = r.len()?;
+                let mut len = 0u64;
+                for _ in 0..k {
+                    let local = r.var()? as usize;
+                    let tf = r.var32()?;
+                    len += u64::from(tf);
+                    if let Some(&g) = map.get(local) {
+                        postings[g as usize].push((n_chunks, tf));
+                    }
+                }
+                chunks.var(fi as u64);
+                chunks.var(start);
+                chunks.var(end);
+                chunks.var(len);
+                chunks.str(label);
+                total_len += len;
+                n_chunks += 1;
+            }
+            Ok(())
+        })();
+        if let Err(e) = res {
+            tracing::warn!(path = rec.path, offset = e.offset, reason = e.reason, "damaged file data; not searchable");
+        }
+    }
+    let mut order: Vec<u32> = (0..term_list.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| term_list[a as usize].cmp(term_list[b as usize]));
+    let mut w = Writer::new();
+    w.buf.extend_from_slice(SEARCH_MAGIC);
+    w.var(u64::from(FORMAT_VERSION));
+    w.var(u64::from(n_chunks));
+    w.f32(if n_chunks == 0 { 1.0 } else { (total_len as f64 / f64::from(n_chunks)) as f32 });
+    w.buf.extend_from_slice(&chunks.buf);
+    w.var(order.len() as u64);
+    let mut plist = Writer::new();
+    for &t in &order {
+        let list = &postings[t as usize];
+        w.str(term_list[t as usize]);
+        w.var(list.len() as u64);
+        plist.buf.clear();
+        let mut prev = 0u32;
+        for &(c, tf) in list {
+            plist.var(u64::from(c - prev));
+            plist.var(u64::from(tf));
+            prev = c;
+        }
+        w.var(plist.buf.len() as u64);
+        w.buf.extend_from_slice(&plist.buf);
+    }
+    BuiltSearch { bytes: w.buf, chunk_count: n_chunks as usize }
+}
+
+struct ChunkInfo {
+    file: u32,
+    start: u32,
+    end: u32,
+    len: u32,
+    label: String,
+}
+
+struct TermEntry {
+    str_off: u32,
+    str_len: u32,
+    df: u32,
+    post_off: u32,
+    post_len: u32,
+}
+
+struct SearchData {
+    data: Vec<u8>,
+    chunks: Vec<ChunkInfo>,
+    avg_len: f32,
+    terms: Vec<TermEntry>,
+}
+
+impl SearchData {
+    fn decode(data: Vec<u8>) -> DResult<SearchData> {
+        let mut r = Reader::new(&data);
+        if r.bytes(8)? != SEARCH_MAGIC || r.var()? != u64::from(FORMAT_VERSION) {
+            return Err(DecodeError { offset: 0, reason: "not a search index of this version" });
+        }
+        let n = r.len()?;
+        let avg_len = r.f32()?;
+        let mut chunks = Vec::with_capacity(n);
+        for _ in 0..n {
+            chunks.push(ChunkInfo {
+                file: r.var32()?,
+                start: r.var32()?,
+                end: r.var32()?,
+                len: r.var32()?,
+                label: r.str()?.to_owned(),
+            });
+        }
+        let n = r.len()?;
+        let mut terms = Vec::with_capacity(n);
+        let off32 = |v: usize| u32::try_from(v).map_err(|_| DecodeError { offset: v, reason: "index over 4 GiB" });
+        for _ in 0..n {
+            let slen = r.len()?;
+            let str_off = off32(r.pos)?;
+            r.bytes(slen)?;
+            let df = r.var32()?;
+            let plen = r.len()?;
+            let post_off = off32(r.pos)?;
+            r.bytes(plen)?;
+            terms.push(TermEntry { str_off, str_len: off32(slen)?, df, post_off, post_len: off32(plen)? });
+        }
+        Ok(SearchData { data, chunks, avg_len: avg_len.max(1.0), terms })
+    }
+
+    fn term(&self, t: &str) -> Option<&TermEntry> {
+        let key = t.as_bytes();
+        self.terms
+            .binary_search_by(|e| {
+                let s = e.str_off as usize;
+                self.data[s..s + e.str_len as usize].cmp(key)
+            })
+            .ok()
+            .map(|i| &self.terms[i])
+    }
+
+    /// Chunks with a positive BM25 score for the query terms, best first.
+    fn score(&self, qterms: &[String]) -> Vec<(u32, f32)> {
+        let n = self.chunks.len() as f32;
+        let mut scores: FxHashMap<u32, f32> = FxHashMap::default();
+        for t in qterms {
+            let Some(e) = self.term(t) else { continue };
+            let df = e.df as f32;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            let s = e.post_off as usize;
+            let mut r = Reader::new(&self.data[s..s + e.post_len as usize]);
+            let mut chunk = 0u32;
+            while !r.at_end() {
+                let (Ok(delta), Ok(tf)) = (r.var32(), r.var32()) else { break };
+                chunk += delta;
+                let Some(c) = self.chunks.get(chunk as usize) else { break };
+                let tf = tf as f32;
+                let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * c.len as f32 / self.avg_len);
+                *scores.entry(chunk).or_insert(0.0) += idf * tf * (BM25_K1 + 1.0) / (tf + norm);
+            }
+        }
+        let mut out: Vec<(u32, f32)> = scores.into_iter().collect();
+        out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+}

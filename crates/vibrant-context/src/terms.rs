@@ -1,0 +1,191 @@
+//! Code-aware terms for full-text search: identifiers are kept whole and also split at
+//! `snake_case` and `camelCase`/`PascalCase` boundaries; paths split at `/` and `.`.
+//! Everything is lower-cased. `read_tensorData` gives `read_tensordata`, `read`, `tensor`, `data`.
+
+/// Longest term kept; longer runs (hashes, base64) are noise.
+const MAX_TERM: usize = 48;
+
+/// Calls `emit` with every term of `text`, in order, with repeats.
+pub fn for_each_term(text: &str, mut emit: impl FnMut(&str)) {
+    let mut buf = String::new();
+    for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        let word = word.trim_matches('_');
+        if word.is_empty() || word.len() > MAX_TERM {
+            continue;
+        }
+        if word.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let parts = split_identifier(word);
+        let whole_is_part = parts.len() == 1;
+        lower_into(word, &mut buf);
+        emit(&buf);
+        if !whole_is_part {
+            for (s, e) in parts {
+                let p = &word[s..e];
+                if p.len() < 2 || p.bytes().all(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                lower_into(p, &mut buf);
+                emit(&buf);
+            }
+        }
+    }
+}
+
+/// All terms of `text`, with repeats.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_term(text, |t| out.push(t.to_owned()));
+    out
+}
+
+/// English words that carry no meaning in a question about code.
+pub fn is_stopword(term: &str) -> bool {
+    matches!(
+        term,
+        "a" | "an"
+            | "the"
+            | "is"
+            | "are"
+            | "was"
+            | "be"
+            | "to"
+            | "of"
+            | "in"
+            | "on"
+            | "at"
+            | "and"
+            | "or"
+            | "for"
+            | "with"
+            | "by"
+            | "it"
+            | "its"
+            | "this"
+            | "that"
+            | "these"
+            | "how"
+            | "what"
+            | "where"
+            | "which"
+            | "who"
+            | "why"
+            | "when"
+            | "does"
+            | "do"
+            | "did"
+            | "can"
+            | "could"
+            | "should"
+            | "would"
+            | "we"
+            | "i"
+            | "you"
+            | "me"
+            | "my"
+            | "our"
+            | "there"
+            | "from"
+            | "into"
+            | "as"
+            | "if"
+            | "so"
+            | "not"
+            | "no"
+            | "any"
+            | "all"
+            | "some"
+            | "get"
+            | "gets"
+            | "code"
+            | "file"
+            | "files"
+            | "function"
+            | "defined"
+            | "implemented"
+            | "handled"
+            | "happens"
+            | "work"
+            | "works"
+            | "used"
+            | "use"
+    )
+}
+
+/// Query terms: the terms of `query` without stopwords and repeats, in first-seen order.
+pub fn query_terms(query: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for_each_term(query, |t| {
+        if !is_stopword(t) && !out.iter().any(|o| o == t) {
+            out.push(t.to_owned());
+        }
+    });
+    out
+}
+
+fn lower_into(s: &str, buf: &mut String) {
+    buf.clear();
+    if s.is_ascii() {
+        buf.push_str(s);
+        buf.make_ascii_lowercase();
+    } else {
+        buf.extend(s.chars().flat_map(char::to_lowercase));
+    }
+}
+
+/// Byte ranges of the parts of an identifier: split at `_`, at lower→upper, at the last upper of
+/// an upper run followed by a lower (`HTTPServer` → `HTTP`, `Server`) and at digit→upper; digits
+/// stay with the letters before them (`utf8`, `Int64`).
+fn split_identifier(word: &str) -> Vec<(usize, usize)> {
+    let mut parts = Vec::new();
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let mut start: Option<usize> = None;
+    for i in 0..chars.len() {
+        let (pos, c) = chars[i];
+        if c == '_' {
+            if let Some(s) = start.take() {
+                parts.push((s, pos));
+            }
+            continue;
+        }
+        let Some(s) = start else {
+            start = Some(pos);
+            continue;
+        };
+        let (_, prev) = chars[i - 1];
+        let next = chars.get(i + 1).map(|&(_, n)| n);
+        let boundary = (prev.is_lowercase() && c.is_uppercase())
+            || (prev.is_uppercase() && c.is_uppercase() && next.is_some_and(char::is_lowercase))
+            || (prev.is_ascii_digit() && c.is_uppercase());
+        if boundary {
+            parts.push((s, pos));
+            start = Some(pos);
+        }
+    }
+    if let Some(s) = start {
+        parts.push((s, word.len()));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_identifiers() {
+        assert_eq!(terms("read_tensorData"), ["read_tensordata", "read", "tensor", "data"]);
+        assert_eq!(terms("HTTPServer"), ["httpserver", "http", "server"]);
+        assert_eq!(terms("utf8"), ["utf8"]);
+        assert_eq!(terms("parseInt64"), ["parseint64", "parse", "int64"]);
+        assert_eq!(terms("src/index.rs"), ["src", "index", "rs"]);
+        assert_eq!(terms("__init__ 1234 x"), ["init", "x"]);
+        assert_eq!(terms("Größe"), ["größe"]);
+    }
+
+    #[test]
+    fn query_terms_drop_stopwords_and_repeats() {
+        assert_eq!(query_terms("How does the index handle the Index?"), ["index", "handle"]);
+    }
+}
