@@ -9,7 +9,6 @@ mod commands;
 mod logging;
 mod output;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -23,7 +22,6 @@ fn main() -> ExitCode {
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             output::report_error(&mut std::io::stderr().lock(), &err);
-            let _ = std::io::stderr().flush();
             ExitCode::FAILURE
         }
     }

@@ -8,18 +8,14 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{DocumentMut, Item, Value};
 
-use crate::error::{ConfigError, Location, suggest};
+use crate::error::{ConfigError, Location};
 use crate::load::{LoadedConfig, Scope, apply_file, read_optional};
-use crate::schema::key_spec;
+use crate::schema::lookup;
 
 /// Sets `key` to `text` (parsed as the key's type) in the file at `path`, creating the file and
 /// its directory if needed. Returns the value as written.
 pub fn set(path: &Path, scope: Scope, key: &str, text: &str) -> Result<Value, ConfigError> {
-    let spec = key_spec(key).ok_or_else(|| ConfigError::UnknownKey {
-        location: None,
-        key: key.to_owned(),
-        suggestion: suggest(key),
-    })?;
+    let spec = lookup(key, None)?;
     if scope == Scope::Project && spec.user_only {
         return Err(ConfigError::UserOnly {
             location: Location::File {
@@ -27,25 +23,10 @@ pub fn set(path: &Path, scope: Scope, key: &str, text: &str) -> Result<Value, Co
                 line: None,
             },
             key: key.to_owned(),
-            env: spec.env_alias.map_or_else(|| spec.env_var(), str::to_owned),
+            env: spec.preferred_env_var(),
         });
     }
-    let value = spec.parse_text(text).map_err(|message| {
-        if message.starts_with("expected ") {
-            ConfigError::WrongType {
-                location: Location::Argument,
-                key: key.to_owned(),
-                expected: spec.expected(),
-                found: format!("{text:?}"),
-            }
-        } else {
-            ConfigError::Invalid {
-                location: Location::Argument,
-                key: key.to_owned(),
-                message,
-            }
-        }
-    })?;
+    let value = spec.parse_text(text, Location::Argument)?;
     let mut doc = read_document(path)?;
     let section = doc
         .entry(spec.section)
@@ -99,14 +80,7 @@ pub fn unset(path: &Path, key: &str) -> Result<bool, ConfigError> {
 }
 
 fn known_or_error(key: &str) -> Result<(), ConfigError> {
-    match key_spec(key) {
-        Some(_) => Ok(()),
-        None => Err(ConfigError::UnknownKey {
-            location: None,
-            key: key.to_owned(),
-            suggestion: suggest(key),
-        }),
-    }
+    lookup(key, None).map(|_| ())
 }
 
 fn read_document(path: &Path) -> Result<DocumentMut, ConfigError> {

@@ -98,6 +98,17 @@ pub enum ConfigError {
     BadOverride(String),
 }
 
+impl ConfigError {
+    /// An unknown key, with the closest known key as a suggestion.
+    pub(crate) fn unknown_key(location: Option<Location>, key: &str) -> Self {
+        Self::UnknownKey {
+            location,
+            key: key.to_owned(),
+            suggestion: suggest(key),
+        }
+    }
+}
+
 fn prefix(location: &Option<Location>) -> String {
     location
         .as_ref()

@@ -49,6 +49,8 @@ pub use schema::{
     BackendSection, Config, EngineSection, GenerationSection, KEYS, KeySpec, LogSection,
     ModelSection, PathsSection, UiSection, key_spec,
 };
+/// The TOML library whose [`toml_edit::Value`] appears in this crate's API.
+pub use toml_edit;
 pub use types::{BackendKind, ColorChoice, ConfigType, KernelChoice, display_value};
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use toml_edit::{Item, Value};
 
 use crate::error::{ConfigError, Location, suggest};
 use crate::paths::PlatformDirs;
-use crate::schema::{Config, KEYS, KeySpec, SetError, key_spec};
+use crate::schema::{Config, KEYS, KeySpec, key_spec, lookup};
 use crate::types::{describe, expand_tilde};
 
 /// Which config file: the user's or the project's.
@@ -64,20 +64,48 @@ pub struct Explained {
 }
 
 /// Builds a [`LoadedConfig`]. Without further calls it reads the process's working directory,
-/// environment and platform directories; tests give their own.
-#[derive(Debug, Clone, Default)]
+/// `VIBRANT_*` environment variables (as they were when [`Loader::new`] ran) and platform
+/// directories; tests give their own.
+#[derive(Debug, Clone)]
 pub struct Loader {
     dirs: Option<PlatformDirs>,
     cwd: Option<PathBuf>,
-    env: Option<Vec<(String, String)>>,
+    env: Vec<(String, String)>,
+    env_warnings: Vec<String>,
     config_file: Option<PathBuf>,
     overrides: Vec<(String, String, String)>,
+}
+
+impl Default for Loader {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Loader {
     /// A loader reading the process's environment.
     pub fn new() -> Self {
-        Self::default()
+        let mut env = Vec::new();
+        let mut env_warnings = Vec::new();
+        for (key, value) in std::env::vars_os() {
+            let Some(key) = key.to_str().filter(|k| k.starts_with("VIBRANT_")) else {
+                continue;
+            };
+            match value.into_string() {
+                Ok(value) => env.push((key.to_owned(), value)),
+                Err(_) => {
+                    env_warnings.push(format!("ignoring {key}: its value is not valid UTF-8"))
+                }
+            }
+        }
+        Self {
+            dirs: None,
+            cwd: None,
+            env,
+            env_warnings,
+            config_file: None,
+            overrides: Vec::new(),
+        }
     }
 
     /// Uses these platform directories instead of the current user's.
@@ -97,11 +125,11 @@ impl Loader {
         mut self,
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.env = Some(
-            vars.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        );
+        self.env = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        self.env_warnings.clear();
         self
     }
 
@@ -131,32 +159,11 @@ impl Loader {
         Ok(self.set_override(key.trim(), value, "--set"))
     }
 
-    fn env_vars(&self) -> Vec<(String, String)> {
-        match &self.env {
-            Some(vars) => vars.clone(),
-            None => std::env::vars_os()
-                .filter_map(|(k, v)| {
-                    let k = k.into_string().ok()?;
-                    if !k.starts_with("VIBRANT_") {
-                        return None;
-                    }
-                    match v.into_string() {
-                        Ok(v) => Some((k, v)),
-                        Err(_) => {
-                            tracing::warn!("ignoring {k}: its value is not valid UTF-8");
-                            None
-                        }
-                    }
-                })
-                .collect(),
-        }
-    }
-
-    fn env_var(&self, name: &str) -> Option<String> {
-        self.env_vars()
-            .into_iter()
+    fn env_var(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+            .map(|(_, v)| v.as_str())
     }
 
     fn platform_dirs(&self) -> PlatformDirs {
@@ -226,17 +233,13 @@ impl Loader {
             apply_file(&mut loaded, &path, Scope::Project, &text)?;
             loaded.project_file = Some(path);
         }
-        let env = self.env_vars();
-        apply_env(&mut loaded, &env)?;
+        loaded.warnings.extend(self.env_warnings.iter().cloned());
+        apply_env(&mut loaded, &self.env)?;
         for (key, value, flag) in &self.overrides {
-            let location = || Location::Flag { flag: flag.clone() };
-            let spec = key_spec(key).ok_or_else(|| ConfigError::UnknownKey {
-                location: Some(location()),
-                key: key.clone(),
-                suggestion: suggest(key),
-            })?;
+            let location = Location::Flag { flag: flag.clone() };
+            let spec = lookup(key, Some(location.clone()))?;
             let result = (spec.set_text)(&mut loaded.config, value);
-            check_text(result, spec, value, location())?;
+            spec.check(result, || format!("{value:?}"), location)?;
             loaded
                 .origins
                 .insert(spec.name, Origin::Flag { flag: flag.clone() });
@@ -286,11 +289,7 @@ pub(crate) fn apply_file(
     for (section, item) in doc.as_table().iter() {
         let line = line_of(doc.as_table().key(section).and_then(|k| k.span()));
         if !KEYS.iter().any(|k| k.section == section) {
-            return Err(ConfigError::UnknownKey {
-                location: Some(location(line)),
-                key: section.to_owned(),
-                suggestion: suggest(section),
-            });
+            return Err(ConfigError::unknown_key(Some(location(line)), section));
         }
         let Some(table) = item.as_table_like() else {
             return Err(ConfigError::WrongType {
@@ -305,11 +304,7 @@ pub(crate) fn apply_file(
         for (key, item) in table.iter() {
             let name = format!("{section}.{key}");
             let line = line_of(table.key(key).and_then(|k| k.span()));
-            let spec = key_spec(&name).ok_or_else(|| ConfigError::UnknownKey {
-                location: Some(location(line)),
-                key: name.clone(),
-                suggestion: suggest(&name),
-            })?;
+            let spec = lookup(&name, Some(location(line)))?;
             let value = match item {
                 Item::Value(v) => v,
                 other => {
@@ -325,27 +320,11 @@ pub(crate) fn apply_file(
                 return Err(ConfigError::UserOnly {
                     location: location(line),
                     key: name,
-                    env: env_hint(spec),
+                    env: spec.preferred_env_var(),
                 });
             }
-            match (spec.set_toml)(&mut loaded.config, value) {
-                Ok(()) => {}
-                Err(SetError::WrongType) => {
-                    return Err(ConfigError::WrongType {
-                        location: location(line),
-                        key: name,
-                        expected: spec.expected(),
-                        found: describe(value),
-                    });
-                }
-                Err(SetError::Invalid(message)) => {
-                    return Err(ConfigError::Invalid {
-                        location: location(line),
-                        key: name,
-                        message,
-                    });
-                }
-            }
+            let result = (spec.set_toml)(&mut loaded.config, value);
+            spec.check(result, || describe(value), location(line))?;
             loaded.origins.insert(
                 spec.name,
                 Origin::File {
@@ -358,32 +337,6 @@ pub(crate) fn apply_file(
     Ok(())
 }
 
-fn env_hint(spec: &KeySpec) -> String {
-    spec.env_alias.map_or_else(|| spec.env_var(), str::to_owned)
-}
-
-fn check_text(
-    result: Result<(), SetError>,
-    spec: &KeySpec,
-    text: &str,
-    location: Location,
-) -> Result<(), ConfigError> {
-    match result {
-        Ok(()) => Ok(()),
-        Err(SetError::WrongType) => Err(ConfigError::WrongType {
-            location,
-            key: spec.name.to_owned(),
-            expected: spec.expected(),
-            found: format!("{text:?}"),
-        }),
-        Err(SetError::Invalid(message)) => Err(ConfigError::Invalid {
-            location,
-            key: spec.name.to_owned(),
-            message,
-        }),
-    }
-}
-
 fn apply_env(loaded: &mut LoadedConfig, env: &[(String, String)]) -> Result<(), ConfigError> {
     let lookup = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     for spec in KEYS {
@@ -392,14 +345,10 @@ fn apply_env(loaded: &mut LoadedConfig, env: &[(String, String)]) -> Result<(), 
         for var in spec.env_alias.into_iter().chain([canonical.as_str()]) {
             if let Some(text) = lookup(var) {
                 let result = (spec.set_text)(&mut loaded.config, text);
-                check_text(
-                    result,
-                    spec,
-                    text,
-                    Location::Env {
-                        var: var.to_owned(),
-                    },
-                )?;
+                let location = Location::Env {
+                    var: var.to_owned(),
+                };
+                spec.check(result, || format!("{text:?}"), location)?;
                 loaded.origins.insert(
                     spec.name,
                     Origin::Env {
@@ -501,12 +450,7 @@ impl LoadedConfig {
 
     /// A key's value and the layer it came from (`config get --show-origin`).
     pub fn explain(&self, key: &str) -> Result<Explained, ConfigError> {
-        let spec = key_spec(key).ok_or_else(|| ConfigError::UnknownKey {
-            location: None,
-            key: key.to_owned(),
-            suggestion: suggest(key),
-        })?;
-        Ok(self.explain_spec(spec))
+        Ok(self.explain_spec(lookup(key, None)?))
     }
 
     fn explain_spec(&self, spec: &'static KeySpec) -> Explained {

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use toml_edit::Value;
 
+use crate::error::{ConfigError, Location};
 use crate::types::{BackendKind, ColorChoice, ConfigType, KernelChoice};
 
 /// One configuration key: its name, documentation, and how to read and write it.
@@ -64,13 +65,44 @@ impl KeySpec {
         (self.get)(config)
     }
 
+    /// The environment variable to suggest for this key: the short alias if it has one.
+    pub fn preferred_env_var(&self) -> String {
+        self.env_alias.map_or_else(|| self.env_var(), str::to_owned)
+    }
+
     /// Parses `text` as this key's type and validates it, returning the TOML value to store.
-    pub fn parse_text(&self, text: &str) -> Result<Value, String> {
+    /// Errors name `location` (where the text came from), the key and the expected type.
+    pub fn parse_text(&self, text: &str, location: Location) -> Result<Value, ConfigError> {
         let mut scratch = Config::default();
-        match (self.set_text)(&mut scratch, text) {
-            Ok(()) => Ok((self.get)(&scratch).unwrap_or_else(|| Value::from(text))),
-            Err(SetError::WrongType) => Err(format!("expected {}", self.expected())),
-            Err(SetError::Invalid(message)) => Err(message),
+        let result = (self.set_text)(&mut scratch, text);
+        self.check(result, || format!("{text:?}"), location)?;
+        (self.get)(&scratch).ok_or_else(|| ConfigError::Invalid {
+            location: Location::Argument,
+            key: self.name.to_owned(),
+            message: "cannot be written to a TOML file".to_owned(),
+        })
+    }
+
+    /// Turns the outcome of assigning a value into a [`ConfigError`] naming the key.
+    pub(crate) fn check(
+        &self,
+        result: Result<(), SetError>,
+        found: impl FnOnce() -> String,
+        location: Location,
+    ) -> Result<(), ConfigError> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(SetError::WrongType) => Err(ConfigError::WrongType {
+                location,
+                key: self.name.to_owned(),
+                expected: self.expected(),
+                found: found(),
+            }),
+            Err(SetError::Invalid(message)) => Err(ConfigError::Invalid {
+                location,
+                key: self.name.to_owned(),
+                message,
+            }),
         }
     }
 }
@@ -87,6 +119,14 @@ pub(crate) enum SetError {
 /// Finds a key by its dotted name.
 pub fn key_spec(name: &str) -> Option<&'static KeySpec> {
     KEYS.iter().find(|k| k.name == name)
+}
+
+/// Finds a key by its dotted name, or explains that there is none (with the closest key).
+pub(crate) fn lookup(
+    name: &str,
+    location: Option<Location>,
+) -> Result<&'static KeySpec, ConfigError> {
+    key_spec(name).ok_or_else(|| ConfigError::unknown_key(location, name))
 }
 
 /// Declares the sections and keys; see the module docs.

@@ -518,6 +518,18 @@ fn set_creates_missing_files_and_refuses_bad_values_without_writing() {
         err,
         "command-line argument: `model.context_length` must be an integer from 0 to 4294967295, found \"huge\""
     );
+    let err = edit::set(
+        &path,
+        Scope::User,
+        "generation.seed",
+        "18446744073709551615",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("must be an integer from 0 to 9223372036854775807"),
+        "{err}"
+    );
     let err = edit::set(&path, Scope::User, "generation.top_p", "2")
         .unwrap_err()
         .to_string();
@@ -542,6 +554,11 @@ fn set_creates_missing_files_and_refuses_bad_values_without_writing() {
     assert!(matches!(err, ConfigError::UserOnly { .. }), "{err}");
     assert!(!sb.project_file().exists());
     assert_eq!(std::fs::read(&path).unwrap(), before, "nothing written");
+    edit::set(&path, Scope::User, "generation.seed", "9223372036854775807").unwrap();
+    assert_eq!(
+        sb.load(&[]).generation.seed,
+        Some(9_223_372_036_854_775_807)
+    );
 }
 
 #[test]
@@ -643,7 +660,7 @@ fn every_key_round_trips_its_default_and_has_a_unique_env_var() {
         if let Some(default) = spec.default_value() {
             let text = display_value(&default);
             let parsed = spec
-                .parse_text(&text)
+                .parse_text(&text, Location::Argument)
                 .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
             assert_eq!(display_value(&parsed), text, "{}", spec.name);
         }
@@ -665,7 +682,7 @@ fn the_configuration_spec_documents_every_key() {
             "specs/configuration.md lacks `{}`",
             key.name
         );
-        let var = key.env_alias.map_or_else(|| key.env_var(), str::to_owned);
+        let var = key.preferred_env_var();
         assert!(text.contains(&var), "specs/configuration.md lacks {var}");
     }
 }

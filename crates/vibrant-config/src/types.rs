@@ -33,24 +33,39 @@ impl ConfigType for String {
     }
 }
 
+/// Unsigned integers, limited to what a TOML integer (an i64) can hold.
 macro_rules! integer_type {
     ($($t:ty),*) => {$(
         impl ConfigType for $t {
             fn expected() -> String {
-                format!("an integer from {} to {}", <$t>::MIN, <$t>::MAX)
+                format!("an integer from 0 to {}", Self::largest())
             }
             fn from_toml(value: &Value) -> Option<Self> {
-                value.as_integer().and_then(|i| <$t>::try_from(i).ok())
+                value.as_integer().and_then(|i| Self::try_from(i).ok())
             }
             fn from_text(text: &str) -> Option<Self> {
-                text.trim().replace('_', "").parse().ok()
+                let value: Self = text.trim().replace('_', "").parse().ok()?;
+                (value <= Self::largest()).then_some(value)
             }
             fn to_toml(&self) -> Option<Value> {
-                // u64 values above i64::MAX (possible seeds) cannot be TOML integers.
                 i64::try_from(*self).ok().map(Value::from)
             }
         }
     )*};
+}
+
+trait Largest: Sized {
+    fn largest() -> Self;
+}
+impl Largest for u32 {
+    fn largest() -> Self {
+        u32::MAX
+    }
+}
+impl Largest for u64 {
+    fn largest() -> Self {
+        i64::MAX.unsigned_abs()
+    }
 }
 integer_type!(u32, u64);
 

@@ -90,10 +90,7 @@ pub fn run(ctx: &Context, command: ConfigCommand) -> Result<()> {
             if json {
                 let mut map = serde_json::Map::new();
                 for e in config.entries() {
-                    let value = e.value.as_ref().map_or(serde_json::Value::Null, |v| {
-                        serde_json::from_str(&v.to_string())
-                            .unwrap_or_else(|_| display_value(v).into())
-                    });
+                    let value = e.value.as_ref().map_or(serde_json::Value::Null, to_json);
                     let entry =
                         serde_json::json!({ "value": value, "origin": e.origin.to_string() });
                     map.insert(e.spec.name.to_owned(), entry);
@@ -126,6 +123,20 @@ pub fn run(ctx: &Context, command: ConfigCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A TOML value as JSON (`config list --json`).
+fn to_json(value: &vibrant_config::toml_edit::Value) -> serde_json::Value {
+    use vibrant_config::toml_edit::Value;
+    match value {
+        Value::String(s) => s.value().as_str().into(),
+        Value::Integer(i) => (*i.value()).into(),
+        Value::Float(f) => (*f.value()).into(),
+        Value::Boolean(b) => (*b.value()).into(),
+        Value::Datetime(d) => d.value().to_string().into(),
+        Value::Array(a) => a.iter().map(to_json).collect(),
+        Value::InlineTable(t) => t.iter().map(|(k, v)| (k.to_owned(), to_json(v))).collect(),
+    }
 }
 
 /// A confirmation for people, on stderr (silenced by -q).

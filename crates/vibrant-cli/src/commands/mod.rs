@@ -6,6 +6,8 @@ pub mod completions;
 pub mod config;
 pub mod system;
 
+use std::sync::Arc;
+
 use anyhow::Result;
 use vibrant_config::{ConfigError, LoadedConfig, Loader};
 
@@ -20,7 +22,7 @@ pub struct Context {
     pub loader: Loader,
     /// The configuration, or why it failed to load. Commands that need it call [`Self::config`];
     /// `config set/unset/path` work even when it is broken, so a bad file can be repaired.
-    config: Result<LoadedConfig, ConfigError>,
+    config: Result<LoadedConfig, Arc<ConfigError>>,
     /// Whether to color stdout and stderr.
     pub color: ColorMode,
 }
@@ -38,7 +40,7 @@ impl Context {
         if let Some(color) = &global.color {
             loader = loader.set_override("ui.color", color, "--color");
         }
-        let config = loader.load();
+        let config = loader.load().map_err(Arc::new);
         let color = ColorMode::resolve(
             config.as_ref().ok().map(|c| c.ui.color),
             global.color.as_deref(),
@@ -65,14 +67,10 @@ impl Context {
 
     /// The effective configuration, or the error that stopped it loading.
     pub fn config(&self) -> Result<&LoadedConfig> {
-        match &self.config {
-            Ok(config) => Ok(config),
-            // Load again for an owned error with its full chain of causes.
-            Err(_) => Err(self.loader.load().err().map_or_else(
-                || anyhow::anyhow!("the configuration could not be loaded"),
-                anyhow::Error::from,
-            )),
-        }
+        // The error is shared (`Arc`), so each caller gets it with its chain of causes intact.
+        self.config
+            .as_ref()
+            .map_err(|e| anyhow::Error::new(Arc::clone(e)))
     }
 
     /// Threads for the engine: `engine.threads` if set, else the physical cores this process
