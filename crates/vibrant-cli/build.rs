@@ -28,19 +28,23 @@ fn main() {
         _ => version,
     };
     println!("cargo:rustc-env=VIBRANT_LONG_VERSION={long}");
-    // Rebuild when HEAD moves: HEAD itself (branch switches) and the ref it points to (commits).
-    if let Some(git_dir) = git(&["rev-parse", "--absolute-git-dir"]) {
-        let git_dir = Path::new(&git_dir);
-        println!("cargo:rerun-if-changed={}", git_dir.join("HEAD").display());
-        if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            println!(
-                "cargo:rerun-if-changed={}",
-                git_dir.join(head_ref).display()
-            );
+    // Rebuild when HEAD moves: HEAD itself (branch switches), the branch's ref (commits) and
+    // packed-refs. Only existing files are named: a missing one would make Cargo rerun this
+    // script, and rebuild the binary, on every build.
+    let mut watched = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
+    watched.extend(git(&["symbolic-ref", "-q", "HEAD"]));
+    for name in watched {
+        if let Some(path) = git(&["rev-parse", "--git-path", &name]) {
+            let path = Path::new(&path);
+            let path = if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                // --git-path answers relative to the working directory, which is this crate.
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+            };
+            if path.is_file() {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
         }
-        println!(
-            "cargo:rerun-if-changed={}",
-            git_dir.join("packed-refs").display()
-        );
     }
 }
