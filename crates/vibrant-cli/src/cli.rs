@@ -7,7 +7,7 @@ use clap::builder::PossibleValuesParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use vibrant_config::ColorChoice;
 
-use crate::commands::{completions, config, system};
+use crate::commands::{completions, config, model, system};
 
 /// `vibrant --version`: the version, plus the git commit and date when built from a checkout
 /// (see build.rs).
@@ -53,4 +53,7 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Print a shell completion script to stdout.
     Completions(completions::CompletionsArgs),
+    /// Manage models: list, pull, rm, default, info, import, recommend.
+    #[command(subcommand)]
+    Model(model::ModelCommand),
 }

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use crate::catalog::Catalog;
 use crate::download::{DownloadEvent, DownloadOptions, Downloader};
 use crate::error::{ModelError, Result};
 use crate::hub::HubConfig;
@@ -93,26 +92,51 @@ pub fn ensure_model(
     on_event: &mut dyn FnMut(DownloadEvent),
     cancel: &AtomicBool,
 ) -> Result<(ResolvedModel, Origin)> {
-    let store = settings.store();
-    let downloader = settings.downloader()?;
-    let (name, origin) = match (reference, &settings.default) {
+    ensure_model_in(
+        &settings.store(),
+        &settings.downloader()?,
+        reference,
+        settings.default.as_deref(),
+        &MachineFacts::detect(),
+        settings.context_length,
+        confirm,
+        on_event,
+        cancel,
+    )
+}
+
+/// [`ensure_model`] with every input explicit: the store (and its catalog), the downloader, the
+/// configured default, the machine figures and the context length. Tests use it with injected
+/// figures; `ensure_model` passes the detected ones.
+#[allow(clippy::too_many_arguments)]
+pub fn ensure_model_in(
+    store: &Store,
+    downloader: &Downloader,
+    reference: Option<&str>,
+    configured_default: Option<&str>,
+    facts: &MachineFacts,
+    context_length: u32,
+    confirm: &mut dyn FnMut(&DownloadQuestion) -> bool,
+    on_event: &mut dyn FnMut(DownloadEvent),
+    cancel: &AtomicBool,
+) -> Result<(ResolvedModel, Origin)> {
+    let (name, origin) = match (reference, configured_default) {
         (Some(r), _) => (Some(r.to_owned()), Origin::Explicit),
-        (None, Some(d)) => (Some(d.clone()), Origin::Configured),
+        (None, Some(d)) => (Some(d.to_owned()), Origin::Configured),
         (None, None) => match store.default_model()? {
             Some(d) => (Some(d), Origin::StoreDefault),
             None => (None, Origin::Selected),
         },
     };
     if let Some(name) = name {
-        let model = match store.resolve(&name, &downloader)? {
+        let model = match store.resolve(&name, downloader)? {
             Resolution::Local(m) => m,
-            Resolution::Remote(r) => store.pull(&r, &downloader, on_event, cancel)?,
+            Resolution::Remote(r) => store.pull(&r, downloader, on_event, cancel)?,
         };
         return Ok((model, origin));
     }
 
-    let catalog = Catalog::builtin();
-    let rec = recommend(&catalog, &MachineFacts::detect(), settings.context_length);
+    let rec = recommend(store.catalog(), facts, context_length);
     let choice = rec
         .choice
         .as_ref()
@@ -121,7 +145,7 @@ pub fn ensure_model(
             suggestion: format!(": {}", rec.reason),
         })?;
     tracing::info!(model = %choice.id, "selected for this machine: {}", rec.reason);
-    let model = match store.resolve(&choice.id, &downloader)? {
+    let model = match store.resolve(&choice.id, downloader)? {
         Resolution::Local(m) => m,
         Resolution::Remote(remote) => {
             let question = DownloadQuestion {
@@ -136,7 +160,7 @@ pub fn ensure_model(
                     size: question.size,
                 });
             }
-            store.pull(&remote, &downloader, on_event, cancel)?
+            store.pull(&remote, downloader, on_event, cancel)?
         }
     };
     let id = model

@@ -44,7 +44,7 @@ pub use download::{
     DownloadEvent, DownloadOptions, Downloader, FileOutcome, FileSpec, available_space, sha256_file,
 };
 pub use error::{ModelError, Result, human_bytes};
-pub use first_run::{DownloadQuestion, ModelSettings, Origin, ensure_model};
+pub use first_run::{DownloadQuestion, ModelSettings, Origin, ensure_model, ensure_model_in};
 pub use hub::{DEFAULT_ENDPOINT, HubConfig, RepoFile, parse_tree, pick_files, split_part};
 pub use select::{
     Candidate, MachineFacts, Recommendation, estimate, headroom_bytes, kv_cache_bytes, recommend,

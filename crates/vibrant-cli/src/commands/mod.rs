@@ -4,6 +4,7 @@
 
 pub mod completions;
 pub mod config;
+pub mod model;
 pub mod system;
 
 use std::sync::Arc;
@@ -90,5 +91,6 @@ pub fn run(ctx: Context, command: Command) -> Result<()> {
         Command::System(args) => system::run(&ctx, &args),
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Completions(args) => completions::run(&args),
+        Command::Model(cmd) => model::run(&ctx, cmd),
     }
 }
