@@ -68,7 +68,7 @@ pub struct Explained {
 /// directories; tests give their own.
 #[derive(Debug, Clone)]
 pub struct Loader {
-    dirs: Option<PlatformDirs>,
+    dirs: PlatformDirs,
     cwd: Option<PathBuf>,
     env: Vec<(String, String)>,
     env_warnings: Vec<String>,
@@ -99,7 +99,7 @@ impl Loader {
             }
         }
         Self {
-            dirs: None,
+            dirs: PlatformDirs::detect(),
             cwd: None,
             env,
             env_warnings,
@@ -110,7 +110,7 @@ impl Loader {
 
     /// Uses these platform directories instead of the current user's.
     pub fn dirs(mut self, dirs: PlatformDirs) -> Self {
-        self.dirs = Some(dirs);
+        self.dirs = dirs;
         self
     }
 
@@ -166,10 +166,6 @@ impl Loader {
             .map(|(_, v)| v.as_str())
     }
 
-    fn platform_dirs(&self) -> PlatformDirs {
-        self.dirs.clone().unwrap_or_else(PlatformDirs::detect)
-    }
-
     fn working_dir(&self) -> Option<PathBuf> {
         self.cwd.clone().or_else(|| std::env::current_dir().ok())
     }
@@ -183,8 +179,9 @@ impl Loader {
         if let Some(path) = self.env_var("VIBRANT_CONFIG").filter(|p| !p.is_empty()) {
             return Ok(PathBuf::from(path));
         }
-        self.platform_dirs()
+        self.dirs
             .config_dir
+            .as_ref()
             .map(|d| d.join("config.toml"))
             .ok_or(ConfigError::NoConfigDir)
     }
@@ -244,7 +241,7 @@ impl Loader {
                 .origins
                 .insert(spec.name, Origin::Flag { flag: flag.clone() });
         }
-        fill_platform_paths(&mut loaded.config, &self.platform_dirs());
+        fill_platform_paths(&mut loaded.config, &self.dirs);
         Ok(loaded)
     }
 }
