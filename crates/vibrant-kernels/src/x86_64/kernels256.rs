@@ -30,7 +30,10 @@ macro_rules! x86_kernels {
                     | WeightFormat::Q4_0
                     | WeightFormat::Q4_1
                     | WeightFormat::Q5_0
+                    | WeightFormat::Q5_1
                     | WeightFormat::Q8_0
+                    | WeightFormat::Q2K
+                    | WeightFormat::Q3K
                     | WeightFormat::Q4K
                     | WeightFormat::Q5K
                     | WeightFormat::Q6K
@@ -93,9 +96,9 @@ macro_rules! x86_kernels {
                     WeightFormat::Q4K => dot_q45k::<NT, false>(n / QK_K, w, a),
                     WeightFormat::Q5K => dot_q45k::<NT, true>(n / QK_K, w, a),
                     WeightFormat::Q6K => dot_q6k::<NT>(n / QK_K, w, a),
-                    WeightFormat::Q5_1 | WeightFormat::Q2K | WeightFormat::Q3K => {
-                        unreachable!("no {fmt} kernel at this level; dispatch checks supports_dot")
-                    }
+                    WeightFormat::Q5_1 => dot_q5_1::<NT>(n / 32, w, a),
+                    WeightFormat::Q2K => dot_q2k::<NT>(n / QK_K, w, a),
+                    WeightFormat::Q3K => dot_q3k::<NT>(n / QK_K, w, a),
                 }
             };
             out[..NT].copy_from_slice(&r);
@@ -420,6 +423,34 @@ macro_rules! x86_kernels {
             out
         }
 
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_q5_1<const NT: usize>(nb: usize, w: *const u8, a: [*const u8; NT]) -> [f32; NT] {
+            let mut acc = [_mm256_setzero_ps(); NT];
+            let mut summs = [0.0f32; NT];
+            let bit4 = _mm256_set1_epi8(0x10);
+            for ib in 0..nb {
+                // SAFETY: block `ib < nb` lies inside every row.
+                unsafe {
+                    let b = w.add(ib * 24);
+                    let dx = fp16(b);
+                    let mx = fp16(b.add(2));
+                    let qh = b.add(4).cast::<u32>().read_unaligned();
+                    let qx = _mm256_or_si256(nibbles(b.add(8)), _mm256_and_si256(bits_to_bytes(qh), bit4));
+                    for t in 0..NT {
+                        let y = a[t].add(ib * 36);
+                        let s = dot_u8i8(_mm256_setzero_si256(), qx, load(y.add(4)));
+                        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * fp16(y)), _mm256_cvtepi32_ps(s), acc[t]);
+                        summs[t] += mx * fp16(y.add(2));
+                    }
+                }
+            }
+            let mut out = [0.0f32; NT];
+            for t in 0..NT {
+                out[t] = hsum(acc[t]) + summs[t];
+            }
+            out
+        }
+
         // ----------------------------------------------------------------------------------------------
         // K-quants
         // ----------------------------------------------------------------------------------------------
@@ -447,6 +478,109 @@ macro_rules! x86_kernels {
             let m1 = ((u2 >> 4) & KMASK2) | (((u1 >> 6) & KMASK3) << 4);
             let sc = (u64::from(s1) << 32 | u64::from(s0)).to_le_bytes();
             (sc, u64::from(m1) << 32 | u64::from(m0))
+        }
+
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_q2k<const NT: usize>(nb: usize, w: *const u8, a: [*const u8; NT]) -> [f32; NT] {
+            let mut acc = [_mm256_setzero_ps(); NT];
+            let mut accm = [_mm256_setzero_ps(); NT];
+            let m3 = _mm256_set1_epi8(3);
+            for ib in 0..nb {
+                // SAFETY: block `ib < nb` lies inside every row.
+                unsafe {
+                    let b = w.add(ib * 84);
+                    let dx = fp16(b.add(80));
+                    let dminx = fp16(b.add(82));
+                    let sc = b.cast::<[u8; 16]>().read_unaligned();
+                    let mins16 = _mm256_cvtepu8_epi16(_mm_srli_epi16::<4>(_mm_and_si128(
+                        load128(b),
+                        _mm_set1_epi8(0xF0_u8 as i8),
+                    )));
+                    let mut sumi = [_mm256_setzero_si256(); NT];
+                    for half in 0..2 {
+                        let q2 = load(b.add(16 + 32 * half));
+                        let q = [
+                            _mm256_and_si256(q2, m3),
+                            _mm256_and_si256(_mm256_srli_epi16::<2>(q2), m3),
+                            _mm256_and_si256(_mm256_srli_epi16::<4>(q2), m3),
+                            _mm256_and_si256(_mm256_srli_epi16::<6>(q2), m3),
+                        ];
+                        for (j, qj) in q.iter().enumerate() {
+                            let g = half * 8 + 2 * j;
+                            let s = bcast2_i16(i16::from(sc[g] & 0xF), i16::from(sc[g + 1] & 0xF));
+                            for t in 0..NT {
+                                let y = a[t].add(ib * 292 + 4 + 128 * half + 32 * j);
+                                sumi[t] = madd_i16(sumi[t], s, _mm256_maddubs_epi16(*qj, load(y)));
+                            }
+                        }
+                    }
+                    for t in 0..NT {
+                        let y = a[t].add(ib * 292);
+                        let yd = rd_f32(y);
+                        let summs = _mm256_madd_epi16(mins16, load(y.add(260)));
+                        accm[t] = _mm256_fmadd_ps(_mm256_set1_ps(dminx * yd), _mm256_cvtepi32_ps(summs), accm[t]);
+                        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * yd), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+                    }
+                }
+            }
+            let mut out = [0.0f32; NT];
+            for t in 0..NT {
+                out[t] = hsum(acc[t]) - hsum(accm[t]);
+            }
+            out
+        }
+
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_q3k<const NT: usize>(nb: usize, w: *const u8, a: [*const u8; NT]) -> [f32; NT] {
+            let mut acc = [_mm256_setzero_ps(); NT];
+            let m3 = _mm256_set1_epi8(3);
+            let one = _mm256_set1_epi8(1);
+            for ib in 0..nb {
+                // SAFETY: block `ib < nb` lies inside every row.
+                unsafe {
+                    let b = w.add(ib * 110);
+                    let dx = fp16(b.add(108));
+                    let raw = $crate::scalar::q3k_scales(std::slice::from_raw_parts(b.add(96), 12));
+                    let mut sc = [0i16; 16];
+                    for g in 0..16 {
+                        sc[g] = i16::from(raw[g]) - 32;
+                    }
+                    let sc16 = _mm256_loadu_si256(sc.as_ptr().cast());
+                    let hm = load(b);
+                    // Quants are used as q + 4 ∈ 0..=7 (unsigned for vpmaddubsw):
+                    // Σ sc·q·y = Σ sc·(q+4)·y − 4·Σ_g sc_g·bsum_g.
+                    let mut sumi = [_mm256_setzero_si256(); NT];
+                    for t in 0..NT {
+                        let corr = _mm256_madd_epi16(sc16, load(a[t].add(ib * 292 + 260)));
+                        sumi[t] = _mm256_sub_epi32(sumi[t], _mm256_slli_epi32::<2>(corr));
+                    }
+                    for half in 0..2 {
+                        let q3 = load(b.add(32 + 32 * half));
+                        for j in 0..4 {
+                            let shift = _mm_cvtsi32_si128(2 * j as i32);
+                            let hshift = _mm_cvtsi32_si128((4 * half + j) as i32);
+                            let lo = _mm256_and_si256(_mm256_srl_epi16(q3, shift), m3);
+                            let hi = _mm256_and_si256(_mm256_srl_epi16(hm, hshift), one);
+                            let qj = _mm256_or_si256(lo, _mm256_slli_epi16::<2>(hi));
+                            let g = half * 8 + 2 * j;
+                            let s = bcast2_i16(sc[g], sc[g + 1]);
+                            for t in 0..NT {
+                                let y = a[t].add(ib * 292 + 4 + 128 * half + 32 * j);
+                                sumi[t] = madd_i16(sumi[t], s, _mm256_maddubs_epi16(qj, load(y)));
+                            }
+                        }
+                    }
+                    for t in 0..NT {
+                        let yd = rd_f32(a[t].add(ib * 292));
+                        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * yd), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+                    }
+                }
+            }
+            let mut out = [0.0f32; NT];
+            for t in 0..NT {
+                out[t] = hsum(acc[t]);
+            }
+            out
         }
 
         /// Q4_K (`HIGH = false`) and Q5_K (`HIGH = true`) against Q8_K.

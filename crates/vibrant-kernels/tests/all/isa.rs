@@ -55,7 +55,11 @@ fn format() -> impl Strategy<Value = WeightFormat> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    // 96 cases by default (fast); `PROPTEST_CASES=5000` for a deeper run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn simd_dot_is_exact_with_exact_scales(fmt in format(), blocks in 1usize..12, seed in any::<u64>()) {
