@@ -87,31 +87,52 @@ pub fn supported_isas() -> Vec<Isa> {
 pub fn active_isa() -> Isa {
     static ACTIVE: OnceLock<Isa> = OnceLock::new();
     *ACTIVE.get_or_init(|| {
-        let best = supported_isas().into_iter().max().unwrap_or(Isa::Scalar);
-        let Ok(value) = std::env::var("VIBRANT_KERNELS") else {
-            return best;
-        };
-        if value.trim().is_empty() || value.trim().eq_ignore_ascii_case("auto") {
-            return best;
+        let value = std::env::var("VIBRANT_KERNELS").ok();
+        let (isa, warning) = choose_isa(value.as_deref(), &supported_isas());
+        match warning {
+            Some(w) => tracing::warn!("{w}"),
+            None if value.is_some() => {
+                tracing::debug!(isa = %isa, "kernels chosen by VIBRANT_KERNELS")
+            }
+            None => {}
         }
-        let Some(wanted) = Isa::from_name(&value) else {
-            tracing::warn!(
-                value = %value,
-                "VIBRANT_KERNELS is not one of scalar, avx2, avx512, auto; using {best}"
-            );
-            return best;
-        };
-        if wanted.is_supported() {
-            tracing::debug!(isa = %wanted, "kernels forced by VIBRANT_KERNELS");
-            return wanted;
-        }
-        let fallback = supported_isas().into_iter().filter(|i| *i <= wanted).max().unwrap_or(Isa::Scalar);
-        tracing::warn!(
-            "VIBRANT_KERNELS={value} is not supported by this CPU (supported: {}); using {fallback}",
-            supported_isas().iter().map(|i| i.name()).collect::<Vec<_>>().join(", ")
-        );
-        fallback
+        isa
     })
+}
+
+/// The level for a `VIBRANT_KERNELS` value given the supported levels (lowest first), and the warning to log
+/// when the value cannot be honoured.
+fn choose_isa(value: Option<&str>, supported: &[Isa]) -> (Isa, Option<String>) {
+    let best = supported.iter().copied().max().unwrap_or(Isa::Scalar);
+    let value = value.map(str::trim).unwrap_or("");
+    if value.is_empty() || value.eq_ignore_ascii_case("auto") {
+        return (best, None);
+    }
+    let Some(wanted) = Isa::from_name(value) else {
+        return (
+            best,
+            Some(format!(
+                "VIBRANT_KERNELS={value} is not one of scalar, avx2, avx512, auto; using {best}"
+            )),
+        );
+    };
+    if supported.contains(&wanted) {
+        return (wanted, None);
+    }
+    let fallback = supported
+        .iter()
+        .copied()
+        .filter(|i| *i <= wanted)
+        .max()
+        .unwrap_or(Isa::Scalar);
+    let names: Vec<&str> = supported.iter().map(|i| i.name()).collect();
+    (
+        fallback,
+        Some(format!(
+            "VIBRANT_KERNELS={value}: this CPU does not support {wanted} (supported: {}); using {fallback}",
+            names.join(", ")
+        )),
+    )
 }
 
 /// `VIBRANT_KERNELS` asked for a level this CPU cannot run.
@@ -258,5 +279,33 @@ impl Kernels {
             }
             t0 += nt;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_value_selects_forces_or_falls_back() {
+        let all = [Isa::Scalar, Isa::Avx2, Isa::Avx512];
+        let avx2 = [Isa::Scalar, Isa::Avx2];
+        assert_eq!(choose_isa(None, &all), (Isa::Avx512, None));
+        assert_eq!(choose_isa(Some(" auto "), &avx2), (Isa::Avx2, None));
+        assert_eq!(choose_isa(Some("SCALAR"), &all), (Isa::Scalar, None));
+        assert_eq!(choose_isa(Some("avx2"), &all), (Isa::Avx2, None));
+        let (isa, warning) = choose_isa(Some("avx512"), &avx2);
+        assert_eq!(isa, Isa::Avx2);
+        assert!(
+            warning
+                .unwrap_or_default()
+                .contains("does not support avx512")
+        );
+        let (isa, warning) = choose_isa(Some("avx2"), &[Isa::Scalar]);
+        assert_eq!(isa, Isa::Scalar);
+        assert!(warning.is_some());
+        let (isa, warning) = choose_isa(Some("neon9"), &avx2);
+        assert_eq!(isa, Isa::Avx2);
+        assert!(warning.unwrap_or_default().contains("not one of"));
     }
 }
