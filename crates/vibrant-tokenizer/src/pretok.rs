@@ -225,31 +225,73 @@ impl PreTokenizer {
         for re in &self.regexes {
             next.clear();
             for &(start, end) in &pieces {
-                let piece = &text[start..end];
-                let mut last = 0;
-                for m in re.find_iter(piece) {
-                    let m = m.map_err(|e| TokenizerError::Regex {
-                        pre: self.name.clone(),
-                        pattern: re.as_str().to_owned(),
-                        message: e.to_string(),
-                    })?;
-                    if m.start() == m.end() {
-                        continue;
+                if let Err(e) = split_piece(re, text, start, end, &mut next) {
+                    // The backtracking engine has a fixed stack: a single run of hundreds of thousands of
+                    // characters (e.g. whitespace before `(?!\S)`) can exhaust it. Split such a piece into
+                    // chunks and go on; only the chunk boundaries can differ from llama.cpp.
+                    tracing::warn!(
+                        pre = self.name.as_str(),
+                        len = end - start,
+                        "pre-tokenizer regex failed on a long piece ({e}); splitting it into chunks"
+                    );
+                    let mut s = start;
+                    while s < end {
+                        let mut e = (s + CHUNK).min(end);
+                        while !text.is_char_boundary(e) {
+                            e += 1;
+                        }
+                        split_piece(re, text, s, e, &mut next).map_err(|err| {
+                            TokenizerError::Regex {
+                                pre: self.name.clone(),
+                                pattern: re.as_str().to_owned(),
+                                message: err.to_string(),
+                            }
+                        })?;
+                        s = e;
                     }
-                    if m.start() > last {
-                        next.push((start + last, start + m.start()));
-                    }
-                    next.push((start + m.start(), start + m.end()));
-                    last = m.end();
-                }
-                if last < piece.len() {
-                    next.push((start + last, end));
                 }
             }
             std::mem::swap(&mut pieces, &mut next);
         }
         Ok(pieces)
     }
+}
+
+/// Size of the chunks a piece is cut into when the regex engine cannot handle it whole.
+const CHUNK: usize = 64 * 1024;
+
+/// Isolated split of `text[start..end]` by `re`, appended to `out`. On error `out` is left as it was.
+fn split_piece(
+    re: &Regex,
+    text: &str,
+    start: usize,
+    end: usize,
+    out: &mut Vec<(usize, usize)>,
+) -> Result<(), fancy_regex::Error> {
+    let piece = &text[start..end];
+    let before = out.len();
+    let mut last = 0;
+    for m in re.find_iter(piece) {
+        let m = match m {
+            Ok(m) => m,
+            Err(e) => {
+                out.truncate(before);
+                return Err(e);
+            }
+        };
+        if m.start() == m.end() {
+            continue;
+        }
+        if m.start() > last {
+            out.push((start + last, start + m.start()));
+        }
+        out.push((start + m.start(), start + m.end()));
+        last = m.end();
+    }
+    if last < piece.len() {
+        out.push((start + last, end));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
