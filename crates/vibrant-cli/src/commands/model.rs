@@ -140,11 +140,16 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
 /// Gets the model to run for `vibrant run`/`ask`/`chat`: `reference` (`--model`), else the
 /// configured or stored default, else one selected for this machine — downloaded after asking on
 /// a terminal, without asking with `yes`, and refused (with the command to run) when there is no
-/// terminal to ask on.
+/// terminal to ask on. `cancel` is the command's Ctrl-C flag (e.g. from [`interrupt_flag`]): when
+/// set during a download, the download stops and keeps its resumable partial file.
 #[allow(dead_code)] // called by `vibrant run`/`ask`/`chat` (the engine commands)
-pub fn ensure(ctx: &Context, reference: Option<&str>, yes: bool) -> Result<ResolvedModel> {
+pub fn ensure(
+    ctx: &Context,
+    reference: Option<&str>,
+    yes: bool,
+    cancel: &AtomicBool,
+) -> Result<ResolvedModel> {
     let settings = settings(ctx)?;
-    let cancel = interrupt_flag();
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut confirm = |q: &DownloadQuestion| -> bool {
         if let Some(why) = &q.why {
@@ -174,7 +179,7 @@ pub fn ensure(ctx: &Context, reference: Option<&str>, yes: bool) -> Result<Resol
         &settings,
         &mut confirm,
         &mut |e| progress.on_event(e),
-        &cancel,
+        cancel,
     )?;
     if origin == Origin::Selected {
         eprintln!(
@@ -365,18 +370,24 @@ fn pull(ctx: &Context, args: &PullArgs) -> Result<()> {
         }
         Resolution::Remote(r) => r,
     };
-    eprintln!(
-        "Pulling {} from {}/{} ({} file{}, {})",
-        remote.id,
-        downloader.hub().host(),
-        remote.repo,
-        remote.files.len(),
-        if remote.files.len() == 1 { "" } else { "s" },
-        vibrant_models::remote_size(&remote)
-    );
+    let quiet = ctx.global.quiet > 0;
+    if !quiet {
+        eprintln!(
+            "Pulling {} from {}/{} ({} file{}, {})",
+            remote.id,
+            downloader.hub().host(),
+            remote.repo,
+            remote.files.len(),
+            if remote.files.len() == 1 { "" } else { "s" },
+            vibrant_models::remote_size(&remote)
+        );
+    }
     let cancel = interrupt_flag();
-    let mut progress = Progress::new(ctx.global.quiet > 0);
+    let mut progress = Progress::new(quiet);
     let model = store.pull(&remote, &downloader, &mut |e| progress.on_event(e), &cancel)?;
+    if quiet {
+        return Ok(());
+    }
     eprintln!(
         "Pulled {} ({}) into {}",
         remote.id,
