@@ -160,6 +160,11 @@ fn qwen_special_tokens_follow_llama_cpp_rules() {
     );
     assert_eq!(tok.decode(&[151_644], true), "<|im_start|>");
     assert_eq!(tok.token_bytes(220), b" ");
+    // Qwen's vocabulary has an ordinary "</s>" (the HTML tag); it stays text, not an end of generation
+    // (a deliberate difference from llama.cpp's newest EOG list, see specs/tokenizer.md).
+    assert_eq!(tok.token_id("</s>"), Some(128_247));
+    assert!(!tok.is_eog(128_247) && !tok.is_control(128_247));
+    assert_eq!(tok.decode(&[128_247], false), "</s>");
     assert_eq!(tok.token_text(220), "Ġ");
 }
 
