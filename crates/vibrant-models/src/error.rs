@@ -171,6 +171,13 @@ pub enum ModelError {
         path: PathBuf,
     },
 
+    /// An import would take the name of a downloaded model.
+    #[error("`{name}` is already the name of a downloaded model; import under another --name")]
+    NameTaken {
+        /// The name.
+        name: String,
+    },
+
     /// The model is not in the local store.
     #[error("model `{name}` is not installed; `vibrant model list` shows the installed models")]
     NotInstalled {

@@ -612,12 +612,7 @@ impl Store {
                 .iter()
                 .any(|e| e.id == id && e.kind == EntryKind::Download)
             {
-                return Err(ModelError::Http {
-                    url: id.clone(),
-                    status: 0,
-                    detail: " is already a downloaded model; import under another --name"
-                        .to_owned(),
-                });
+                return Err(ModelError::NameTaken { name: id.clone() });
             }
             m.models.retain(|e| e.id != id);
             m.models.push(entry);

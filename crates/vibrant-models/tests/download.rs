@@ -518,7 +518,12 @@ fn hub_repo_reference_lists_the_repo_and_pulls_split_parts_into_the_store() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].quant.as_deref(), Some("Q8_0"));
 
-    // A listing hash that does not match is caught too ("Hub listing" origin).
+    // An import cannot take a downloaded model's name.
+    let other = src.path().join("model-Q8_0-00001-of-00003.gguf");
+    let err = store.import(&other, Some(&remote.id)).unwrap_err();
+    assert!(matches!(err, ModelError::NameTaken { .. }), "{err}");
+
+    // A quant the repository does not have is reported with what it has.
     let err = store
         .resolve(&format!("hf.co/{repo}:q6_k"), &dl)
         .unwrap_err()
