@@ -89,6 +89,10 @@ pub struct ChatTemplate {
     bos_token: String,
     eos_token: String,
     is_default: bool,
+    /// The tokenizer adds BOS itself: a rendered prompt's leading `bos_token` text is removed.
+    strip_bos: bool,
+    /// The tokenizer adds EOS itself: a rendered prompt's trailing `eos_token` text is removed.
+    strip_eos: bool,
 }
 
 impl std::fmt::Debug for ChatTemplate {
@@ -128,6 +132,8 @@ impl ChatTemplate {
             bos_token: bos_token.to_owned(),
             eos_token: eos_token.to_owned(),
             is_default: false,
+            strip_bos: false,
+            strip_eos: false,
         })
     }
 
@@ -145,10 +151,15 @@ impl ChatTemplate {
             bos_token: String::new(),
             eos_token: String::new(),
             is_default: true,
+            strip_bos: false,
+            strip_eos: false,
         }
     }
 
-    /// The model's template when it has one, else ChatML (logged at info level).
+    /// The model's template when it has one, else ChatML (logged at info level), set up for
+    /// `tokenizer`: it sees the tokenizer's BOS/EOS texts, and when the tokenizer adds BOS (EOS)
+    /// itself a leading `bos_token` (trailing `eos_token`) is removed from rendered prompts, as
+    /// llama.cpp does to avoid doubling them.
     pub fn for_tokenizer(
         source: Option<&str>,
         tokenizer: &crate::Tokenizer,
@@ -158,16 +169,25 @@ impl ChatTemplate {
                 .unwrap_or_default()
         };
         let (bos, eos) = (text(tokenizer.bos()), text(tokenizer.eos()));
-        match source {
-            Some(src) if !src.trim().is_empty() => ChatTemplate::from_source(src, &bos, &eos),
+        let t = match source {
+            Some(src) if !src.trim().is_empty() => ChatTemplate::from_source(src, &bos, &eos)?,
             _ => {
                 tracing::info!("the model has no tokenizer.chat_template; using ChatML");
                 let mut t = ChatTemplate::chatml();
                 t.bos_token = bos;
                 t.eos_token = eos;
-                Ok(t)
+                t
             }
-        }
+        };
+        Ok(t.strip_added_specials(tokenizer.add_bos(), tokenizer.add_eos()))
+    }
+
+    /// Removes a leading `bos_token` text from rendered prompts when `add_bos`, and a trailing
+    /// `eos_token` text when `add_eos` (for prompts then encoded with `add_special = true`).
+    pub fn strip_added_specials(mut self, add_bos: bool, add_eos: bool) -> ChatTemplate {
+        self.strip_bos = add_bos;
+        self.strip_eos = add_eos;
+        self
     }
 
     /// Renders a conversation. `tools` is passed to the template only when given; with
@@ -189,8 +209,16 @@ impl ChatTemplate {
             .env
             .get_template(TEMPLATE_NAME)
             .map_err(TokenizerError::TemplateRender)?;
-        tmpl.render(Value::from(minijinja::value::Serde(&ctx)))
-            .map_err(TokenizerError::TemplateRender)
+        let mut out = tmpl
+            .render(Value::from(minijinja::value::Serde(&ctx)))
+            .map_err(TokenizerError::TemplateRender)?;
+        if self.strip_bos && !self.bos_token.is_empty() && out.starts_with(&self.bos_token) {
+            out.drain(..self.bos_token.len());
+        }
+        if self.strip_eos && !self.eos_token.is_empty() && out.ends_with(&self.eos_token) {
+            out.truncate(out.len() - self.eos_token.len());
+        }
+        Ok(out)
     }
 
     /// The template text.

@@ -315,6 +315,19 @@ fn from_gguf_reads_metadata_and_falls_back_to_chatml() {
         tmpl.render(&[ChatMessage::user("hi")], None, true).unwrap(),
         "<s>hi"
     );
+    // A tokenizer that adds BOS itself: the template's leading BOS text is dropped (as llama.cpp does).
+    let file = gguf(|w| {
+        tokenizer_keys(w);
+        w.metadata("tokenizer.ggml.add_bos_token", true).metadata(
+            "tokenizer.chat_template",
+            "{{ bos_token }}{{ messages[0].content }}<s>",
+        );
+    });
+    let t = Tokenizer::from_gguf(&file).unwrap();
+    let tmpl = ChatTemplate::from_gguf(&file, &t).unwrap();
+    let prompt = tmpl.render(&[ChatMessage::user("ab")], None, true).unwrap();
+    assert_eq!(prompt, "ab<s>");
+    assert_eq!(t.encode(&prompt, true, true).unwrap(), [4, 2, 4]);
 }
 
 #[test]
