@@ -22,4 +22,18 @@ fn madd_i16(acc: __m256i, a: __m256i, b: __m256i) -> __m256i {
     _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
 }
 
+/// No wider kernels at this level.
+///
+/// # Safety
+/// Nothing is read.
+#[inline(always)]
+unsafe fn wide_dot<const NT: usize>(
+    _fmt: crate::format::WeightFormat,
+    _n: usize,
+    _w: *const u8,
+    _a: [*const u8; NT],
+) -> Option<[f32; NT]> {
+    None
+}
+
 x86_kernels!("avx2,fma,f16c");

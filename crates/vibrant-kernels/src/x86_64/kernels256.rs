@@ -9,6 +9,9 @@
 //!   `vpdpbusd`). The callers keep `u ≤ 128` and `|s| ≤ 127`, where the AVX2 pair sums cannot saturate.
 //! * `fn madd_i16(acc: __m256i, a: __m256i, b: __m256i) -> __m256i`: `acc` + pairwise i16 products summed
 //!   into i32 lanes (AVX2: `vpmaddwd` + add; VNNI: `vpdpwssd`).
+//! * `unsafe fn wide_dot<const NT: usize>(fmt, n, w: *const u8, a: [*const u8; NT]) -> Option<[f32; NT]>`:
+//!   the level's own (wider) kernel for `fmt`, or `None` to use the 256-bit body (same safety contract as
+//!   the bodies: whole rows behind every pointer).
 //!
 //! Every kernel reproduces the integer part of its scalar twin exactly; only the order of the float
 //! additions differs (per-lane accumulators, reduced at the end).
@@ -84,6 +87,11 @@ macro_rules! x86_kernels {
             }
             let w = w.as_ptr();
             // SAFETY: the caller guarantees whole rows of `n` elements behind `w` and every `a[t]`.
+            if let Some(r) = unsafe { wide_dot::<NT>(fmt, n, w, a) } {
+                out[..NT].copy_from_slice(&r);
+                return;
+            }
+            // SAFETY: as above.
             let r = unsafe {
                 match fmt {
                     WeightFormat::F32 => dot_float::<NT, 0>(n, w, a),
