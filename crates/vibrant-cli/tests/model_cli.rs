@@ -197,3 +197,64 @@ fn sigint_mid_download_keeps_the_partial_and_the_next_pull_resumes() {
     );
     assert_eq!(resumed[0].bytes_sent, SMOL_LEN - kept);
 }
+
+#[test]
+fn two_processes_pulling_the_same_model_download_it_once() {
+    let server = HubServer::start();
+    server.host_smol(REPO, FILE);
+    server.set_faults(Faults {
+        throttle: Some(Duration::from_millis(3)),
+        ..Faults::default()
+    });
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let spawn = || {
+        vibrant(h, &server.endpoint)
+            .args(["model", "pull", REF])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = spawn();
+    let partial = h
+        .join("models/hf")
+        .join(REPO)
+        .join(format!("{FILE}.partial"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !partial.exists() {
+        assert!(Instant::now() < deadline, "the first pull never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let second = spawn();
+    let outs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    for out in &outs {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let waited = outs
+        .iter()
+        .filter(|o| text(&o.stderr).contains("another vibrant process is downloading it; waiting"))
+        .count();
+    assert_eq!(
+        waited,
+        1,
+        "{}\n---\n{}",
+        text(&outs[0].stderr),
+        text(&outs[1].stderr)
+    );
+    assert!(
+        text(&outs[1].stderr).contains("already downloaded"),
+        "{}",
+        text(&outs[1].stderr)
+    );
+    server.wait_idle();
+    let served: u64 = server.cdn_log().iter().map(|e| e.bytes_sent).sum();
+    assert_eq!(served, SMOL_LEN, "the bytes were fetched once");
+    assert_eq!(
+        vibrant_models::sha256_file(&model_file(h)).unwrap(),
+        SMOL_SHA
+    );
+}
