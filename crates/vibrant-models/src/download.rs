@@ -171,6 +171,9 @@ struct Linked {
 enum Failure {
     /// Retry (resuming) after a backoff.
     Transient(String),
+    /// The server could not be reached at all (DNS, connection refused): retried, but only
+    /// [`UNREACHABLE_ATTEMPTS`] times, so that being offline fails in seconds, not minutes.
+    Unreachable(String),
     /// Give up.
     Fatal(ModelError),
 }
@@ -180,6 +183,9 @@ impl From<ModelError> for Failure {
         Self::Fatal(e)
     }
 }
+
+/// Attempts when the server cannot be reached at all.
+const UNREACHABLE_ATTEMPTS: u32 = 3;
 
 struct HashState {
     hasher: Sha256,
@@ -226,7 +232,7 @@ impl Downloader {
                     if !status.is_success() {
                         match self.status_failure(&url, status) {
                             Failure::Fatal(e) => return Err(e),
-                            Failure::Transient(m) => last = m,
+                            Failure::Transient(m) | Failure::Unreachable(m) => last = m,
                         }
                     } else {
                         let text = resp.text().map_err(|e| ModelError::Network {
@@ -238,7 +244,7 @@ impl Downloader {
                     }
                 }
                 Err(Failure::Fatal(e)) => return Err(e),
-                Err(Failure::Transient(m)) => last = m,
+                Err(Failure::Transient(m) | Failure::Unreachable(m)) => last = m,
             }
             std::thread::sleep(self.backoff(attempt));
         }
@@ -319,9 +325,15 @@ impl Downloader {
                 cancel,
             ) {
                 Ok(total) => break total,
-                Err(Failure::Fatal(e)) => return Err(e),
-                Err(Failure::Transient(reason)) => {
-                    if attempt >= self.options.max_attempts {
+                Err(failure) => {
+                    let (reason, limit) = match failure {
+                        Failure::Fatal(e) => return Err(e),
+                        Failure::Transient(r) => (r, self.options.max_attempts),
+                        Failure::Unreachable(r) => {
+                            (r, UNREACHABLE_ATTEMPTS.min(self.options.max_attempts))
+                        }
+                    };
+                    if attempt >= limit {
                         return Err(ModelError::Network {
                             url: spec.url.clone(),
                             attempts: attempt,
@@ -618,14 +630,16 @@ impl Downloader {
                 req = req.header(AUTHORIZATION, format!("Bearer {token}"));
             }
             let resp = req.send().map_err(|e| {
-                Failure::Transient(if e.is_timeout() {
-                    format!(
+                if e.is_timeout() {
+                    Failure::Transient(format!(
                         "no answer from {} within {:?}",
                         current, self.options.stall_timeout
-                    )
+                    ))
+                } else if e.is_connect() {
+                    Failure::Unreachable(format!("cannot reach {current}: {}", error_chain(&e)))
                 } else {
-                    format!("cannot reach {current}: {}", error_chain(&e))
-                })
+                    Failure::Transient(format!("request to {current} failed: {}", error_chain(&e)))
+                }
             })?;
             if linked.size.is_none() {
                 linked.size = header_u64(&resp, "x-linked-size");
