@@ -1,0 +1,253 @@
+//! Prompt → prefill → decode, streaming text as it is produced.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use vibrant_tokenizer::StreamDecoder;
+
+use crate::error::{EngineError, Result};
+use crate::sampler::{Sampler, SamplerParams};
+use crate::session::{Logits, Session};
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct GenerateParams {
+    /// Stop after this many generated tokens.
+    pub max_tokens: usize,
+    /// Stop when the generated text contains one of these (it is not included in the output).
+    pub stop: Vec<String>,
+    pub sampler: SamplerParams,
+    /// Stop at the model's end-of-generation tokens (EOS, EOT, `<|im_end|>`…).
+    pub stop_at_eog: bool,
+}
+
+impl Default for GenerateParams {
+    fn default() -> Self {
+        Self { max_tokens: 512, stop: Vec::new(), sampler: SamplerParams::default(), stop_at_eog: true }
+    }
+}
+
+/// Why generation ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The model emitted an end-of-generation token.
+    EndOfGeneration,
+    MaxTokens,
+    StopString(String),
+    Cancelled,
+    /// The context window filled up.
+    ContextFull,
+}
+
+/// Counts and timings of one generation.
+#[derive(Clone, Debug, Serialize)]
+pub struct GenerationStats {
+    pub prompt_tokens: usize,
+    /// Prompt tokens whose KV entries were reused from the session (not evaluated again).
+    pub reused_tokens: usize,
+    pub generated_tokens: usize,
+    pub prefill: Duration,
+    pub decode: Duration,
+    pub stop_reason: StopReason,
+}
+
+impl GenerationStats {
+    /// Prompt tokens evaluated per second.
+    pub fn prefill_tps(&self) -> f64 {
+        rate(self.prompt_tokens - self.reused_tokens, self.prefill)
+    }
+
+    /// Generated tokens per second (the first generated token comes from the prefill's logits).
+    pub fn decode_tps(&self) -> f64 {
+        rate(self.generated_tokens.saturating_sub(1), self.decode)
+    }
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    if d.is_zero() { 0.0 } else { n as f64 / d.as_secs_f64() }
+}
+
+/// The result of [`generate`].
+#[derive(Clone, Debug)]
+pub struct Generation {
+    pub text: String,
+    pub tokens: Vec<u32>,
+    pub stats: GenerationStats,
+}
+
+/// Generates a continuation of `prompt` in `session`, calling `on_text` with each piece of text
+/// as soon as it is final (never half a UTF-8 character, never part of a stop string).
+///
+/// The KV cache keeps the longest common prefix of its current tokens and `prompt`, so a chat
+/// that resends its history evaluates only the new part. `cancel` is checked between tokens.
+pub fn generate(
+    session: &mut Session,
+    prompt: &[u32],
+    params: &GenerateParams,
+    cancel: &AtomicBool,
+    on_text: &mut dyn FnMut(&str),
+) -> Result<Generation> {
+    if prompt.is_empty() {
+        return Err(EngineError::EmptyPrompt);
+    }
+    let model = session.model().clone();
+    let tokenizer = model.tokenizer().clone();
+    let mut sampler = Sampler::new(params.sampler.clone());
+    for &t in prompt {
+        sampler.accept(t);
+    }
+
+    // Prefill, reusing the cached prefix (at least one token must be evaluated for logits).
+    let started = Instant::now();
+    let reused = session.common_prefix(prompt).min(prompt.len() - 1);
+    session.truncate(reused);
+    let mut logits = session.eval(&prompt[reused..], Logits::Last)?.to_vec();
+    let prefill = started.elapsed();
+
+    let decode_start = Instant::now();
+    let mut decoder = StreamDecoder::new(tokenizer.clone());
+    let mut out = StopFilter::new(&params.stop);
+    let mut tokens = Vec::new();
+    let stop_reason = loop {
+        if cancel.load(Ordering::Relaxed) {
+            break StopReason::Cancelled;
+        }
+        if tokens.len() >= params.max_tokens {
+            break StopReason::MaxTokens;
+        }
+        let token = sampler.sample(&logits);
+        if params.stop_at_eog && tokenizer.is_eog(token) {
+            break StopReason::EndOfGeneration;
+        }
+        tokens.push(token);
+        sampler.accept(token);
+        if let Some(piece) = decoder.push(token)
+            && let Some(stop) = out.push(&piece, on_text)
+        {
+            break StopReason::StopString(stop);
+        }
+        if tokens.len() >= params.max_tokens || cancel.load(Ordering::Relaxed) {
+            continue; // no need to evaluate a token whose logits nobody will read
+        }
+        if session.n_past() + 1 > session.n_ctx() {
+            break StopReason::ContextFull;
+        }
+        logits.copy_from_slice(session.eval(&[token], Logits::Last)?);
+    };
+    if !matches!(stop_reason, StopReason::StopString(_)) {
+        let rest = decoder.flush();
+        if out.push(&rest, on_text).is_none() {
+            out.finish(on_text);
+        }
+    }
+    let stats = GenerationStats {
+        prompt_tokens: prompt.len(),
+        reused_tokens: reused,
+        generated_tokens: tokens.len(),
+        prefill,
+        decode: decode_start.elapsed(),
+        stop_reason,
+    };
+    Ok(Generation { text: out.text, tokens, stats })
+}
+
+/// Holds back text that might be the start of a stop string; reports a stop string once it appears.
+struct StopFilter<'a> {
+    stops: &'a [String],
+    text: String,
+    emitted: usize,
+}
+
+impl<'a> StopFilter<'a> {
+    fn new(stops: &'a [String]) -> Self {
+        Self { stops, text: String::new(), emitted: 0 }
+    }
+
+    /// Adds a piece; emits what is safe; returns the stop string if one completed.
+    fn push(&mut self, piece: &str, emit: &mut dyn FnMut(&str)) -> Option<String> {
+        self.text.push_str(piece);
+        let search_from = self.emitted;
+        let hit = self
+            .stops
+            .iter()
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| self.text[search_from..].find(s.as_str()).map(|i| (search_from + i, s)))
+            .min_by_key(|(i, _)| *i);
+        if let Some((at, stop)) = hit {
+            let stop = stop.clone();
+            if at > self.emitted {
+                emit(&self.text[self.emitted..at]);
+            }
+            self.text.truncate(at);
+            self.emitted = at;
+            return Some(stop);
+        }
+        // Keep back the longest suffix that is a proper prefix of some stop string.
+        let mut hold = 0;
+        for s in self.stops {
+            for (i, _) in s.char_indices().skip(1) {
+                if self.text.ends_with(&s[..i]) {
+                    hold = hold.max(i);
+                }
+            }
+        }
+        let safe = (self.text.len() - hold).max(self.emitted);
+        if safe > self.emitted && self.text.is_char_boundary(safe) {
+            emit(&self.text[self.emitted..safe]);
+            self.emitted = safe;
+        }
+        None
+    }
+
+    fn finish(&mut self, emit: &mut dyn FnMut(&str)) {
+        if self.emitted < self.text.len() {
+            emit(&self.text[self.emitted..]);
+            self.emitted = self.text.len();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StopFilter;
+
+    fn run(stops: &[&str], pieces: &[&str]) -> (String, String, Option<String>) {
+        let stops: Vec<String> = stops.iter().map(|s| s.to_string()).collect();
+        let mut f = StopFilter::new(&stops);
+        let mut out = String::new();
+        let mut stop = None;
+        for p in pieces {
+            if let Some(s) = f.push(p, &mut |t| out.push_str(t)) {
+                stop = Some(s);
+                break;
+            }
+        }
+        if stop.is_none() {
+            f.finish(&mut |t| out.push_str(t));
+        }
+        (out, f.text, stop)
+    }
+
+    #[test]
+    fn stop_string_split_across_pieces_is_not_emitted() {
+        let (out, text, stop) = run(&["</end>"], &["hello </", "en", "d> more"]);
+        assert_eq!(out, "hello ");
+        assert_eq!(text, "hello ");
+        assert_eq!(stop.as_deref(), Some("</end>"));
+    }
+
+    #[test]
+    fn held_back_prefix_is_released_when_it_does_not_complete() {
+        let (out, _, stop) = run(&["STOP"], &["ab S", "T", "x done"]);
+        assert_eq!(out, "ab STx done");
+        assert_eq!(stop, None);
+    }
+
+    #[test]
+    fn no_stops_passes_everything() {
+        let (out, _, _) = run(&[], &["a", "é", "b"]);
+        assert_eq!(out, "aéb");
+    }
+}

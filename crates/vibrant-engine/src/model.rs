@@ -1,0 +1,139 @@
+//! A loaded model: configuration, memory-mapped weights, tokenizer, chat template and the thread
+//! pool its forward passes run on.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use vibrant_gguf::GgufFile;
+use vibrant_tokenizer::{ChatTemplate, Tokenizer};
+
+use crate::config::ModelConfig;
+use crate::error::{EngineError, Result};
+use crate::session::Session;
+use crate::weights::Weights;
+
+/// Options for [`Model::load`].
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Worker threads for the forward pass (0 = the number of physical cores, or logical when unknown).
+    pub threads: usize,
+}
+
+/// A model ready to run. Cheap to share (`Arc<Model>`); each conversation gets its own [`Session`].
+pub struct Model {
+    pub(crate) file: GgufFile,
+    pub(crate) config: ModelConfig,
+    pub(crate) weights: Weights,
+    tokenizer: Arc<Tokenizer>,
+    template: ChatTemplate,
+    pub(crate) pool: rayon::ThreadPool,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Model {
+    /// Opens and validates a GGUF model. Weights stay memory-mapped; only norms and biases are copied.
+    pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Arc<Model>> {
+        let started = std::time::Instant::now();
+        let file = GgufFile::open(path.as_ref())?;
+        let model = Self::from_file(file, opts)?;
+        tracing::info!(
+            path = %path.as_ref().display(),
+            arch = model.config.arch.name(),
+            layers = model.config.n_layer,
+            threads = model.pool.current_num_threads(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "model loaded"
+        );
+        Ok(Arc::new(model))
+    }
+
+    /// Builds a model from an already-opened GGUF file (tests use synthetic in-memory files).
+    pub fn from_file(file: GgufFile, opts: &LoadOptions) -> Result<Model> {
+        let config = ModelConfig::from_gguf(&file)?;
+        let weights = Weights::load(&file, &config)?;
+        let tokenizer = Tokenizer::from_gguf(&file)?;
+        if tokenizer.n_vocab() != config.n_vocab {
+            return Err(EngineError::InvalidMetadata {
+                path: file.path().unwrap_or(Path::new("<memory>")).to_path_buf(),
+                key: "tokenizer.ggml.tokens".into(),
+                value: tokenizer.n_vocab().to_string(),
+                reason: format!("the token embedding has {} rows", config.n_vocab),
+            });
+        }
+        let template = ChatTemplate::from_gguf(&file, &tokenizer)?;
+        let threads = if opts.threads == 0 { default_threads() } else { opts.threads };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("vibrant-worker-{i}"))
+            .build()
+            .map_err(|e| EngineError::ThreadPool(e.to_string()))?;
+        Ok(Model { file, config, weights, tokenizer: Arc::new(tokenizer), template, pool })
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    pub fn tokenizer(&self) -> &Arc<Tokenizer> {
+        &self.tokenizer
+    }
+
+    pub fn chat_template(&self) -> &ChatTemplate {
+        &self.template
+    }
+
+    pub fn gguf(&self) -> &GgufFile {
+        &self.file
+    }
+
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Bytes of weights the forward pass reads per token (the memory-bandwidth bound of decoding).
+    pub fn weight_bytes(&self) -> u64 {
+        self.weights.matrices().map(|m| m.n_bytes()).sum()
+    }
+
+    /// A fresh session with room for `n_ctx` tokens (capped at the model's training context).
+    pub fn session(self: &Arc<Self>, n_ctx: usize) -> Session {
+        let n_ctx = if n_ctx == 0 { self.config.n_ctx_train } else { n_ctx.min(self.config.n_ctx_train) };
+        Session::new(Arc::clone(self), n_ctx)
+    }
+}
+
+/// Physical cores when they can be told apart from SMT siblings, else logical CPUs.
+pub fn default_threads() -> usize {
+    let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    physical_cores().map(|p| p.min(logical)).unwrap_or(logical).max(1)
+}
+
+fn physical_cores() -> Option<usize> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let mut cores = std::collections::HashSet::new();
+    let (mut phys, mut core) = (None, None);
+    for line in text.lines().chain(std::iter::once("")) {
+        if line.trim().is_empty() {
+            if let (Some(p), Some(c)) = (phys.take(), core.take()) {
+                cores.insert((p, c));
+            }
+            continue;
+        }
+        let mut kv = line.splitn(2, ':').map(str::trim);
+        match (kv.next(), kv.next()) {
+            (Some("physical id"), Some(v)) => phys = v.parse::<u32>().ok(),
+            (Some("core id"), Some(v)) => core = v.parse::<u32>().ok(),
+            _ => {}
+        }
+    }
+    (!cores.is_empty()).then_some(cores.len())
+}

@@ -1,0 +1,325 @@
+//! A session: one sequence's KV cache over a shared [`Model`], and the forward pass.
+//!
+//! The forward pass takes a batch of consecutive tokens (prefill: many; decode: one; speculative
+//! verification: a few) and returns logits for the positions asked for. The KV cache keeps the
+//! tokens it holds, so a caller can keep the common prefix of a new prompt and evaluate only the
+//! rest (chat turns), or roll back rejected draft tokens ([`Session::truncate`]).
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::error::{EngineError, Result};
+use crate::matmul::{MatmulScratch, matmul};
+use crate::model::Model;
+use crate::ops;
+
+/// Which positions of a batch need logits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Logits {
+    /// Only the last token of the batch (generation).
+    Last,
+    /// Every token of the batch (perplexity, speculative verification).
+    All,
+}
+
+/// The largest number of tokens evaluated in one forward pass; longer prompts are split.
+pub const MAX_BATCH: usize = 512;
+
+/// Keys and values of every layer for up to `capacity` positions (f32, position-major).
+#[derive(Debug)]
+struct KvCache {
+    k: Vec<Vec<f32>>,
+    v: Vec<Vec<f32>>,
+    capacity: usize,
+    kv_dim: usize,
+}
+
+impl KvCache {
+    fn new(n_layer: usize, capacity: usize, kv_dim: usize) -> Self {
+        // Grown on demand up to `capacity`, so a large context costs memory only when used.
+        Self { k: vec![Vec::new(); n_layer], v: vec![Vec::new(); n_layer], capacity, kv_dim }
+    }
+
+    fn ensure(&mut self, n_pos: usize) {
+        let want = n_pos * self.kv_dim;
+        for buf in self.k.iter_mut().chain(self.v.iter_mut()) {
+            if buf.len() < want {
+                let grown = (n_pos.max(256).next_power_of_two().min(self.capacity)) * self.kv_dim;
+                buf.resize(grown.max(want), 0.0);
+            }
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.k.iter().chain(self.v.iter()).map(|b| b.capacity() * 4).sum()
+    }
+}
+
+#[derive(Default, Debug)]
+struct Scratch {
+    x: Vec<f32>,
+    xn: Vec<f32>,
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    att: Vec<f32>,
+    o: Vec<f32>,
+    gate: Vec<f32>,
+    up: Vec<f32>,
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+    logits: Vec<f32>,
+    embd_row: Vec<f32>,
+    mm: MatmulScratch,
+}
+
+/// One sequence being evaluated by a model.
+#[derive(Debug)]
+pub struct Session {
+    model: Arc<Model>,
+    kv: KvCache,
+    tokens: Vec<u32>,
+    scratch: Scratch,
+}
+
+impl Session {
+    pub(crate) fn new(model: Arc<Model>, n_ctx: usize) -> Self {
+        let cfg = model.config();
+        let kv = KvCache::new(cfg.n_layer, n_ctx, cfg.kv_dim());
+        Self { model, kv, tokens: Vec::new(), scratch: Scratch::default() }
+    }
+
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
+    }
+
+    /// The context capacity in tokens.
+    pub fn n_ctx(&self) -> usize {
+        self.kv.capacity
+    }
+
+    /// The tokens currently in the KV cache.
+    pub fn tokens(&self) -> &[u32] {
+        &self.tokens
+    }
+
+    /// Number of positions in the KV cache.
+    pub fn n_past(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Bytes held by the KV cache now.
+    pub fn kv_bytes(&self) -> usize {
+        self.kv.bytes()
+    }
+
+    /// Drops every position from `n` on (rollback of draft tokens, or a new prompt that shares
+    /// only a prefix with the cached one).
+    pub fn truncate(&mut self, n: usize) {
+        self.tokens.truncate(n);
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.tokens.clear();
+    }
+
+    /// Length of the longest common prefix between the cache and `tokens`.
+    pub fn common_prefix(&self, tokens: &[u32]) -> usize {
+        self.tokens.iter().zip(tokens).take_while(|(a, b)| a == b).count()
+    }
+
+    /// Evaluates `tokens` after what the cache holds and returns their logits: one row of
+    /// `n_vocab` for [`Logits::Last`], `tokens.len()` rows for [`Logits::All`].
+    pub fn eval(&mut self, tokens: &[u32], which: Logits) -> Result<&[f32]> {
+        if tokens.is_empty() {
+            return Err(EngineError::EmptyPrompt);
+        }
+        let n_vocab = self.model.config().n_vocab;
+        if let Some(&id) = tokens.iter().find(|&&t| t as usize >= n_vocab) {
+            return Err(EngineError::InvalidToken { id, n_vocab });
+        }
+        let needed = self.tokens.len() + tokens.len();
+        if needed > self.kv.capacity {
+            return Err(EngineError::ContextFull { needed, capacity: self.kv.capacity });
+        }
+        let mut all = Vec::new();
+        let model = Arc::clone(&self.model);
+        let n_batches = tokens.len().div_ceil(MAX_BATCH);
+        for (i, batch) in tokens.chunks(MAX_BATCH).enumerate() {
+            let last_batch = i + 1 == n_batches;
+            let want = match which {
+                Logits::All => LogitRows::All,
+                Logits::Last if last_batch => LogitRows::Last,
+                Logits::Last => LogitRows::None,
+            };
+            model.pool.install(|| self.forward(&model, batch, want));
+            self.tokens.extend_from_slice(batch);
+            if which == Logits::All && n_batches > 1 {
+                all.extend_from_slice(&self.scratch.logits);
+            }
+        }
+        if which == Logits::All && n_batches > 1 {
+            self.scratch.logits = all;
+        }
+        Ok(&self.scratch.logits)
+    }
+
+    fn forward(&mut self, model: &Model, tokens: &[u32], want: LogitRows) {
+        let cfg = model.config();
+        let file = &model.file;
+        let w = &model.weights;
+        let n = tokens.len();
+        let (d, qd, kvd, ff, hd) = (cfg.n_embd, cfg.q_dim(), cfg.kv_dim(), cfg.n_ff, cfg.head_dim);
+        let n_past = self.tokens.len();
+        self.kv.ensure(n_past + n);
+        let s = &mut self.scratch;
+        for (buf, len) in [
+            (&mut s.x, n * d),
+            (&mut s.xn, n * d),
+            (&mut s.q, n * qd),
+            (&mut s.k, n * kvd),
+            (&mut s.v, n * kvd),
+            (&mut s.att, n * qd),
+            (&mut s.o, n * d),
+            (&mut s.gate, n * ff),
+            (&mut s.up, n * ff),
+        ] {
+            buf.resize(len, 0.0);
+        }
+
+        // Token embeddings: dequantize the rows we need.
+        let embd = &w.token_embd;
+        let embd_data = embd.data(file);
+        let rb = embd.row_bytes();
+        s.embd_row.resize(d, 0.0);
+        for (t, &tok) in tokens.iter().enumerate() {
+            let row = &embd_data[tok as usize * rb..(tok as usize + 1) * rb];
+            vibrant_kernels::dequantize_row(embd.fmt, row, &mut s.x[t * d..(t + 1) * d]);
+        }
+
+        // RoPE angles for every position in the batch.
+        let half = cfg.n_rot / 2;
+        s.cos.resize(n * half, 0.0);
+        s.sin.resize(n * half, 0.0);
+        for t in 0..n {
+            ops::rope_cache(
+                n_past + t,
+                cfg.n_rot,
+                cfg.rope_freq_base,
+                cfg.rope_freq_scale,
+                &mut s.cos[t * half..(t + 1) * half],
+                &mut s.sin[t * half..(t + 1) * half],
+            );
+        }
+        let style = cfg.arch.rope_style();
+        let scale = 1.0 / (hd as f32).sqrt();
+        let group = cfg.n_head / cfg.n_head_kv;
+
+        for (li, layer) in w.layers.iter().enumerate() {
+            for t in 0..n {
+                ops::rms_norm(&s.x[t * d..(t + 1) * d], &layer.attn_norm, cfg.rms_eps, &mut s.xn[t * d..(t + 1) * d]);
+            }
+            matmul(file, &layer.wq, &s.xn, n, &mut s.q, &mut s.mm);
+            matmul(file, &layer.wk, &s.xn, n, &mut s.k, &mut s.mm);
+            matmul(file, &layer.wv, &s.xn, n, &mut s.v, &mut s.mm);
+            for t in 0..n {
+                if let Some(b) = &layer.bq {
+                    ops::add_assign(&mut s.q[t * qd..(t + 1) * qd], b);
+                }
+                if let Some(b) = &layer.bk {
+                    ops::add_assign(&mut s.k[t * kvd..(t + 1) * kvd], b);
+                }
+                if let Some(b) = &layer.bv {
+                    ops::add_assign(&mut s.v[t * kvd..(t + 1) * kvd], b);
+                }
+                let (c, sn) = (&s.cos[t * half..(t + 1) * half], &s.sin[t * half..(t + 1) * half]);
+                ops::rope(&mut s.q[t * qd..(t + 1) * qd], hd, cfg.n_rot, style, c, sn);
+                ops::rope(&mut s.k[t * kvd..(t + 1) * kvd], hd, cfg.n_rot, style, c, sn);
+            }
+            if std::env::var_os("VIBRANT_F16SIM").is_some() {
+                for v in s.k.iter_mut().chain(s.v.iter_mut()).chain(s.q.iter_mut()) {
+                    *v = half::f16::from_f32(*v).to_f32();
+                }
+            }
+            // Append this batch's keys and values to the cache.
+            let kc = &mut self.kv.k[li];
+            let vc = &mut self.kv.v[li];
+            kc[n_past * kvd..(n_past + n) * kvd].copy_from_slice(&s.k);
+            vc[n_past * kvd..(n_past + n) * kvd].copy_from_slice(&s.v);
+            let (kc, vc) = (&kc[..], &vc[..]);
+
+            // Causal attention, parallel over (token, head).
+            let q = &s.q;
+            s.att.par_chunks_mut(hd).enumerate().for_each_init(Vec::new, |scores, (i, out)| {
+                let (t, h) = (i / cfg.n_head, i % cfg.n_head);
+                let kvh = h / group;
+                let qh = &q[t * qd + h * hd..t * qd + (h + 1) * hd];
+                let n_kv = n_past + t + 1;
+                scores.clear();
+                scores.extend((0..n_kv).map(|p| {
+                    let kh = &kc[p * kvd + kvh * hd..p * kvd + (kvh + 1) * hd];
+                    dot(qh, kh) * scale
+                }));
+                ops::softmax(scores);
+                out.fill(0.0);
+                for (p, &a) in scores.iter().enumerate() {
+                    let vh = &vc[p * kvd + kvh * hd..p * kvd + (kvh + 1) * hd];
+                    for (o, &v) in out.iter_mut().zip(vh) {
+                        *o += a * v;
+                    }
+                }
+            });
+
+            matmul(file, &layer.wo, &s.att, n, &mut s.o, &mut s.mm);
+            ops::add_assign(&mut s.x, &s.o);
+
+            for t in 0..n {
+                ops::rms_norm(&s.x[t * d..(t + 1) * d], &layer.ffn_norm, cfg.rms_eps, &mut s.xn[t * d..(t + 1) * d]);
+            }
+            matmul(file, &layer.w_gate, &s.xn, n, &mut s.gate, &mut s.mm);
+            matmul(file, &layer.w_up, &s.xn, n, &mut s.up, &mut s.mm);
+            s.gate.par_chunks_mut(ff).zip(s.up.par_chunks(ff)).for_each(|(g, u)| ops::swiglu(g, u));
+            matmul(file, &layer.w_down, &s.gate, n, &mut s.o, &mut s.mm);
+            ops::add_assign(&mut s.x, &s.o);
+        }
+
+        let rows: std::ops::Range<usize> = match want {
+            LogitRows::None => return,
+            LogitRows::Last => n - 1..n,
+            LogitRows::All => 0..n,
+        };
+        let nr = rows.len();
+        for (j, t) in rows.enumerate() {
+            let (src, dst) = (&s.x[t * d..(t + 1) * d], &mut s.xn[j * d..(j + 1) * d]);
+            ops::rms_norm(src, &w.output_norm, cfg.rms_eps, dst);
+        }
+        s.logits.resize(nr * cfg.n_vocab, 0.0);
+        matmul(file, &w.output, &s.xn, nr, &mut s.logits, &mut s.mm);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum LogitRows {
+    None,
+    Last,
+    All,
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Eight independent accumulators let the compiler vectorise without reassociation flags.
+    let mut acc = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut sum: f32 = acc.iter().sum();
+    for (x, y) in ra.iter().zip(rb) {
+        sum += x * y;
+    }
+    sum
+}

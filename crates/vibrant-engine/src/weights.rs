@@ -1,0 +1,192 @@
+//! Weight tensors: typed views over the memory-mapped GGUF file (never copied), plus the small
+//! f32 vectors (norms, biases) that are copied once at load.
+
+use std::path::{Path, PathBuf};
+
+use vibrant_gguf::{GgmlType, GgufFile, TensorInfo};
+use vibrant_kernels::WeightFormat;
+
+use crate::config::ModelConfig;
+use crate::error::{EngineError, Result};
+
+/// Maps a GGUF tensor type to the kernel layer's format, if the engine supports it.
+pub fn weight_format(ty: GgmlType) -> Option<WeightFormat> {
+    Some(match ty {
+        GgmlType::F32 => WeightFormat::F32,
+        GgmlType::F16 => WeightFormat::F16,
+        GgmlType::BF16 => WeightFormat::BF16,
+        GgmlType::Q4_0 => WeightFormat::Q4_0,
+        GgmlType::Q4_1 => WeightFormat::Q4_1,
+        GgmlType::Q5_0 => WeightFormat::Q5_0,
+        GgmlType::Q5_1 => WeightFormat::Q5_1,
+        GgmlType::Q8_0 => WeightFormat::Q8_0,
+        GgmlType::Q2_K => WeightFormat::Q2K,
+        GgmlType::Q3_K => WeightFormat::Q3K,
+        GgmlType::Q4_K => WeightFormat::Q4K,
+        GgmlType::Q5_K => WeightFormat::Q5K,
+        GgmlType::Q6_K => WeightFormat::Q6K,
+        _ => return None,
+    })
+}
+
+/// A 2-D weight matrix of `rows` rows of `cols` elements, stored row-major in the mapped file.
+#[derive(Clone, Debug)]
+pub struct Matrix {
+    pub name: String,
+    pub fmt: WeightFormat,
+    pub rows: usize,
+    pub cols: usize,
+    info: TensorInfo,
+}
+
+impl Matrix {
+    /// The raw bytes of the matrix inside the mapped file.
+    pub fn data<'a>(&self, file: &'a GgufFile) -> &'a [u8] {
+        file.tensor_data(&self.info)
+    }
+
+    pub fn row_bytes(&self) -> usize {
+        self.fmt.row_bytes(self.cols)
+    }
+
+    pub fn n_bytes(&self) -> u64 {
+        self.info.n_bytes
+    }
+}
+
+/// Weights of one transformer block.
+#[derive(Debug)]
+pub struct Layer {
+    pub attn_norm: Vec<f32>,
+    pub wq: Matrix,
+    pub wk: Matrix,
+    pub wv: Matrix,
+    pub bq: Option<Vec<f32>>,
+    pub bk: Option<Vec<f32>>,
+    pub bv: Option<Vec<f32>>,
+    pub wo: Matrix,
+    pub ffn_norm: Vec<f32>,
+    pub w_gate: Matrix,
+    pub w_up: Matrix,
+    pub w_down: Matrix,
+}
+
+/// All weights of a model.
+#[derive(Debug)]
+pub struct Weights {
+    pub token_embd: Matrix,
+    pub layers: Vec<Layer>,
+    pub output_norm: Vec<f32>,
+    /// The output projection; `token_embd` itself when the model ties them.
+    pub output: Matrix,
+    pub tied_output: bool,
+}
+
+struct Loader<'a> {
+    file: &'a GgufFile,
+    path: PathBuf,
+    arch: &'static str,
+}
+
+impl Loader<'_> {
+    fn info(&self, name: &str) -> Result<&TensorInfo> {
+        self.file.tensor(name).ok_or_else(|| EngineError::MissingTensor {
+            path: self.path.clone(),
+            tensor: name.to_string(),
+            arch: self.arch.to_string(),
+        })
+    }
+
+    fn shape_error(&self, info: &TensorInfo, expected: Vec<u64>) -> EngineError {
+        EngineError::TensorShape {
+            path: self.path.clone(),
+            tensor: info.name.clone(),
+            expected,
+            actual: info.dims.clone(),
+        }
+    }
+
+    /// A matrix with `rows` rows of `cols` elements (GGUF dims `[cols, rows]`).
+    fn matrix(&self, name: &str, cols: usize, rows: usize) -> Result<Matrix> {
+        let info = self.info(name)?;
+        if info.dims != [cols as u64, rows as u64] {
+            return Err(self.shape_error(info, vec![cols as u64, rows as u64]));
+        }
+        let fmt = weight_format(info.ggml_type).ok_or_else(|| EngineError::UnsupportedTensorType {
+            path: self.path.clone(),
+            tensor: name.to_string(),
+            ty: info.ggml_type.name().to_string(),
+        })?;
+        if cols % fmt.block_len() != 0 {
+            return Err(self.shape_error(info, vec![cols as u64, rows as u64]));
+        }
+        Ok(Matrix { name: name.to_string(), fmt, rows, cols, info: info.clone() })
+    }
+
+    /// A 1-D vector of `n` elements, dequantized to f32 (norm weights and biases are small).
+    fn vector(&self, name: &str, n: usize) -> Result<Vec<f32>> {
+        let info = self.info(name)?;
+        if info.dims != [n as u64] {
+            return Err(self.shape_error(info, vec![n as u64]));
+        }
+        let fmt = weight_format(info.ggml_type).ok_or_else(|| EngineError::UnsupportedTensorType {
+            path: self.path.clone(),
+            tensor: name.to_string(),
+            ty: info.ggml_type.name().to_string(),
+        })?;
+        if n % fmt.block_len() != 0 {
+            return Err(self.shape_error(info, vec![n as u64]));
+        }
+        let mut out = vec![0.0f32; n];
+        vibrant_kernels::dequantize_row(fmt, self.file.tensor_data(info), &mut out);
+        Ok(out)
+    }
+
+    fn optional_vector(&self, name: &str, n: usize) -> Result<Option<Vec<f32>>> {
+        if self.file.tensor(name).is_some() { self.vector(name, n).map(Some) } else { Ok(None) }
+    }
+}
+
+impl Weights {
+    pub fn load(file: &GgufFile, cfg: &ModelConfig) -> Result<Self> {
+        let loader = Loader {
+            file,
+            path: file.path().unwrap_or(Path::new("<memory>")).to_path_buf(),
+            arch: cfg.arch.name(),
+        };
+        let (d, q, kv, ff) = (cfg.n_embd, cfg.q_dim(), cfg.kv_dim(), cfg.n_ff);
+        let token_embd = loader.matrix("token_embd.weight", d, cfg.n_vocab)?;
+        let mut layers = Vec::with_capacity(cfg.n_layer);
+        for i in 0..cfg.n_layer {
+            let n = |s: &str| format!("blk.{i}.{s}");
+            layers.push(Layer {
+                attn_norm: loader.vector(&n("attn_norm.weight"), d)?,
+                wq: loader.matrix(&n("attn_q.weight"), d, q)?,
+                wk: loader.matrix(&n("attn_k.weight"), d, kv)?,
+                wv: loader.matrix(&n("attn_v.weight"), d, kv)?,
+                bq: loader.optional_vector(&n("attn_q.bias"), q)?,
+                bk: loader.optional_vector(&n("attn_k.bias"), kv)?,
+                bv: loader.optional_vector(&n("attn_v.bias"), kv)?,
+                wo: loader.matrix(&n("attn_output.weight"), q, d)?,
+                ffn_norm: loader.vector(&n("ffn_norm.weight"), d)?,
+                w_gate: loader.matrix(&n("ffn_gate.weight"), d, ff)?,
+                w_up: loader.matrix(&n("ffn_up.weight"), d, ff)?,
+                w_down: loader.matrix(&n("ffn_down.weight"), ff, d)?,
+            });
+        }
+        let output_norm = loader.vector("output_norm.weight", d)?;
+        let (output, tied_output) = if file.tensor("output.weight").is_some() {
+            (loader.matrix("output.weight", d, cfg.n_vocab)?, false)
+        } else {
+            (token_embd.clone(), true)
+        };
+        Ok(Self { token_embd, layers, output_norm, output, tied_output })
+    }
+
+    /// Every matrix, for statistics (`model inspect`) and memory accounting.
+    pub fn matrices(&self) -> impl Iterator<Item = &Matrix> {
+        std::iter::once(&self.token_embd)
+            .chain(self.layers.iter().flat_map(|l| [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down]))
+            .chain((!self.tied_output).then_some(&self.output))
+    }
+}
