@@ -1,2 +1,232 @@
-//! Context benchmarks.
-fn main() {}
+//! Context benchmarks (run once by hand; numbers go to docs/results/context.md).
+//!
+//! ```text
+//! cargo bench -p vibrant-context --bench context -- index <corpus-dir> [queries.txt]
+//! cargo bench -p vibrant-context --bench context -- quality <repo-dir> <questions.tsv>
+//! ```
+//! `index` works on a scratch copy of a corpus: it edits files in it (scripts/bench-context.sh
+//! makes the copy). It measures the cold index, a no-change re-index, re-indexing after touching
+//! (mtime only) and after editing 10 files, query latency, and peak memory.
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use vibrant_context::{CharEstimate, FileStatus, Index, IndexOptions, SnippetKind};
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--bench"))
+        .collect();
+    match args.first().map(String::as_str) {
+        Some("index") => index_bench(Path::new(&args[1]), args.get(2).map(PathBuf::from)),
+        Some("cold") => {
+            // Only the cold index (for profiling).
+            let cache = tempfile::tempdir().unwrap();
+            let opts = IndexOptions {
+                cache_dir: Some(cache.path().to_path_buf()),
+                ..IndexOptions::default()
+            };
+            let (_, s) = Index::update(Path::new(&args[1]), &opts, &|_| {}).unwrap();
+            println!(
+                "cold: {:.2} s, {:.1} MB/s",
+                s.elapsed.as_secs_f64(),
+                s.bytes_read as f64 / 1e6 / s.elapsed.as_secs_f64()
+            );
+        }
+        Some("quality") => quality(Path::new(&args[1]), Path::new(&args[2])),
+        _ => println!("usage: context (index <corpus> [queries] | quality <repo> <questions.tsv>)"),
+    }
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn index_bench(corpus: &Path, queries: Option<PathBuf>) {
+    let cache = tempfile::tempdir().unwrap();
+    let opts = IndexOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..IndexOptions::default()
+    };
+    let quiet = |_| {};
+
+    let (ix, s) = Index::update(corpus, &opts, &quiet).unwrap();
+    let secs = s.elapsed.as_secs_f64();
+    println!(
+        "cold: {} files ({} indexed, {} skipped), {:.1} MiB read, {} symbols, {} chunks, index {:.1} MiB, {:.2} s, {:.1} MB/s",
+        s.files,
+        s.indexed,
+        s.skipped,
+        s.bytes_read as f64 / 1048576.0,
+        s.symbols,
+        s.chunks,
+        s.index_bytes as f64 / 1048576.0,
+        secs,
+        s.bytes_read as f64 / 1e6 / secs
+    );
+    println!("peak RSS after cold index: {:.0} MiB", peak_rss_mib());
+    drop(ix);
+
+    // Outside the racy window (files modified within 2 s of an index start are re-hashed).
+    std::thread::sleep(Duration::from_millis(2100));
+    let (_, s) = Index::update(corpus, &opts, &quiet).unwrap();
+    let (_, s2) = Index::update(corpus, &opts, &quiet).unwrap();
+    println!(
+        "warm no-change: {:.0} ms, {:.0} ms ({} files, wrote {})",
+        ms(s.elapsed),
+        ms(s2.elapsed),
+        s2.files,
+        s2.wrote
+    );
+
+    let (ix, _) = Index::update(corpus, &opts, &quiet).unwrap();
+    let targets: Vec<PathBuf> = ix
+        .files()
+        .iter()
+        .filter(|f| f.status == FileStatus::Indexed && f.path.ends_with(".rs"))
+        .step_by(97)
+        .take(10)
+        .map(|f| corpus.join(&f.path))
+        .collect();
+    drop(ix);
+    let later = std::time::SystemTime::now() + Duration::from_secs(1);
+    for t in &targets {
+        let f = std::fs::File::options().write(true).open(t).unwrap();
+        f.set_modified(later).unwrap();
+    }
+    let (_, s) = Index::update(corpus, &opts, &quiet).unwrap();
+    println!(
+        "touch 10 (mtime only): {:.0} ms (changed {}, unchanged {})",
+        ms(s.elapsed),
+        s.changed,
+        s.unchanged
+    );
+    for t in &targets {
+        let mut text = std::fs::read_to_string(t).unwrap();
+        text.push_str("\n// edited by the context benchmark\nfn benchmark_edit_marker() {}\n");
+        std::fs::write(t, text).unwrap();
+    }
+    let (ix, s) = Index::update(corpus, &opts, &quiet).unwrap();
+    println!(
+        "edit 10: {:.0} ms (changed {}, wrote {})",
+        ms(s.elapsed),
+        s.changed,
+        s.wrote
+    );
+    assert_eq!(ix.search("benchmark_edit_marker", 20, 1).unwrap().len(), 10);
+    drop(ix);
+
+    let t = Instant::now();
+    let ix = Index::open(corpus, &opts).unwrap().unwrap();
+    let open = t.elapsed();
+    let t = Instant::now();
+    ix.search("warm up", 10, 2).unwrap();
+    let first = t.elapsed();
+    println!(
+        "open: {:.1} ms; first search (loads search.bin): {:.1} ms",
+        ms(open),
+        ms(first)
+    );
+
+    let qs: Vec<String> = match queries {
+        Some(p) => std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => vec!["parse json value".into(), "hash map insert".into()],
+    };
+    let mut lat: Vec<Duration> = Vec::new();
+    let mut total_hits = 0;
+    for _ in 0..5 {
+        for q in &qs {
+            let t = Instant::now();
+            let hits = ix.search(q, 10, 2).unwrap();
+            lat.push(t.elapsed());
+            total_hits += hits.len();
+        }
+    }
+    lat.sort();
+    let p = |q: f64| ms(lat[((lat.len() - 1) as f64 * q).round() as usize]);
+    println!(
+        "query latency over {} queries x5: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} hits)",
+        qs.len(),
+        p(0.5),
+        p(0.99),
+        p(1.0),
+        total_hits
+    );
+    println!("peak RSS at end: {:.0} MiB", peak_rss_mib());
+}
+
+fn quality(repo: &Path, questions: &Path) {
+    let cache = tempfile::tempdir().unwrap();
+    let opts = IndexOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..IndexOptions::default()
+    };
+    let (ix, s) = Index::update(repo, &opts, &|_| {}).unwrap();
+    println!("indexed {} files, {} symbols", s.indexed, s.symbols);
+    let counter = CharEstimate::default();
+    let text = std::fs::read_to_string(questions).unwrap();
+    let (mut n, mut search_hits, mut ctx_hits5, mut ctx_any) = (0, 0, 0, 0);
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let Some((q, want)) = line.split_once('\t') else {
+            continue;
+        };
+        n += 1;
+        // The questions file itself is in the repository: leave it out of the results.
+        let mut hits = ix.search(q, 6, 1).unwrap();
+        hits.retain(|h| !questions.ends_with(&h.path));
+        hits.truncate(5);
+        let s_ok = hits.iter().any(|h| h.path == want);
+        let snippets = ix.assemble(q, &[], None, 4096, &counter).unwrap();
+        let mut files: Vec<&str> = Vec::new();
+        for sn in snippets
+            .iter()
+            .filter(|s| s.kind != SnippetKind::RepoMap && !questions.ends_with(&s.path))
+        {
+            if !files.contains(&sn.path.as_str()) {
+                files.push(&sn.path);
+            }
+        }
+        let c5 = files.iter().take(5).any(|f| *f == want);
+        let c_any = files.contains(&want);
+        search_hits += usize::from(s_ok);
+        ctx_hits5 += usize::from(c5);
+        ctx_any += usize::from(c_any);
+        let top: Vec<&str> = hits.iter().map(|h| h.path.as_str()).collect();
+        println!(
+            "{} {} {} | {q} -> {want} | search: {}",
+            mark(s_ok),
+            mark(c5),
+            mark(c_any),
+            top.join(", ")
+        );
+    }
+    println!(
+        "recall@5 search: {search_hits}/{n} = {:.2}; context (first 5 files): {ctx_hits5}/{n} = {:.2}; anywhere in 4096-token context: {ctx_any}/{n} = {:.2}",
+        search_hits as f64 / n as f64,
+        ctx_hits5 as f64 / n as f64,
+        ctx_any as f64 / n as f64
+    );
+}
+
+fn mark(b: bool) -> &'static str {
+    if b { "✓" } else { "✗" }
+}

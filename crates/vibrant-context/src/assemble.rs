@@ -15,6 +15,7 @@ use std::path::Path;
 use globset::{GlobBuilder, GlobMatcher};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::Result;
 use crate::error::ContextError;
 use crate::index::{FileStatus, Index, slice_lines};
 use crate::lang::Language;
@@ -22,7 +23,6 @@ use crate::repomap::{RepoMapOptions, build_repo_map};
 use crate::syntax::{FileSyntax, SymbolKind};
 use crate::terms;
 use crate::tokens::TokenCounter;
-use crate::Result;
 
 /// Why a snippet is in the context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +78,10 @@ impl Snippet {
     /// snippets adds nothing between them).
     pub fn render(&self) -> String {
         match self.kind {
-            SnippetKind::RepoMap => format!("Repository map (definitions ranked by relevance):\n{}\n", self.text.trim_end()),
+            SnippetKind::RepoMap => format!(
+                "Repository map (definitions ranked by relevance):\n{}\n",
+                self.text.trim_end()
+            ),
             SnippetKind::Import => format!("{} (outline):\n{}\n", self.path, self.text.trim_end()),
             _ => format!(
                 "{}:{}-{}\n```{}\n{}\n```\n",
@@ -155,10 +158,26 @@ impl Index {
     }
 
     /// [`Index::assemble`] with all settings.
-    pub fn assemble_with(&self, question: &str, opts: &AssembleOptions, counter: &dyn TokenCounter) -> Result<Vec<Snippet>> {
-        let mut b = Builder { index: self, counter, budget: opts.budget, used: 0, out: Vec::new(), covered: FxHashMap::default() };
+    pub fn assemble_with(
+        &self,
+        question: &str,
+        opts: &AssembleOptions,
+        counter: &dyn TokenCounter,
+    ) -> Result<Vec<Snippet>> {
+        let mut b = Builder {
+            index: self,
+            counter,
+            budget: opts.budget,
+            used: 0,
+            out: Vec::new(),
+            covered: FxHashMap::default(),
+        };
         let syntax = self.all_syntax()?;
-        let by_file: FxHashMap<usize, usize> = syntax.iter().enumerate().map(|(pos, (fi, _))| (*fi, pos)).collect();
+        let by_file: FxHashMap<usize, usize> = syntax
+            .iter()
+            .enumerate()
+            .map(|(pos, (fi, _))| (*fi, pos))
+            .collect();
         let hits = self.search(question, 64, 0)?;
 
         // 1. Explicit files, then the current file.
@@ -172,14 +191,30 @@ impl Index {
         }
         for path in &focus {
             let cap = b.remaining();
-            b.add_file(path, SnippetKind::Explicit, "named with --context", cap, &hits, &syntax, &by_file);
+            b.add_file(
+                path,
+                SnippetKind::Explicit,
+                "named with --context",
+                cap,
+                &hits,
+                &syntax,
+                &by_file,
+            );
         }
         let mut current: Option<String> = None;
         if let Some(cf) = &opts.current_file
             && let Some(path) = self.resolve_spec(cf)?.into_iter().next()
         {
             let cap = b.remaining() / 2;
-            b.add_file(&path, SnippetKind::CurrentFile, "the current file", cap, &hits, &syntax, &by_file);
+            b.add_file(
+                &path,
+                SnippetKind::CurrentFile,
+                "the current file",
+                cap,
+                &hits,
+                &syntax,
+                &by_file,
+            );
             current = Some(path);
         }
         let mut focus_files = focus.clone();
@@ -214,7 +249,11 @@ impl Index {
                 let s = &syn.symbols[si];
                 let end = s.end_line.min(s.start_line + MAX_DEF_LINES - 1);
                 let path = self.files()[*fi].path.clone();
-                let reason = format!("defines `{}` ({}) named in the question", s.name, s.kind.label());
+                let reason = format!(
+                    "defines `{}` ({}) named in the question",
+                    s.name,
+                    s.kind.label()
+                );
                 if b.add_range(&path, s.start_line, end, SnippetKind::Definition, reason) {
                     defs += 1;
                 }
@@ -224,8 +263,12 @@ impl Index {
         // 2b. Outlines of files the explicit and current files import.
         let lookup = PathLookup::new(self);
         for path in &focus_files {
-            let Some(fi) = self.file_index(path) else { continue };
-            let Some(&pos) = by_file.get(&fi) else { continue };
+            let Some(fi) = self.file_index(path) else {
+                continue;
+            };
+            let Some(&pos) = by_file.get(&fi) else {
+                continue;
+            };
             let lang = self.files()[fi].language;
             let mut seen = FxHashSet::default();
             for imp in &syntax[pos].1.imports {
@@ -234,7 +277,9 @@ impl Index {
                     if target == fi || focus_files.contains(tpath) || !seen.insert(target) {
                         continue;
                     }
-                    let Some(&tpos) = by_file.get(&target) else { continue };
+                    let Some(&tpos) = by_file.get(&target) else {
+                        continue;
+                    };
                     let outline = outline(&syntax[tpos].1);
                     if outline.is_empty() {
                         continue;
@@ -257,9 +302,23 @@ impl Index {
             if *n >= 2 {
                 continue;
             }
-            let label = if h.label.is_empty() { String::new() } else { format!(" in `{}`", h.label) };
-            let reason = format!("search hit #{} for \"{qterms}\"{label} (BM25 {:.1})", rank + 1, h.score);
-            if b.add_range(&h.path, h.start_line, h.end_line, SnippetKind::SearchHit, reason) {
+            let label = if h.label.is_empty() {
+                String::new()
+            } else {
+                format!(" in `{}`", h.label)
+            };
+            let reason = format!(
+                "search hit #{} for \"{qterms}\"{label} (BM25 {:.1})",
+                rank + 1,
+                h.score
+            );
+            if b.add_range(
+                &h.path,
+                h.start_line,
+                h.end_line,
+                SnippetKind::SearchHit,
+                reason,
+            ) {
                 *n += 1;
                 taken += 1;
             }
@@ -287,8 +346,16 @@ impl Index {
             };
             let map = build_repo_map(self, &syntax, &map_opts, counter);
             if !map.text.is_empty() {
-                let reason = format!("repo map: {} definitions from {} files, ranked by PageRank", map.symbols, map.files.len());
-                b.push_checked(Snippet { text: map.text, reason, ..header });
+                let reason = format!(
+                    "repo map: {} definitions from {} files, ranked by PageRank",
+                    map.symbols,
+                    map.files.len()
+                );
+                b.push_checked(Snippet {
+                    text: map.text,
+                    reason,
+                    ..header
+                });
             }
         }
         Ok(b.out)
@@ -299,7 +366,11 @@ impl Index {
     pub fn resolve_spec(&self, spec: &str) -> Result<Vec<String>> {
         let root = self.root();
         let p = Path::new(spec);
-        let abs = if p.is_absolute() { p.to_path_buf() } else { root.join(p) };
+        let abs = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            root.join(p)
+        };
         if let Ok(canon) = abs.canonicalize()
             && let Some(rel) = crate::walk::relative_path(root, &canon)
         {
@@ -327,7 +398,10 @@ impl Index {
             .map(|f| f.path.clone())
             .collect();
         if v.is_empty() {
-            return Err(ContextError::NoMatch { pattern: spec.to_owned(), root: root.to_path_buf() });
+            return Err(ContextError::NoMatch {
+                pattern: spec.to_owned(),
+                root: root.to_path_buf(),
+            });
         }
         Ok(v)
     }
@@ -337,7 +411,10 @@ fn glob(spec: &str) -> Result<GlobMatcher> {
     let g = GlobBuilder::new(spec)
         .literal_separator(true)
         .build()
-        .map_err(|source| ContextError::Glob { pattern: spec.to_owned(), source })?;
+        .map_err(|source| ContextError::Glob {
+            pattern: spec.to_owned(),
+            source,
+        })?;
     Ok(g.compile_matcher())
 }
 
@@ -348,14 +425,18 @@ pub fn question_identifiers(question: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |w: &str| {
         let w = w.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
-        if w.len() < 3 || terms::is_stopword(&w.to_ascii_lowercase()) || w.bytes().all(|b| b.is_ascii_digit()) {
+        if w.len() < 3
+            || terms::is_stopword(&w.to_ascii_lowercase())
+            || w.bytes().all(|b| b.is_ascii_digit())
+        {
             return;
         }
         if !out.iter().any(|o| o == w) {
             out.push(w.to_owned());
         }
     };
-    for word in question.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.')) {
+    for word in question.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.'))
+    {
         for part in word.split("::").flat_map(|p| p.split('.')) {
             push(part);
         }
@@ -369,7 +450,11 @@ fn outline(syn: &FileSyntax) -> String {
         let depth = syn
             .symbols
             .iter()
-            .filter(|c| c.start_line <= s.start_line && c.end_line >= s.end_line && (c.start_line, c.end_line) != (s.start_line, s.end_line))
+            .filter(|c| {
+                c.start_line <= s.start_line
+                    && c.end_line >= s.end_line
+                    && (c.start_line, c.end_line) != (s.start_line, s.end_line)
+            })
             .count();
         if depth > 1 || matches!(s.kind, SymbolKind::Const) && depth > 0 {
             continue;
@@ -403,7 +488,10 @@ impl Builder<'_> {
         }
         self.used += snip.tokens;
         if snip.kind != SnippetKind::RepoMap && snip.kind != SnippetKind::Import {
-            self.covered.entry(snip.path.clone()).or_default().push((*snip.lines.start(), *snip.lines.end()));
+            self.covered
+                .entry(snip.path.clone())
+                .or_default()
+                .push((*snip.lines.start(), *snip.lines.end()));
         }
         self.out.push(snip);
         true
@@ -411,7 +499,9 @@ impl Builder<'_> {
 
     /// The largest part of `[s, e]` not yet included for `path`.
     fn uncovered(&self, path: &str, s: u32, e: u32) -> Option<(u32, u32)> {
-        let Some(ranges) = self.covered.get(path) else { return Some((s, e)) };
+        let Some(ranges) = self.covered.get(path) else {
+            return Some((s, e));
+        };
         let mut best: Option<(u32, u32)> = None;
         let mut cur_start = s;
         let mut sorted = ranges.clone();
@@ -438,13 +528,25 @@ impl Builder<'_> {
     }
 
     fn add_range(&mut self, path: &str, s: u32, e: u32, kind: SnippetKind, reason: String) -> bool {
-        let Some((s, e)) = self.uncovered(path, s, e) else { return false };
-        let Some(text) = self.index.read_lines(path, s, e) else { return false };
+        let Some((s, e)) = self.uncovered(path, s, e) else {
+            return false;
+        };
+        let Some(text) = self.index.read_lines(path, s, e) else {
+            return false;
+        };
         if text.trim().is_empty() {
             return false;
         }
         let language = self.language(path);
-        self.push_checked(Snippet { path: path.to_owned(), lines: s..=e, text, reason, tokens: 0, kind, language })
+        self.push_checked(Snippet {
+            path: path.to_owned(),
+            lines: s..=e,
+            text,
+            reason,
+            tokens: 0,
+            kind,
+            language,
+        })
     }
 
     fn add_outline(&mut self, path: &str, text: String, reason: String) -> bool {
@@ -481,8 +583,12 @@ impl Builder<'_> {
         syntax: &[(usize, FileSyntax)],
         by_file: &FxHashMap<usize, usize>,
     ) {
-        let Some(text) = self.index.read_text(path) else { return };
-        let lines = u32::try_from(text.lines().count()).unwrap_or(u32::MAX).max(1);
+        let Some(text) = self.index.read_text(path) else {
+            return;
+        };
+        let lines = u32::try_from(text.lines().count())
+            .unwrap_or(u32::MAX)
+            .max(1);
         let start_used = self.used;
         let saved_budget = self.budget;
         // Enforce the cap by lowering the budget temporarily.
@@ -496,9 +602,19 @@ impl Builder<'_> {
                 .index
                 .file_index(path)
                 .and_then(|fi| by_file.get(&fi))
-                .map(|&pos| syntax[pos].1.chunks.iter().map(|c| (c.start_line, c.end_line)).collect::<Vec<_>>())
+                .map(|&pos| {
+                    syntax[pos]
+                        .1
+                        .chunks
+                        .iter()
+                        .map(|c| (c.start_line, c.end_line))
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_else(|| {
-                    crate::syntax::line_windows(&text, 1, lines, 60).iter().map(|c| (c.start_line, c.end_line)).collect()
+                    crate::syntax::line_windows(&text, 1, lines, 60)
+                        .iter()
+                        .map(|c| (c.start_line, c.end_line))
+                        .collect()
                 });
             for c in chunks {
                 if !spans.contains(&c) {
@@ -540,7 +656,10 @@ impl<'a> PathLookup<'a> {
             let segs: Vec<&str> = no_ext.split('/').collect();
             let mut add = |segs: &[&str]| {
                 for k in 1..=segs.len().min(4) {
-                    by_suffix.entry(segs[segs.len() - k..].join("/")).or_default().push(i);
+                    by_suffix
+                        .entry(segs[segs.len() - k..].join("/"))
+                        .or_default()
+                        .push(i);
                 }
             };
             add(&segs);
@@ -552,20 +671,33 @@ impl<'a> PathLookup<'a> {
             }
             let dir = &segs[..segs.len() - 1];
             for k in 1..=dir.len().min(3) {
-                by_dir.entry(dir[dir.len() - k..].join("/")).or_default().push(i);
+                by_dir
+                    .entry(dir[dir.len() - k..].join("/"))
+                    .or_default()
+                    .push(i);
             }
         }
-        Self { index, by_suffix, by_dir }
+        Self {
+            index,
+            by_suffix,
+            by_dir,
+        }
     }
 
     fn exact(&self, path: &str) -> Option<usize> {
-        self.index.file_index(path).filter(|&i| self.index.files()[i].status == FileStatus::Indexed)
+        self.index
+            .file_index(path)
+            .filter(|&i| self.index.files()[i].status == FileStatus::Indexed)
     }
 
     fn resolve(&self, from: &str, lang: Language, import: &str) -> Vec<usize> {
         let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
         let join = |d: &str, rel: &str| -> String {
-            let mut parts: Vec<&str> = if d.is_empty() { Vec::new() } else { d.split('/').collect() };
+            let mut parts: Vec<&str> = if d.is_empty() {
+                Vec::new()
+            } else {
+                d.split('/').collect()
+            };
             for seg in rel.split('/') {
                 match seg {
                     "" | "." => {}
@@ -597,12 +729,20 @@ impl<'a> PathLookup<'a> {
                 let head = import.split("::{").next().unwrap_or(import);
                 let mut segs: Vec<String> = head.split("::").map(str::to_owned).collect();
                 let crate_name = segs.first().cloned().unwrap_or_default();
-                segs.retain(|s| !matches!(s.as_str(), "crate" | "self" | "super" | "std" | "core" | "alloc" | "*"));
+                segs.retain(|s| {
+                    !matches!(
+                        s.as_str(),
+                        "crate" | "self" | "super" | "std" | "core" | "alloc" | "*"
+                    )
+                });
                 if !matches!(crate_name.as_str(), "crate" | "self" | "super") && !segs.is_empty() {
                     // Another crate of the workspace: `vibrant_gguf::x` → crates/vibrant-gguf/src/...
                     let dashed = segs[0].replace('_', "-");
                     let rest: Vec<String> = segs[1..].to_vec();
-                    let mut hits = self.suffix_walk(&rest.iter().map(String::as_str).collect::<Vec<_>>(), Some(&dashed));
+                    let mut hits = self.suffix_walk(
+                        &rest.iter().map(String::as_str).collect::<Vec<_>>(),
+                        Some(&dashed),
+                    );
                     if hits.is_empty() {
                         hits = self.lookup(&format!("{dashed}/src/lib"));
                     }
@@ -615,7 +755,17 @@ impl<'a> PathLookup<'a> {
                     return Vec::new();
                 }
                 let base = join(dir, import);
-                for ext in ["", ".ts", ".tsx", ".js", ".jsx", ".mjs", "/index.ts", "/index.tsx", "/index.js"] {
+                for ext in [
+                    "",
+                    ".ts",
+                    ".tsx",
+                    ".js",
+                    ".jsx",
+                    ".mjs",
+                    "/index.ts",
+                    "/index.tsx",
+                    "/index.js",
+                ] {
                     if let Some(i) = self.exact(&format!("{base}{ext}")) {
                         return vec![i];
                     }
@@ -683,7 +833,10 @@ impl<'a> PathLookup<'a> {
             let mut v = self.lookup(&key);
             if let Some(u) = under {
                 let needle = format!("{u}/");
-                v.retain(|&i| self.index.files()[i].path.starts_with(&needle) || self.index.files()[i].path.contains(&format!("/{needle}")));
+                v.retain(|&i| {
+                    self.index.files()[i].path.starts_with(&needle)
+                        || self.index.files()[i].path.contains(&format!("/{needle}"))
+                });
             }
             if !v.is_empty() && v.len() <= 4 {
                 return v;

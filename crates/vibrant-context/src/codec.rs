@@ -52,7 +52,10 @@ impl<'a> Reader<'a> {
         Self { data, pos: 0 }
     }
     fn err<T>(&self, reason: &'static str) -> DResult<T> {
-        Err(DecodeError { offset: self.pos, reason })
+        Err(DecodeError {
+            offset: self.pos,
+            reason,
+        })
     }
     pub(crate) fn at_end(&self) -> bool {
         self.pos >= self.data.len()
@@ -123,7 +126,10 @@ impl<'a> Reader<'a> {
         let n = self.len()?;
         let start = self.pos;
         let b = self.bytes(n)?;
-        std::str::from_utf8(b).map_err(|_| DecodeError { offset: start, reason: "invalid UTF-8 in a string" })
+        std::str::from_utf8(b).map_err(|_| DecodeError {
+            offset: start,
+            reason: "invalid UTF-8 in a string",
+        })
     }
 }
 

@@ -36,10 +36,14 @@ pub enum ContextError {
         path: PathBuf,
     },
     /// No cache directory could be found for the index.
-    #[error("no cache directory for the index: set VIBRANT_CACHE_DIR or HOME, or pass an index directory")]
+    #[error(
+        "no cache directory for the index: set VIBRANT_CACHE_DIR or HOME, or pass an index directory"
+    )]
     NoCacheDir,
     /// A `--context` path or glob matched no file.
-    #[error("--context {pattern:?} matches no file in {root}; give a path relative to the repository root or a glob")]
+    #[error(
+        "--context {pattern:?} matches no file in {root}; give a path relative to the repository root or a glob"
+    )]
     NoMatch {
         /// The pattern as given.
         pattern: String,
@@ -47,7 +51,9 @@ pub enum ContextError {
         root: PathBuf,
     },
     /// A `--context` glob did not parse.
-    #[error("invalid path pattern {pattern:?}: {source}; use a path or a glob such as `src/**/*.rs`")]
+    #[error(
+        "invalid path pattern {pattern:?}: {source}; use a path or a glob such as `src/**/*.rs`"
+    )]
     Glob {
         /// The pattern as given.
         pattern: String,
@@ -58,7 +64,15 @@ pub enum ContextError {
 }
 
 impl ContextError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { action, path: path.into(), source }
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Self::Io {
+            action,
+            path: path.into(),
+            source,
+        }
     }
 }

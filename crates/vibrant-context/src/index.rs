@@ -17,13 +17,13 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::Result;
 use crate::codec::{DResult, DecodeError, Reader, Writer};
 use crate::error::ContextError;
 use crate::lang::Language;
 use crate::syntax::{self, ChunkOptions, ChunkSpan, FileSyntax, Symbol, SymbolKind};
 use crate::terms;
 use crate::walk::{self, SkipReason, WalkOptions, WalkedFile};
-use crate::Result;
 
 /// Bumped whenever the on-disk format or what is extracted changes; an index with another
 /// version is rebuilt from scratch.
@@ -54,6 +54,10 @@ pub struct IndexOptions {
     pub chunk: ChunkOptions,
     /// Worker threads for reading and parsing (default 2).
     pub threads: usize,
+    /// Files larger than this are searchable but not parsed (line-window chunks, no symbols):
+    /// parsing cost grows with size and files this large are almost always generated (bindings,
+    /// tables). Default 256 KiB.
+    pub max_parse_size: u64,
 }
 
 impl Default for IndexOptions {
@@ -64,6 +68,7 @@ impl Default for IndexOptions {
             walk: WalkOptions::default(),
             chunk: ChunkOptions::default(),
             threads: 2,
+            max_parse_size: 256 << 10,
         }
     }
 }
@@ -80,7 +85,18 @@ impl IndexOptions {
         };
         let name: String = root
             .file_name()
-            .map(|n| n.to_string_lossy().chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect())
+            .map(|n| {
+                n.to_string_lossy()
+                    .chars()
+                    .map(|c| {
+                        if c.is_alphanumeric() || c == '-' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect()
+            })
             .unwrap_or_else(|| "root".to_owned());
         let hash = xxhash_rust::xxh3::xxh3_64(root.to_string_lossy().as_bytes());
         Ok(base.join("index").join(format!("{name}-{hash:016x}")))
@@ -210,12 +226,17 @@ pub struct Index {
 
 impl std::fmt::Debug for Index {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Index").field("root", &self.root).field("files", &self.files.len()).finish()
+        f.debug_struct("Index")
+            .field("root", &self.root)
+            .field("files", &self.files.len())
+            .finish()
     }
 }
 
 fn canonical_root(root: &Path) -> Result<PathBuf> {
-    let c = root.canonicalize().map_err(|e| ContextError::io("cannot open repository root", root, e))?;
+    let c = root
+        .canonicalize()
+        .map_err(|e| ContextError::io("cannot open repository root", root, e))?;
     if !c.is_dir() {
         return Err(ContextError::NotADirectory { path: c });
     }
@@ -223,11 +244,17 @@ fn canonical_root(root: &Path) -> Result<PathBuf> {
 }
 
 fn now_ns() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 fn corrupt(path: &Path, e: DecodeError) -> ContextError {
-    ContextError::Corrupt { path: path.to_path_buf(), offset: e.offset, reason: e.reason.to_owned() }
+    ContextError::Corrupt {
+        path: path.to_path_buf(),
+        offset: e.offset,
+        reason: e.reason.to_owned(),
+    }
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
@@ -263,7 +290,9 @@ impl Index {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                 Err(e) => return Err(ContextError::io("cannot read", files_path, e)),
             };
-            let Some((started_ns, files)) = decode_files(&data).map_err(|e| corrupt(&files_path, e))? else {
+            let Some((started_ns, files)) =
+                decode_files(&data).map_err(|e| corrupt(&files_path, e))?
+            else {
                 tracing::info!(path = %files_path.display(), "index format changed; it will be rebuilt");
                 return Ok(None);
             };
@@ -299,46 +328,86 @@ impl Index {
                 None
             }
         };
+        let mut old_by_path: HashMap<&str, &FileRecord> = HashMap::new();
+        if let Some(o) = &old {
+            for f in &o.files {
+                old_by_path.insert(f.path.as_str(), f);
+            }
+        }
+        let racy_before = old
+            .as_ref()
+            .map_or(i64::MIN, |o| o.started_ns.saturating_sub(2_000_000_000));
+
+        let walked = walk::walk(&root, &opts.walk);
+        progress(Progress::Walked {
+            files: walked.len(),
+        });
+
+        let mut stats = UpdateStats {
+            files: walked.len(),
+            ..UpdateStats::default()
+        };
+        // Decide per file: reuse as is (same size and mtime, outside the racy window), or read.
+        let decide = |old_by_path: &HashMap<&str, &'_ FileRecord>| {
+            let mut to_read: Vec<usize> = Vec::new();
+            let mut reuse = vec![false; walked.len()];
+            for (i, w) in walked.iter().enumerate() {
+                match old_by_path.get(w.path.as_str()) {
+                    Some(rec)
+                        if rec.size == w.size
+                            && rec.mtime_ns == w.mtime_ns
+                            && w.mtime_ns < racy_before =>
+                    {
+                        reuse[i] = true;
+                    }
+                    _ => to_read.push(i),
+                }
+            }
+            (to_read, reuse)
+        };
+        let (mut to_read, mut reuse) = decide(&old_by_path);
+        let kept = walked
+            .iter()
+            .filter(|w| old_by_path.contains_key(w.path.as_str()))
+            .count();
+        if to_read.is_empty()
+            && kept == old_by_path.len()
+            && let Some(old) = old
+        {
+            // Nothing changed: the index is used as it is, without reading its data.
+            stats.unchanged = walked.len();
+            fill_totals(&mut stats, &old.files);
+            stats.chunks = old.search_data().map(|s| s.chunks.len()).unwrap_or(0);
+            stats.index_bytes = old.disk_size();
+            stats.elapsed = t0.elapsed();
+            return Ok((old, stats));
+        }
         let old_blobs: &[u8] = match &old {
             Some(o) => match o.blobs() {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(%e, "existing index data unusable; rebuilding");
+                    old_by_path.clear();
+                    (to_read, reuse) = decide(&old_by_path);
                     &[]
                 }
             },
             None => &[],
         };
-        let old_usable = old.is_some() && (!old_blobs.is_empty() || old.as_ref().is_some_and(|o| o.total_blob_len() == 0));
-        let mut old_by_path: HashMap<&str, &FileRecord> = HashMap::new();
-        if old_usable && let Some(o) = &old {
-            for f in &o.files {
-                old_by_path.insert(f.path.as_str(), f);
-            }
-        }
-        let racy_before = old.as_ref().map_or(i64::MIN, |o| o.started_ns.saturating_sub(2_000_000_000));
-
-        let walked = walk::walk(&root, &opts.walk);
-        progress(Progress::Walked { files: walked.len() });
-
-        let mut stats = UpdateStats { files: walked.len(), ..UpdateStats::default() };
-        // Decide per file: reuse as is, or read.
-        let mut to_read: Vec<usize> = Vec::new();
-        let mut reuse: Vec<Option<&FileRecord>> = vec![None; walked.len()];
-        for (i, w) in walked.iter().enumerate() {
-            match old_by_path.get(w.path.as_str()) {
-                Some(rec) if rec.size == w.size && rec.mtime_ns == w.mtime_ns && w.mtime_ns < racy_before => {
-                    reuse[i] = Some(rec);
-                }
-                _ => to_read.push(i),
-            }
-        }
+        let old_usable = old.is_some() && !old_by_path.is_empty()
+            || old.as_ref().is_some_and(|o| o.files.is_empty());
         let done = AtomicUsize::new(0);
         let total = to_read.len();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(opts.threads.max(1))
             .build()
-            .map_err(|e| ContextError::io("cannot start worker threads", &root, std::io::Error::other(e)))?;
+            .map_err(|e| {
+                ContextError::io(
+                    "cannot start worker threads",
+                    &root,
+                    std::io::Error::other(e),
+                )
+            })?;
         let read: Vec<Processed> = pool.install(|| {
             to_read
                 .par_iter()
@@ -357,10 +426,20 @@ impl Index {
 
         // Assemble the new file table and blob file.
         let mut changed_any = false;
-        let mut read_iter = read.into_iter();
+        // Only sizes/mtimes changed (files touched, content the same): blobs and search stay.
+        let mut meta_changed = false;
         let mut to_read_iter = to_read.iter().peekable();
         let mut records: Vec<FileRecord> = Vec::with_capacity(walked.len());
-        let mut blobs: Vec<u8> = Vec::new();
+        // Sized up front: growing by doubling would briefly hold twice the data.
+        let new_bytes: usize = read
+            .iter()
+            .map(|p| match p {
+                Processed::New(_, b) => b.len(),
+                Processed::SameContent => 0,
+            })
+            .sum();
+        let mut blobs: Vec<u8> = Vec::with_capacity(new_bytes + old_blobs.len());
+        let mut read_iter = read.into_iter();
         for (i, w) in walked.iter().enumerate() {
             let (mut rec, blob): (FileRecord, &[u8]) = if to_read_iter.peek() == Some(&&i) {
                 to_read_iter.next();
@@ -372,7 +451,7 @@ impl Index {
                         let Some(prev) = prev else { continue };
                         let mut r = prev.clone();
                         if r.mtime_ns != w.mtime_ns || r.size != w.size {
-                            changed_any = true;
+                            meta_changed = true;
                         }
                         r.size = w.size;
                         r.mtime_ns = w.mtime_ns;
@@ -400,7 +479,12 @@ impl Index {
                     }
                 }
             } else {
-                let Some(prev) = reuse[i] else { continue };
+                if !reuse[i] {
+                    continue;
+                }
+                let Some(prev) = old_by_path.get(w.path.as_str()).copied() else {
+                    continue;
+                };
                 stats.unchanged += 1;
                 (prev.clone(), slice_blob(old_blobs, prev))
             };
@@ -410,24 +494,35 @@ impl Index {
             records.push(rec);
         }
         stats.removed = old_by_path.len().saturating_sub(
-            walked.iter().filter(|w| old_by_path.contains_key(w.path.as_str())).count(),
+            walked
+                .iter()
+                .filter(|w| old_by_path.contains_key(w.path.as_str()))
+                .count(),
         );
         if stats.removed > 0 {
             changed_any = true;
         }
-        for r in &records {
-            match r.status {
-                FileStatus::Indexed => {
-                    stats.indexed += 1;
-                    stats.bytes_indexed += r.size;
-                    stats.symbols += r.symbols as usize;
-                }
-                FileStatus::Skipped(_) => stats.skipped += 1,
-            }
-        }
+        fill_totals(&mut stats, &records);
 
         let previous = old.as_ref().map(|o| o.gen_dir.clone());
-        if !changed_any && old_usable && let Some(old) = old {
+        if !changed_any
+            && old_usable
+            && let Some(mut old) = old
+        {
+            if meta_changed {
+                // Same files in the same order with the same content: the blob offsets are
+                // unchanged, so only files.bin is replaced (atomically, by rename).
+                let files_path = old.gen_dir.join("files.bin");
+                let tmp = old
+                    .gen_dir
+                    .join(format!("files.bin.{}.tmp", std::process::id()));
+                std::fs::write(&tmp, encode_files(old.started_ns, &records))
+                    .map_err(|e| ContextError::io("cannot write", &tmp, e))?;
+                std::fs::rename(&tmp, &files_path)
+                    .map_err(|e| ContextError::io("cannot replace", &files_path, e))?;
+                old.files = records;
+                stats.wrote = true;
+            }
             stats.chunks = old.search_data().map(|s| s.chunks.len()).unwrap_or(0);
             stats.index_bytes = old.disk_size();
             stats.elapsed = t0.elapsed();
@@ -440,15 +535,21 @@ impl Index {
         let files_bytes = encode_files(started_ns, &records);
         let gen_name = format!("g{}-{}", now_ns(), std::process::id());
         let gen_dir = dir.join(&gen_name);
-        std::fs::create_dir_all(&gen_dir).map_err(|e| ContextError::io("cannot create index directory", &gen_dir, e))?;
-        for (name, data) in [("blobs.bin", &blobs), ("search.bin", &search.bytes), ("files.bin", &files_bytes)] {
+        std::fs::create_dir_all(&gen_dir)
+            .map_err(|e| ContextError::io("cannot create index directory", &gen_dir, e))?;
+        for (name, data) in [
+            ("blobs.bin", &blobs),
+            ("search.bin", &search.bytes),
+            ("files.bin", &files_bytes),
+        ] {
             let p = gen_dir.join(name);
             std::fs::write(&p, data).map_err(|e| ContextError::io("cannot write", p, e))?;
         }
         stats.index_bytes = (blobs.len() + search.bytes.len() + files_bytes.len()) as u64;
         let tmp = dir.join(format!("CURRENT.{}.tmp", std::process::id()));
         std::fs::write(&tmp, &gen_name).map_err(|e| ContextError::io("cannot write", &tmp, e))?;
-        std::fs::rename(&tmp, dir.join("CURRENT")).map_err(|e| ContextError::io("cannot replace", dir.join("CURRENT"), e))?;
+        std::fs::rename(&tmp, dir.join("CURRENT"))
+            .map_err(|e| ContextError::io("cannot replace", dir.join("CURRENT"), e))?;
         remove_old_generations(&dir, &gen_dir, previous.as_deref());
         stats.wrote = true;
         let index = Index {
@@ -480,7 +581,9 @@ impl Index {
 
     /// Position of `path` (relative, `/`-separated) in [`Index::files`].
     pub fn file_index(&self, path: &str) -> Option<usize> {
-        self.files.binary_search_by(|f| f.path.as_str().cmp(path)).ok()
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
     }
 
     fn total_blob_len(&self) -> u64 {
@@ -522,14 +625,22 @@ impl Index {
 
     /// Symbols, imports, references and chunks of file `idx` (empty for skipped files).
     pub fn syntax(&self, idx: usize) -> Result<FileSyntax> {
-        let Some(rec) = self.files.get(idx) else { return Ok(FileSyntax::default()) };
+        let Some(rec) = self.files.get(idx) else {
+            return Ok(FileSyntax::default());
+        };
         if rec.status != FileStatus::Indexed {
             return Ok(FileSyntax::default());
         }
         let blobs = self.blobs()?;
         let blob = slice_blob(blobs, rec);
         decode_syntax(blob).map_err(|e| {
-            corrupt(&self.gen_dir.join("blobs.bin"), DecodeError { offset: e.offset + rec.blob_off as usize, ..e })
+            corrupt(
+                &self.gen_dir.join("blobs.bin"),
+                DecodeError {
+                    offset: e.offset + rec.blob_off as usize,
+                    ..e
+                },
+            )
         })
     }
 
@@ -577,7 +688,9 @@ impl Index {
                 }
                 *k += 1;
             }
-            let Some(rec) = self.files.get(c.file as usize) else { continue };
+            let Some(rec) = self.files.get(c.file as usize) else {
+                continue;
+            };
             out.push(SearchHit {
                 file: c.file as usize,
                 path: rec.path.clone(),
@@ -610,6 +723,19 @@ pub fn slice_lines(text: &str, start: u32, end: u32) -> String {
     out
 }
 
+fn fill_totals(stats: &mut UpdateStats, records: &[FileRecord]) {
+    for r in records {
+        match r.status {
+            FileStatus::Indexed => {
+                stats.indexed += 1;
+                stats.bytes_indexed += r.size;
+                stats.symbols += r.symbols as usize;
+            }
+            FileStatus::Skipped(_) => stats.skipped += 1,
+        }
+    }
+}
+
 fn slice_blob<'a>(blobs: &'a [u8], rec: &FileRecord) -> &'a [u8] {
     let s = usize::try_from(rec.blob_off).unwrap_or(usize::MAX);
     let e = s.saturating_add(usize::try_from(rec.blob_len).unwrap_or(usize::MAX));
@@ -617,7 +743,9 @@ fn slice_blob<'a>(blobs: &'a [u8], rec: &FileRecord) -> &'a [u8] {
 }
 
 fn remove_old_generations(dir: &Path, keep: &Path, previous: Option<&Path>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         let is_gen = e.file_name().to_string_lossy().starts_with('g') && p.is_dir();
@@ -687,7 +815,12 @@ fn process_file(w: &WalkedFile, prev: Option<&FileRecord>, opts: &IndexOptions) 
         Ok(s) => (s, false),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
     };
-    let syn = syntax::analyze(rec.language, &text, opts.chunk);
+    let parse_as = if text.len() as u64 > opts.max_parse_size {
+        Language::Text
+    } else {
+        rec.language
+    };
+    let syn = syntax::analyze(parse_as, &text, opts.chunk);
     rec.lines = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
     rec.symbols = u32::try_from(syn.symbols.len()).unwrap_or(u32::MAX);
     rec.has_errors = syn.has_errors || lossy;
@@ -805,11 +938,20 @@ fn encode_blob(path: &str, text: &str, syn: &FileSyntax) -> Vec<u8> {
 
     // Chunk section: file-local term dictionary, then chunks with (term, tf) lists.
     let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1))
+        .chain(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
         .collect();
     let line_byte = |line: u32| -> usize {
         let l = line.saturating_sub(1) as usize;
-        line_starts.get(l).copied().unwrap_or(text.len()).min(text.len())
+        line_starts
+            .get(l)
+            .copied()
+            .unwrap_or(text.len())
+            .min(text.len())
     };
     let mut local: FxHashMap<String, u32> = FxHashMap::default();
     let mut local_list: Vec<String> = Vec::new();
@@ -843,7 +985,10 @@ fn encode_blob(path: &str, text: &str, syn: &FileSyntax) -> Vec<u8> {
                 if label.is_empty() {
                     label = sym.name.clone();
                 }
-            } else if label.is_empty() && sym.start_line < c.start_line && sym.end_line >= c.start_line {
+            } else if label.is_empty()
+                && sym.start_line < c.start_line
+                && sym.end_line >= c.start_line
+            {
                 // Innermost enclosing definition seen so far (symbols are in source order).
                 label = sym.name.clone();
             }
@@ -887,8 +1032,19 @@ fn decode_syntax(blob: &[u8]) -> DResult<FileSyntax> {
         let start_line = r.var32()?;
         let end_line = r.var32()?;
         let signature = r.str()?.to_owned();
-        let parent = if r.u8()? == 1 { Some(r.str()?.to_owned()) } else { None };
-        syn.symbols.push(Symbol { name, kind, start_line, end_line, signature, parent });
+        let parent = if r.u8()? == 1 {
+            Some(r.str()?.to_owned())
+        } else {
+            None
+        };
+        syn.symbols.push(Symbol {
+            name,
+            kind,
+            start_line,
+            end_line,
+            signature,
+            parent,
+        });
     }
     let n = r.len()?;
     for _ in 0..n {
@@ -915,7 +1071,10 @@ fn decode_syntax(blob: &[u8]) -> DResult<FileSyntax> {
             r.var()?;
             r.var()?;
         }
-        syn.chunks.push(ChunkSpan { start_line, end_line });
+        syn.chunks.push(ChunkSpan {
+            start_line,
+            end_line,
+        });
     }
     Ok(syn)
 }
@@ -957,7 +1116,10 @@ struct BuiltSearch {
 fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
     let mut global: FxHashMap<&str, u32> = FxHashMap::default();
     let mut term_list: Vec<&str> = Vec::new();
-    let mut postings: Vec<Vec<(u32, u32)>> = Vec::new();
+    // Per term: delta-encoded (chunk, tf) varints, the last chunk id and the document frequency.
+    let mut postings: Vec<Vec<u8>> = Vec::new();
+    let mut last: Vec<u32> = Vec::new();
+    let mut df: Vec<u32> = Vec::new();
     let mut chunks = Writer::new();
     let mut n_chunks: u32 = 0;
     let mut total_len: u64 = 0;
@@ -976,6 +1138,8 @@ fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
                 let id = *global.entry(t).or_insert_with(|| {
                     term_list.push(t);
                     postings.push(Vec::new());
+                    last.push(0);
+                    df.push(0);
                     (term_list.len() - 1) as u32
                 });
                 map.push(id);
@@ -992,7 +1156,11 @@ fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
                     let tf = r.var32()?;
                     len += u64::from(tf);
                     if let Some(&g) = map.get(local) {
-                        postings[g as usize].push((n_chunks, tf));
+                        let g = g as usize;
+                        push_var(&mut postings[g], u64::from(n_chunks - last[g]));
+                        push_var(&mut postings[g], u64::from(tf));
+                        last[g] = n_chunks;
+                        df[g] += 1;
                     }
                 }
                 chunks.var(fi as u64);
@@ -1006,7 +1174,12 @@ fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
             Ok(())
         })();
         if let Err(e) = res {
-            tracing::warn!(path = rec.path, offset = e.offset, reason = e.reason, "damaged file data; not searchable");
+            tracing::warn!(
+                path = rec.path,
+                offset = e.offset,
+                reason = e.reason,
+                "damaged file data; not searchable"
+            );
         }
     }
     let mut order: Vec<u32> = (0..term_list.len() as u32).collect();
@@ -1015,25 +1188,33 @@ fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
     w.buf.extend_from_slice(SEARCH_MAGIC);
     w.var(u64::from(FORMAT_VERSION));
     w.var(u64::from(n_chunks));
-    w.f32(if n_chunks == 0 { 1.0 } else { (total_len as f64 / f64::from(n_chunks)) as f32 });
+    w.f32(if n_chunks == 0 {
+        1.0
+    } else {
+        (total_len as f64 / f64::from(n_chunks)) as f32
+    });
     w.buf.extend_from_slice(&chunks.buf);
     w.var(order.len() as u64);
-    let mut plist = Writer::new();
     for &t in &order {
-        let list = &postings[t as usize];
-        w.str(term_list[t as usize]);
-        w.var(list.len() as u64);
-        plist.buf.clear();
-        let mut prev = 0u32;
-        for &(c, tf) in list {
-            plist.var(u64::from(c - prev));
-            plist.var(u64::from(tf));
-            prev = c;
-        }
-        w.var(plist.buf.len() as u64);
-        w.buf.extend_from_slice(&plist.buf);
+        let t = t as usize;
+        w.str(term_list[t]);
+        w.var(u64::from(df[t]));
+        w.var(postings[t].len() as u64);
+        w.buf.extend_from_slice(&postings[t]);
+        postings[t] = Vec::new();
     }
-    BuiltSearch { bytes: w.buf, chunk_count: n_chunks as usize }
+    BuiltSearch {
+        bytes: w.buf,
+        chunk_count: n_chunks as usize,
+    }
+}
+
+fn push_var(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
 }
 
 struct ChunkInfo {
@@ -1063,7 +1244,10 @@ impl SearchData {
     fn decode(data: Vec<u8>) -> DResult<SearchData> {
         let mut r = Reader::new(&data);
         if r.bytes(8)? != SEARCH_MAGIC || r.var()? != u64::from(FORMAT_VERSION) {
-            return Err(DecodeError { offset: 0, reason: "not a search index of this version" });
+            return Err(DecodeError {
+                offset: 0,
+                reason: "not a search index of this version",
+            });
         }
         let n = r.len()?;
         let avg_len = r.f32()?;
@@ -1079,7 +1263,12 @@ impl SearchData {
         }
         let n = r.len()?;
         let mut terms = Vec::with_capacity(n);
-        let off32 = |v: usize| u32::try_from(v).map_err(|_| DecodeError { offset: v, reason: "index over 4 GiB" });
+        let off32 = |v: usize| {
+            u32::try_from(v).map_err(|_| DecodeError {
+                offset: v,
+                reason: "index over 4 GiB",
+            })
+        };
         for _ in 0..n {
             let slen = r.len()?;
             let str_off = off32(r.pos)?;
@@ -1088,9 +1277,20 @@ impl SearchData {
             let plen = r.len()?;
             let post_off = off32(r.pos)?;
             r.bytes(plen)?;
-            terms.push(TermEntry { str_off, str_len: off32(slen)?, df, post_off, post_len: off32(plen)? });
+            terms.push(TermEntry {
+                str_off,
+                str_len: off32(slen)?,
+                df,
+                post_off,
+                post_len: off32(plen)?,
+            });
         }
-        Ok(SearchData { data, chunks, avg_len: avg_len.max(1.0), terms })
+        Ok(SearchData {
+            data,
+            chunks,
+            avg_len: avg_len.max(1.0),
+            terms,
+        })
     }
 
     fn term(&self, t: &str) -> Option<&TermEntry> {
@@ -1116,9 +1316,13 @@ impl SearchData {
             let mut r = Reader::new(&self.data[s..s + e.post_len as usize]);
             let mut chunk = 0u32;
             while !r.at_end() {
-                let (Ok(delta), Ok(tf)) = (r.var32(), r.var32()) else { break };
+                let (Ok(delta), Ok(tf)) = (r.var32(), r.var32()) else {
+                    break;
+                };
                 chunk += delta;
-                let Some(c) = self.chunks.get(chunk as usize) else { break };
+                let Some(c) = self.chunks.get(chunk as usize) else {
+                    break;
+                };
                 let tf = tf as f32;
                 let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * c.len as f32 / self.avg_len);
                 *scores.entry(chunk).or_insert(0.0) += idf * tf * (BM25_K1 + 1.0) / (tf + norm);

@@ -81,7 +81,14 @@ impl Language {
     pub fn is_code(self) -> bool {
         !matches!(
             self,
-            Self::Markdown | Self::Toml | Self::Json | Self::Yaml | Self::Xml | Self::Text | Self::Html | Self::Css
+            Self::Markdown
+                | Self::Toml
+                | Self::Json
+                | Self::Yaml
+                | Self::Xml
+                | Self::Text
+                | Self::Html
+                | Self::Css
         )
     }
 
@@ -139,7 +146,9 @@ impl Language {
             "tsx" => Self::Tsx,
             "java" => Self::Java,
             "c" | "h" => Self::C,
-            "cc" | "cpp" | "cxx" | "c++" | "hh" | "hpp" | "hxx" | "h++" | "inl" | "ipp" => Self::Cpp,
+            "cc" | "cpp" | "cxx" | "c++" | "hh" | "hpp" | "hxx" | "h++" | "inl" | "ipp" => {
+                Self::Cpp
+            }
             "md" | "markdown" | "mdx" => Self::Markdown,
             "toml" => Self::Toml,
             "json" | "jsonc" => Self::Json,
@@ -190,7 +199,10 @@ impl Language {
             return l;
         }
         let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
-        std::str::from_utf8(first).ok().and_then(Self::from_shebang).unwrap_or(Self::Text)
+        std::str::from_utf8(first)
+            .ok()
+            .and_then(Self::from_shebang)
+            .unwrap_or(Self::Text)
     }
 }
 
@@ -200,25 +212,55 @@ mod tests {
 
     #[test]
     fn by_extension_and_name() {
-        assert_eq!(Language::from_path(Path::new("src/main.rs")), Some(Language::Rust));
-        assert_eq!(Language::from_path(Path::new("a/b.TSX")), Some(Language::Tsx));
+        assert_eq!(
+            Language::from_path(Path::new("src/main.rs")),
+            Some(Language::Rust)
+        );
+        assert_eq!(
+            Language::from_path(Path::new("a/b.TSX")),
+            Some(Language::Tsx)
+        );
         assert_eq!(Language::from_path(Path::new("x.hpp")), Some(Language::Cpp));
-        assert_eq!(Language::from_path(Path::new("Makefile")), Some(Language::Make));
-        assert_eq!(Language::from_path(Path::new("CMakeLists.txt")), Some(Language::CMake));
+        assert_eq!(
+            Language::from_path(Path::new("Makefile")),
+            Some(Language::Make)
+        );
+        assert_eq!(
+            Language::from_path(Path::new("CMakeLists.txt")),
+            Some(Language::CMake)
+        );
         assert_eq!(Language::from_path(Path::new("script")), None);
     }
 
     #[test]
     fn by_shebang() {
-        assert_eq!(Language::detect(Path::new("tool"), b"#!/usr/bin/env python3\nprint(1)"), Language::Python);
-        assert_eq!(Language::detect(Path::new("run"), b"#!/bin/bash -e\n"), Language::Shell);
-        assert_eq!(Language::detect(Path::new("x"), b"#!/usr/bin/env -S node --x\n"), Language::JavaScript);
-        assert_eq!(Language::detect(Path::new("notes"), b"hello"), Language::Text);
+        assert_eq!(
+            Language::detect(Path::new("tool"), b"#!/usr/bin/env python3\nprint(1)"),
+            Language::Python
+        );
+        assert_eq!(
+            Language::detect(Path::new("run"), b"#!/bin/bash -e\n"),
+            Language::Shell
+        );
+        assert_eq!(
+            Language::detect(Path::new("x"), b"#!/usr/bin/env -S node --x\n"),
+            Language::JavaScript
+        );
+        assert_eq!(
+            Language::detect(Path::new("notes"), b"hello"),
+            Language::Text
+        );
     }
 
     #[test]
     fn codes_roundtrip() {
-        for l in [Language::Rust, Language::Cpp, Language::Text, Language::Xml, Language::Tsx] {
+        for l in [
+            Language::Rust,
+            Language::Cpp,
+            Language::Text,
+            Language::Xml,
+            Language::Tsx,
+        ] {
             assert_eq!(Language::from_code(l.code()), l);
         }
     }

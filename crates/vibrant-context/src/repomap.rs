@@ -4,10 +4,10 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::Result;
 use crate::index::Index;
 use crate::syntax::{FileSyntax, SymbolKind};
 use crate::tokens::TokenCounter;
-use crate::Result;
 
 /// What the map should focus on and how large it may be.
 #[derive(Clone, Debug, Default)]
@@ -82,7 +82,11 @@ pub fn build_repo_map(
 }
 
 /// (position in `syntax`, symbol index), best first.
-fn rank_definitions(index: &Index, syntax: &[(usize, FileSyntax)], opts: &RepoMapOptions) -> Vec<(usize, usize)> {
+fn rank_definitions(
+    index: &Index,
+    syntax: &[(usize, FileSyntax)],
+    opts: &RepoMapOptions,
+) -> Vec<(usize, usize)> {
     let n = syntax.len();
     if n == 0 {
         return Vec::new();
@@ -109,7 +113,9 @@ fn rank_definitions(index: &Index, syntax: &[(usize, FileSyntax)], opts: &RepoMa
     let mut edges: Vec<(usize, usize, f32, &str)> = Vec::new();
     for (a, (_, syn)) in syntax.iter().enumerate() {
         for (name, count) in &syn.references {
-            let Some(defs) = defines.get(name.as_str()) else { continue };
+            let Some(defs) = defines.get(name.as_str()) else {
+                continue;
+            };
             let mut mul = 1.0f32;
             if focus_idents.contains(name.as_str()) {
                 mul *= 10.0;
@@ -139,7 +145,11 @@ fn rank_definitions(index: &Index, syntax: &[(usize, FileSyntax)], opts: &RepoMa
         if focus_files.contains(path) {
             pers[pos] += 1.0;
         }
-        if syn.symbols.iter().any(|s| focus_idents.contains(s.name.as_str())) {
+        if syn
+            .symbols
+            .iter()
+            .any(|s| focus_idents.contains(s.name.as_str()))
+        {
             pers[pos] += 0.5;
         }
     }
@@ -183,7 +193,11 @@ fn rank_definitions(index: &Index, syntax: &[(usize, FileSyntax)], opts: &RepoMa
             if matches!(s.kind, SymbolKind::Impl) {
                 continue;
             }
-            let mut r = def_rank.get(&(pos, s.name.as_str())).copied().unwrap_or(0.0) + base;
+            let mut r = def_rank
+                .get(&(pos, s.name.as_str()))
+                .copied()
+                .unwrap_or(0.0)
+                + base;
             if focus_idents.contains(s.name.as_str()) {
                 r *= 10.0;
             }
@@ -210,7 +224,9 @@ fn render_map(index: &Index, syntax: &[(usize, FileSyntax)], chosen: &[(usize, u
     let mut symbols = 0;
     for pos in order {
         let (fi, syn) = &syntax[pos];
-        let Some(mut sis) = per_file.remove(&pos) else { continue };
+        let Some(mut sis) = per_file.remove(&pos) else {
+            continue;
+        };
         // Show the container (impl/class/trait) header of each chosen member.
         let mut extra = Vec::new();
         for &si in &sis {
@@ -263,5 +279,10 @@ fn render_map(index: &Index, syntax: &[(usize, FileSyntax)], chosen: &[(usize, u
             symbols += 1;
         }
     }
-    RepoMap { text, tokens: 0, symbols, files }
+    RepoMap {
+        text,
+        tokens: 0,
+        symbols,
+        files,
+    }
 }

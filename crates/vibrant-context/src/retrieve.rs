@@ -36,7 +36,10 @@ pub fn reciprocal_rank_fusion(lists: &[Vec<ChunkRef>], k: f32) -> Vec<(ChunkRef,
             e.0 += 1.0 / (k + rank as f32 + 1.0);
         }
     }
-    let mut out: Vec<(ChunkRef, f32, usize)> = scores.into_iter().map(|(c, (s, o))| (c.clone(), s, o)).collect();
+    let mut out: Vec<(ChunkRef, f32, usize)> = scores
+        .into_iter()
+        .map(|(c, (s, o))| (c.clone(), s, o))
+        .collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
     out.into_iter().map(|(c, s, _)| (c, s)).collect()
 }
@@ -46,7 +49,11 @@ mod tests {
     use super::*;
 
     fn c(p: &str) -> ChunkRef {
-        ChunkRef { path: p.to_owned(), start_line: 1, end_line: 2 }
+        ChunkRef {
+            path: p.to_owned(),
+            start_line: 1,
+            end_line: 2,
+        }
     }
 
     #[test]

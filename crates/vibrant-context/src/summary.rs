@@ -50,7 +50,11 @@ const README_CHARS: usize = 1200;
 impl ProjectSummary {
     /// Summarises the indexed repository (the tree shows only files the walk accepted).
     pub fn from_index(index: &Index) -> Self {
-        let name = index.root().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = index
+            .root()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut langs: BTreeMap<Language, (usize, u64)> = BTreeMap::new();
         let mut manifests = Vec::new();
         let mut readme: Option<String> = None;
@@ -70,12 +74,20 @@ impl ProjectSummary {
             }
         }
         manifests.sort_by_key(|(p, _)| (p.matches('/').count(), p.clone()));
-        let mut languages: Vec<(Language, usize, u64)> = langs.into_iter().map(|(l, (n, b))| (l, n, b)).collect();
+        let mut languages: Vec<(Language, usize, u64)> =
+            langs.into_iter().map(|(l, (n, b))| (l, n, b)).collect();
         languages.sort_by_key(|l| std::cmp::Reverse(l.2));
-        let readme = readme.and_then(|p| index.read_text(&p).map(|t| (p, excerpt(&t, README_CHARS))));
+        let readme =
+            readme.and_then(|p| index.read_text(&p).map(|t| (p, excerpt(&t, README_CHARS))));
         let paths: Vec<&str> = index.files().iter().map(|f| f.path.as_str()).collect();
         let tree = render_tree(&paths, TREE_DEPTH, TREE_ENTRIES);
-        Self { name, languages, manifests, readme, tree }
+        Self {
+            name,
+            languages,
+            manifests,
+            readme,
+            tree,
+        }
     }
 
     /// The summary as text.
@@ -83,8 +95,11 @@ impl ProjectSummary {
         let mut out = format!("Project: {}\n", self.name);
         if !self.languages.is_empty() {
             out.push_str("Languages: ");
-            let parts: Vec<String> =
-                self.languages.iter().map(|(l, n, b)| format!("{} ({n} files, {})", l.name(), human_bytes(*b))).collect();
+            let parts: Vec<String> = self
+                .languages
+                .iter()
+                .map(|(l, n, b)| format!("{} ({n} files, {})", l.name(), human_bytes(*b)))
+                .collect();
             out.push_str(&parts.join(", "));
             out.push('\n');
         }
@@ -97,7 +112,12 @@ impl ProjectSummary {
                 }
             }
             out.push_str(&systems.join(", "));
-            let shown: Vec<&str> = self.manifests.iter().take(8).map(|(p, _)| p.as_str()).collect();
+            let shown: Vec<&str> = self
+                .manifests
+                .iter()
+                .take(8)
+                .map(|(p, _)| p.as_str())
+                .collect();
             out.push_str(&format!(" ({}", shown.join(", ")));
             if self.manifests.len() > shown.len() {
                 out.push_str(&format!(", … {} more", self.manifests.len() - shown.len()));
@@ -249,7 +269,10 @@ mod tests {
         assert!(t.contains("    b/ (1 files)\n"), "{t}");
         assert!(!t.contains("f01.rs"), "{t}");
         let t = render_tree(&paths, 3, 5);
-        assert!(t.contains("f04.rs") && !t.contains("f05.rs") && t.contains("… 15 more"), "{t}");
+        assert!(
+            t.contains("f04.rs") && !t.contains("f05.rs") && t.contains("… 15 more"),
+            "{t}"
+        );
     }
 
     #[test]

@@ -91,7 +91,10 @@ impl SymbolKind {
         }
     }
     fn is_container(self) -> bool {
-        matches!(self, Self::Impl | Self::Class | Self::Trait | Self::Interface | Self::Struct | Self::Enum)
+        matches!(
+            self,
+            Self::Impl | Self::Class | Self::Trait | Self::Interface | Self::Struct | Self::Enum
+        )
     }
     fn is_callable(self) -> bool {
         matches!(self, Self::Function | Self::Method)
@@ -150,7 +153,10 @@ pub struct ChunkOptions {
 
 impl Default for ChunkOptions {
     fn default() -> Self {
-        Self { max_lines: 60, merge_lines: 30 }
+        Self {
+            max_lines: 60,
+            merge_lines: 30,
+        }
     }
 }
 
@@ -178,19 +184,28 @@ fn ts_language(lang: Language) -> Option<tree_sitter::Language> {
 pub fn analyze(lang: Language, text: &str, opts: ChunkOptions) -> FileSyntax {
     let line_count = count_lines(text);
     let Some(ts_lang) = ts_language(lang) else {
-        return FileSyntax { chunks: line_windows(text, 1, line_count, opts.max_lines), ..FileSyntax::default() };
+        return FileSyntax {
+            chunks: line_windows(text, 1, line_count, opts.max_lines),
+            ..FileSyntax::default()
+        };
     };
     let tree = PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let parser = parsers.entry(lang).or_insert_with(Parser::new);
         if parser.set_language(&ts_lang).is_err() {
-            tracing::warn!(language = lang.name(), "tree-sitter grammar rejected (ABI mismatch)");
+            tracing::warn!(
+                language = lang.name(),
+                "tree-sitter grammar rejected (ABI mismatch)"
+            );
             return None;
         }
         parser.parse(text, None)
     });
     let Some(tree) = tree else {
-        return FileSyntax { chunks: line_windows(text, 1, line_count, opts.max_lines), ..FileSyntax::default() };
+        return FileSyntax {
+            chunks: line_windows(text, 1, line_count, opts.max_lines),
+            ..FileSyntax::default()
+        };
     };
     let root = tree.root_node();
     let mut ex = Extractor {
@@ -199,17 +214,22 @@ pub fn analyze(lang: Language, text: &str, opts: ChunkOptions) -> FileSyntax {
         symbols: Vec::new(),
         imports: Vec::new(),
         def_names: FxHashSet::default(),
-        refs: FxHashMap::default(),
     };
-    ex.visit(root, &mut Vec::new(), false);
-    let mut references: Vec<(String, u32)> = ex.refs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    references.sort_unstable();
+    ex.walk_definitions(root);
+    let defined: FxHashSet<&str> = ex.symbols.iter().map(|s| s.name.as_str()).collect();
+    let references = text_references(text, &defined);
     let mut chunks = Vec::new();
     chunk_children(root, text, opts, &mut chunks);
     if chunks.is_empty() && line_count > 0 {
         chunks = line_windows(text, 1, line_count, opts.max_lines);
     }
-    FileSyntax { symbols: ex.symbols, imports: ex.imports, references, chunks, has_errors: root.has_error() }
+    FileSyntax {
+        symbols: ex.symbols,
+        imports: ex.imports,
+        references,
+        chunks,
+        has_errors: root.has_error(),
+    }
 }
 
 fn count_lines(text: &str) -> u32 {
@@ -226,7 +246,6 @@ struct Extractor<'a> {
     symbols: Vec<Symbol>,
     imports: Vec<String>,
     def_names: FxHashSet<usize>,
-    refs: FxHashMap<&'a str, u32>,
 }
 
 /// 1-based first and last line of a node (a node ending at column 0 ends on the line before).
@@ -249,16 +268,24 @@ impl<'a> Extractor<'a> {
         std::str::from_utf8(&self.src[node.start_byte()..node.end_byte()]).unwrap_or("")
     }
 
-    /// Walks the tree; `in_body` is true inside a function body (no definitions recorded there).
-    fn visit(&mut self, node: Node<'_>, parents: &mut Vec<(SymbolKind, String)>, in_body: bool) {
-        let mut pushed = false;
-        let mut body_now = in_body;
-        if !in_body {
+    /// Walks the tree with one cursor, recording definitions and imports. Function bodies are
+    /// not entered: nothing defined inside a function is worth listing, and bodies hold most of
+    /// a file's nodes.
+    fn walk_definitions(&mut self, root: Node<'_>) {
+        let mut cursor = root.walk();
+        // Enclosing containers with the depth of their node.
+        let mut parents: Vec<(SymbolKind, String, usize)> = Vec::new();
+        let mut depth = 0usize;
+        loop {
+            let node = cursor.node();
+            let mut descend = true;
             self.import(node);
             if let Some((kind, name_node, name)) = self.classify(node) {
                 let parent = parents.last().map(|p| p.1.clone());
                 let kind = match kind {
-                    SymbolKind::Function if parents.last().is_some_and(|p| p.0.is_container()) => SymbolKind::Method,
+                    SymbolKind::Function if parents.last().is_some_and(|p| p.0.is_container()) => {
+                        SymbolKind::Method
+                    }
                     k => k,
                 };
                 if let Some(n) = name_node {
@@ -266,30 +293,36 @@ impl<'a> Extractor<'a> {
                 }
                 let (start_line, end_line) = lines_of(node);
                 let signature = self.signature(node);
-                self.symbols.push(Symbol { name: name.clone(), kind, start_line, end_line, signature, parent });
+                self.symbols.push(Symbol {
+                    name: name.clone(),
+                    kind,
+                    start_line,
+                    end_line,
+                    signature,
+                    parent,
+                });
                 if kind.is_callable() {
-                    body_now = true;
+                    descend = false;
                 } else {
-                    parents.push((kind, name));
-                    pushed = true;
+                    parents.push((kind, name, depth));
                 }
             }
-        }
-        if node.child_count() == 0 {
-            if is_reference_kind(node.kind()) && !self.def_names.contains(&node.start_byte()) {
-                let t = self.text(node);
-                if t.len() >= 2 && t.len() <= 64 {
-                    *self.refs.entry(t).or_insert(0) += 1;
+            if descend && cursor.goto_first_child() {
+                depth += 1;
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
                 }
+                if !cursor.goto_parent() {
+                    return;
+                }
+                depth -= 1;
             }
-        } else {
-            let mut cursor = node.walk();
-            for child in node.children(&mut cursor) {
-                self.visit(child, parents, body_now);
+            while parents.last().is_some_and(|p| p.2 >= depth) {
+                parents.pop();
             }
-        }
-        if pushed {
-            parents.pop();
         }
     }
 
@@ -325,7 +358,9 @@ impl<'a> Extractor<'a> {
                 "class_definition" => named(K::Class),
                 "expression_statement" if node.parent().is_some_and(|p| p.kind() == "module") => {
                     let a = node.named_child(0).filter(|a| a.kind() == "assignment")?;
-                    let left = a.child_by_field_name("left").filter(|l| l.kind() == "identifier")?;
+                    let left = a
+                        .child_by_field_name("left")
+                        .filter(|l| l.kind() == "identifier")?;
                     let name = self.text(left);
                     is_constant_name(name).then(|| (K::Const, Some(left), name.to_owned()))
                 }
@@ -346,17 +381,26 @@ impl<'a> Extractor<'a> {
                 _ => None,
             },
             Language::JavaScript | Language::TypeScript | Language::Tsx => match kind {
-                "function_declaration" | "generator_function_declaration" | "function_signature" => named(K::Function),
+                "function_declaration"
+                | "generator_function_declaration"
+                | "function_signature" => named(K::Function),
                 "class_declaration" | "abstract_class_declaration" => named(K::Class),
-                "method_definition" | "method_signature" | "abstract_method_signature" => named(K::Method),
+                "method_definition" | "method_signature" | "abstract_method_signature" => {
+                    named(K::Method)
+                }
                 "interface_declaration" => named(K::Interface),
                 "type_alias_declaration" => named(K::Type),
                 "enum_declaration" => named(K::Enum),
                 "internal_module" | "module" => named(K::Module),
                 "variable_declarator" => {
-                    let name = node.child_by_field_name("name").filter(|n| n.kind() == "identifier")?;
+                    let name = node
+                        .child_by_field_name("name")
+                        .filter(|n| n.kind() == "identifier")?;
                     let value_kind = node.child_by_field_name("value").map(|v| v.kind());
-                    if matches!(value_kind, Some("arrow_function" | "function_expression" | "function")) {
+                    if matches!(
+                        value_kind,
+                        Some("arrow_function" | "function_expression" | "function")
+                    ) {
                         return Some((K::Function, Some(name), self.text(name).to_owned()));
                     }
                     if matches!(value_kind, Some("class")) {
@@ -364,7 +408,9 @@ impl<'a> Extractor<'a> {
                     }
                     // Top-level `const X = ...` (possibly exported).
                     let decl = node.parent()?;
-                    let top = decl.parent().is_some_and(|p| matches!(p.kind(), "program" | "export_statement"));
+                    let top = decl
+                        .parent()
+                        .is_some_and(|p| matches!(p.kind(), "program" | "export_statement"));
                     let is_const = self.text(decl).starts_with("const");
                     (top && is_const).then(|| (K::Const, Some(name), self.text(name).to_owned()))
                 }
@@ -374,9 +420,9 @@ impl<'a> Extractor<'a> {
                 "class_declaration" | "record_declaration" => named(K::Class),
                 "interface_declaration" | "annotation_type_declaration" => named(K::Interface),
                 "enum_declaration" => named(K::Enum),
-                "method_declaration" | "constructor_declaration" | "compact_constructor_declaration" => {
-                    named(K::Method)
-                }
+                "method_declaration"
+                | "constructor_declaration"
+                | "compact_constructor_declaration" => named(K::Method),
                 "constant_declaration" => {
                     let d = node.child_by_field_name("declarator")?;
                     let n = d.child_by_field_name("name")?;
@@ -422,12 +468,12 @@ impl<'a> Extractor<'a> {
     fn import(&mut self, node: Node<'_>) {
         let kind = node.kind();
         let imp: Option<String> = match (self.lang, kind) {
-            (Language::Rust, "use_declaration") => {
-                node.child_by_field_name("argument").map(|a| collapse_ws(self.text(a)))
-            }
-            (Language::Rust, "mod_item") if node.child_by_field_name("body").is_none() => {
-                node.child_by_field_name("name").map(|n| format!("mod {}", self.text(n)))
-            }
+            (Language::Rust, "use_declaration") => node
+                .child_by_field_name("argument")
+                .map(|a| collapse_ws(self.text(a))),
+            (Language::Rust, "mod_item") if node.child_by_field_name("body").is_none() => node
+                .child_by_field_name("name")
+                .map(|n| format!("mod {}", self.text(n))),
             (Language::Python, "import_statement") => {
                 let mut cursor = node.walk();
                 let names: Vec<String> = node
@@ -442,22 +488,34 @@ impl<'a> Extractor<'a> {
                 }
                 None
             }
-            (Language::Python, "import_from_statement") => {
-                node.child_by_field_name("module_name").map(|n| self.text(n).to_owned())
-            }
-            (Language::Go, "import_spec") => node.child_by_field_name("path").map(|p| unquote(self.text(p))),
-            (Language::JavaScript | Language::TypeScript | Language::Tsx, "import_statement" | "export_statement") => {
-                node.child_by_field_name("source").map(|p| unquote(self.text(p)))
-            }
+            (Language::Python, "import_from_statement") => node
+                .child_by_field_name("module_name")
+                .map(|n| self.text(n).to_owned()),
+            (Language::Go, "import_spec") => node
+                .child_by_field_name("path")
+                .map(|p| unquote(self.text(p))),
+            (
+                Language::JavaScript | Language::TypeScript | Language::Tsx,
+                "import_statement" | "export_statement",
+            ) => node
+                .child_by_field_name("source")
+                .map(|p| unquote(self.text(p))),
             (Language::Java, "import_declaration") => {
                 let t = self.text(node);
-                let t = t.trim_start_matches("import").trim().trim_start_matches("static").trim();
+                let t = t
+                    .trim_start_matches("import")
+                    .trim()
+                    .trim_start_matches("static")
+                    .trim();
                 Some(t.trim_end_matches(';').trim().to_owned())
             }
-            (Language::C | Language::Cpp, "preproc_include") => node.child_by_field_name("path").map(|p| {
-                let t = self.text(p);
-                t.trim_matches(|c| c == '"' || c == '<' || c == '>').to_owned()
-            }),
+            (Language::C | Language::Cpp, "preproc_include") => {
+                node.child_by_field_name("path").map(|p| {
+                    let t = self.text(p);
+                    t.trim_matches(|c| c == '"' || c == '<' || c == '>')
+                        .to_owned()
+                })
+            }
             _ => None,
         };
         if let Some(i) = imp.filter(|i| !i.is_empty()) {
@@ -467,9 +525,10 @@ impl<'a> Extractor<'a> {
 
     /// The definition's header: from its start to its body, whitespace collapsed, at most 200 chars.
     fn signature(&self, node: Node<'_>) -> String {
-        let body = node
-            .child_by_field_name("body")
-            .or_else(|| node.child_by_field_name("value").and_then(|v| v.child_by_field_name("body")));
+        let body = node.child_by_field_name("body").or_else(|| {
+            node.child_by_field_name("value")
+                .and_then(|v| v.child_by_field_name("body"))
+        });
         let text = match body {
             Some(b) if b.start_byte() > node.start_byte() => {
                 std::str::from_utf8(&self.src[node.start_byte()..b.start_byte()]).unwrap_or("")
@@ -482,8 +541,10 @@ impl<'a> Extractor<'a> {
         };
         let mut s = collapse_ws(text);
         // Declarators inside a declaration (`const x = ...`, Go `type X struct`): prefix the keyword.
-        if matches!(node.kind(), "variable_declarator" | "type_spec" | "const_spec" | "type_alias")
-            && let Some(p) = node.parent()
+        if matches!(
+            node.kind(),
+            "variable_declarator" | "type_spec" | "const_spec" | "type_alias"
+        ) && let Some(p) = node.parent()
         {
             let kw = self.text(p).split_whitespace().next().unwrap_or("");
             let kw = if kw == "export" {
@@ -492,7 +553,10 @@ impl<'a> Extractor<'a> {
             } else {
                 kw.to_owned()
             };
-            if matches!(kw.as_str(), "const" | "let" | "var" | "type" | "export const" | "export let" | "export var") {
+            if matches!(
+                kw.as_str(),
+                "const" | "let" | "var" | "type" | "export const" | "export let" | "export var"
+            ) {
                 s = format!("{kw} {s}");
             }
         }
@@ -515,20 +579,139 @@ impl<'a> Extractor<'a> {
 fn is_constant_name(name: &str) -> bool {
     name.len() >= 2
         && name.bytes().any(|b| b.is_ascii_uppercase())
-        && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
-fn is_reference_kind(kind: &str) -> bool {
+/// Identifiers used in `text` with their counts, sorted: every identifier-shaped word (2 to 64
+/// characters, starting with a letter or `_`) except keywords and the names `defined` here.
+/// A text scan instead of a walk over every syntax node: it is several times cheaper, and words in
+/// comments that name a definition are references a reader would follow too.
+fn text_references(text: &str, defined: &FxHashSet<&str>) -> Vec<(String, u32)> {
+    let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
+    for w in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if w.len() < 2
+            || w.len() > 64
+            || w.as_bytes()[0].is_ascii_digit()
+            || is_keyword(w)
+            || defined.contains(w)
+        {
+            continue;
+        }
+        *counts.entry(w).or_insert(0) += 1;
+    }
+    let mut out: Vec<(String, u32)> = counts.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    out.sort_unstable();
+    out
+}
+
+/// Keywords of the bundled languages (and a few English words) that are never definitions.
+fn is_keyword(w: &str) -> bool {
     matches!(
-        kind,
-        "identifier"
-            | "type_identifier"
-            | "field_identifier"
-            | "property_identifier"
-            | "shorthand_property_identifier"
-            | "namespace_identifier"
-            | "package_identifier"
-            | "constant"
+        w,
+        "fn" | "let"
+            | "pub"
+            | "mut"
+            | "use"
+            | "mod"
+            | "impl"
+            | "struct"
+            | "enum"
+            | "trait"
+            | "type"
+            | "const"
+            | "static"
+            | "if"
+            | "else"
+            | "for"
+            | "while"
+            | "loop"
+            | "match"
+            | "return"
+            | "break"
+            | "continue"
+            | "in"
+            | "as"
+            | "self"
+            | "Self"
+            | "super"
+            | "crate"
+            | "where"
+            | "ref"
+            | "dyn"
+            | "move"
+            | "async"
+            | "await"
+            | "unsafe"
+            | "extern"
+            | "true"
+            | "false"
+            | "def"
+            | "class"
+            | "import"
+            | "from"
+            | "pass"
+            | "None"
+            | "True"
+            | "False"
+            | "and"
+            | "or"
+            | "not"
+            | "is"
+            | "lambda"
+            | "with"
+            | "yield"
+            | "func"
+            | "var"
+            | "package"
+            | "interface"
+            | "go"
+            | "defer"
+            | "chan"
+            | "map"
+            | "range"
+            | "function"
+            | "this"
+            | "new"
+            | "export"
+            | "default"
+            | "null"
+            | "undefined"
+            | "public"
+            | "private"
+            | "protected"
+            | "void"
+            | "int"
+            | "char"
+            | "long"
+            | "short"
+            | "unsigned"
+            | "signed"
+            | "float"
+            | "double"
+            | "bool"
+            | "auto"
+            | "include"
+            | "define"
+            | "ifdef"
+            | "ifndef"
+            | "endif"
+            | "typedef"
+            | "sizeof"
+            | "namespace"
+            | "template"
+            | "typename"
+            | "the"
+            | "to"
+            | "of"
+            | "an"
+            | "be"
+            | "it"
+            | "at"
+            | "on"
+            | "by"
+            | "at_"
     )
 }
 
@@ -536,7 +719,8 @@ fn is_reference_kind(kind: &str) -> bool {
 fn declarator_name(mut d: Node<'_>) -> Option<Node<'_>> {
     for _ in 0..16 {
         match d.kind() {
-            "identifier" | "field_identifier" | "type_identifier" | "destructor_name" | "operator_name" => {
+            "identifier" | "field_identifier" | "type_identifier" | "destructor_name"
+            | "operator_name" => {
                 return Some(d);
             }
             "qualified_identifier" => d = d.child_by_field_name("name")?,
@@ -560,7 +744,8 @@ fn has_function_declarator(mut d: Node<'_>) -> bool {
 }
 
 fn unquote(s: &str) -> String {
-    s.trim_matches(|c| c == '"' || c == '\'' || c == '`').to_owned()
+    s.trim_matches(|c| c == '"' || c == '\'' || c == '`')
+        .to_owned()
 }
 
 fn collapse_ws(s: &str) -> String {
@@ -605,9 +790,15 @@ fn chunk_children(parent: Node<'_>, text: &str, opts: ChunkOptions, out: &mut Ve
             let lead = comment_run.take();
             if let Some((cs, ce)) = cur.take() {
                 match lead {
-                    Some(l) if l > cs => out.push(ChunkSpan { start_line: cs, end_line: l - 1 }),
+                    Some(l) if l > cs => out.push(ChunkSpan {
+                        start_line: cs,
+                        end_line: l - 1,
+                    }),
                     Some(_) => {}
-                    None => out.push(ChunkSpan { start_line: cs, end_line: ce }),
+                    None => out.push(ChunkSpan {
+                        start_line: cs,
+                        end_line: ce,
+                    }),
                 }
             }
             let start = lead.unwrap_or(s);
@@ -635,11 +826,17 @@ fn chunk_children(parent: Node<'_>, text: &str, opts: ChunkOptions, out: &mut Ve
                 match comment_run {
                     // Leading comments of this node move with it to the next chunk.
                     Some(l) if l > cs && !is_comment => {
-                        out.push(ChunkSpan { start_line: cs, end_line: l - 1 });
+                        out.push(ChunkSpan {
+                            start_line: cs,
+                            end_line: l - 1,
+                        });
                         cur = Some((l, e));
                     }
                     _ => {
-                        out.push(ChunkSpan { start_line: cs, end_line: ce });
+                        out.push(ChunkSpan {
+                            start_line: cs,
+                            end_line: ce,
+                        });
                         cur = Some((s, e));
                     }
                 }
@@ -653,7 +850,10 @@ fn chunk_children(parent: Node<'_>, text: &str, opts: ChunkOptions, out: &mut Ve
         }
     }
     if let Some((cs, ce)) = cur {
-        out.push(ChunkSpan { start_line: cs, end_line: ce });
+        out.push(ChunkSpan {
+            start_line: cs,
+            end_line: ce,
+        });
     }
 }
 
@@ -673,13 +873,18 @@ pub fn line_windows(text: &str, start: u32, end: u32, max: u32) -> Vec<ChunkSpan
         if hard < end {
             let min_cut = s + (max * 2) / 3;
             for n in (min_cut..=hard).rev() {
-                if (line(n + 1).starts_with('#') && !line(n + 1).starts_with("#[")) || line(n).trim().is_empty() {
+                if (line(n + 1).starts_with('#') && !line(n + 1).starts_with("#["))
+                    || line(n).trim().is_empty()
+                {
                     cut = n;
                     break;
                 }
             }
         }
-        out.push(ChunkSpan { start_line: s, end_line: cut });
+        out.push(ChunkSpan {
+            start_line: s,
+            end_line: cut,
+        });
         s = cut + 1;
     }
     out

@@ -21,7 +21,7 @@ pub fn for_each_term(text: &str, mut emit: impl FnMut(&str)) {
         lower_into(word, &mut buf);
         emit(&buf);
         if !whole_is_part {
-            for (s, e) in parts {
+            for (s, e) in parts.iter() {
                 let p = &word[s..e];
                 if p.len() < 2 || p.bytes().all(|b| b.is_ascii_digit()) {
                     continue;
@@ -137,36 +137,68 @@ fn lower_into(s: &str, buf: &mut String) {
 /// Byte ranges of the parts of an identifier: split at `_`, at lower→upper, at the last upper of
 /// an upper run followed by a lower (`HTTPServer` → `HTTP`, `Server`) and at digit→upper; digits
 /// stay with the letters before them (`utf8`, `Int64`).
-fn split_identifier(word: &str) -> Vec<(usize, usize)> {
-    let mut parts = Vec::new();
-    let chars: Vec<(usize, char)> = word.char_indices().collect();
+fn split_identifier(word: &str) -> SmallParts {
+    let mut parts = SmallParts::default();
     let mut start: Option<usize> = None;
-    for i in 0..chars.len() {
-        let (pos, c) = chars[i];
+    let mut prev: Option<char> = None;
+    let mut iter = word.char_indices().peekable();
+    while let Some((pos, c)) = iter.next() {
         if c == '_' {
             if let Some(s) = start.take() {
                 parts.push((s, pos));
             }
+            prev = Some(c);
             continue;
         }
-        let Some(s) = start else {
-            start = Some(pos);
-            continue;
-        };
-        let (_, prev) = chars[i - 1];
-        let next = chars.get(i + 1).map(|&(_, n)| n);
-        let boundary = (prev.is_lowercase() && c.is_uppercase())
-            || (prev.is_uppercase() && c.is_uppercase() && next.is_some_and(char::is_lowercase))
-            || (prev.is_ascii_digit() && c.is_uppercase());
-        if boundary {
-            parts.push((s, pos));
-            start = Some(pos);
+        match (start, prev) {
+            (Some(s), Some(p)) => {
+                let next = iter.peek().map(|&(_, n)| n);
+                let boundary = (p.is_lowercase() && c.is_uppercase())
+                    || (p.is_uppercase()
+                        && c.is_uppercase()
+                        && next.is_some_and(char::is_lowercase))
+                    || (p.is_ascii_digit() && c.is_uppercase());
+                if boundary {
+                    parts.push((s, pos));
+                    start = Some(pos);
+                }
+            }
+            _ => start = Some(pos),
         }
+        prev = Some(c);
     }
     if let Some(s) = start {
         parts.push((s, word.len()));
     }
     parts
+}
+
+/// Part ranges without a heap allocation for the common case (up to 8 parts).
+#[derive(Default)]
+struct SmallParts {
+    inline: [(usize, usize); 8],
+    len: usize,
+    spill: Vec<(usize, usize)>,
+}
+
+impl SmallParts {
+    fn push(&mut self, r: (usize, usize)) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = r;
+        } else {
+            self.spill.push(r);
+        }
+        self.len += 1;
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn iter(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.inline[..self.len.min(self.inline.len())]
+            .iter()
+            .copied()
+            .chain(self.spill.iter().copied())
+    }
 }
 
 #[cfg(test)]
@@ -175,7 +207,10 @@ mod tests {
 
     #[test]
     fn splits_identifiers() {
-        assert_eq!(terms("read_tensorData"), ["read_tensordata", "read", "tensor", "data"]);
+        assert_eq!(
+            terms("read_tensorData"),
+            ["read_tensordata", "read", "tensor", "data"]
+        );
         assert_eq!(terms("HTTPServer"), ["httpserver", "http", "server"]);
         assert_eq!(terms("utf8"), ["utf8"]);
         assert_eq!(terms("parseInt64"), ["parseint64", "parse", "int64"]);
@@ -186,6 +221,9 @@ mod tests {
 
     #[test]
     fn query_terms_drop_stopwords_and_repeats() {
-        assert_eq!(query_terms("How does the index handle the Index?"), ["index", "handle"]);
+        assert_eq!(
+            query_terms("How does the index handle the Index?"),
+            ["index", "handle"]
+        );
     }
 }

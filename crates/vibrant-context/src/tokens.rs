@@ -26,7 +26,11 @@ impl CharEstimate {
 
     /// An estimate with the given characters per token (clamped to at least 1).
     pub fn new(chars_per_token: f32) -> Self {
-        let chars_per_token = if chars_per_token.is_finite() { chars_per_token.max(1.0) } else { Self::CODE };
+        let chars_per_token = if chars_per_token.is_finite() {
+            chars_per_token.max(1.0)
+        } else {
+            Self::CODE
+        };
         Self { chars_per_token }
     }
 }

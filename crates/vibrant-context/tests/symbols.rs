@@ -3,12 +3,14 @@
 
 use std::path::Path;
 
+use SymbolKind as K;
 use vibrant_context::syntax::{ChunkOptions, analyze};
 use vibrant_context::{FileSyntax, Language, SymbolKind};
-use SymbolKind as K;
 
 fn fixture(name: &str, lang: Language) -> FileSyntax {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/symbols").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/symbols")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(Language::detect(&path, text.as_bytes()), lang);
     let s = analyze(lang, &text, ChunkOptions::default());
@@ -18,7 +20,11 @@ fn fixture(name: &str, lang: Language) -> FileSyntax {
     for w in s.chunks.windows(2) {
         assert!(w[0].end_line < w[1].start_line, "{name}: {:?}", s.chunks);
     }
-    assert!(s.chunks.iter().all(|c| c.start_line >= 1 && c.start_line <= c.end_line && c.end_line <= lines));
+    assert!(
+        s.chunks
+            .iter()
+            .all(|c| c.start_line >= 1 && c.start_line <= c.end_line && c.end_line <= lines)
+    );
     s
 }
 
@@ -28,7 +34,10 @@ fn expect(s: &FileSyntax, want: &[(&str, SymbolKind)]) {
         assert!(
             s.symbols.iter().any(|x| x.name == *name && x.kind == *kind),
             "missing {kind:?} {name}; got {:?}",
-            s.symbols.iter().map(|x| (x.kind, x.name.as_str())).collect::<Vec<_>>()
+            s.symbols
+                .iter()
+                .map(|x| (x.kind, x.name.as_str()))
+                .collect::<Vec<_>>()
         );
     }
 }
@@ -63,11 +72,24 @@ fn rust() {
     );
     // Functions nested in bodies are not definitions worth listing.
     assert!(!s.symbols.iter().any(|x| x.name == "nested_inner"));
-    assert_eq!(sig(&s, "get_entry"), "pub fn get_entry(&self, store: &Store) -> Option<&Entry>");
+    assert_eq!(
+        sig(&s, "get_entry"),
+        "pub fn get_entry(&self, store: &Store) -> Option<&Entry>"
+    );
     assert_eq!(sig(&s, "Cache"), "pub struct Cache<K>");
     let ge = s.symbols.iter().find(|x| x.name == "get_entry").unwrap();
-    assert_eq!((ge.start_line, ge.end_line, ge.parent.as_deref()), (26, 28, Some("Cache")));
-    assert_eq!(s.imports, ["std::collections::HashMap", "crate::store::{Store, Entry}", "mod helpers"]);
+    assert_eq!(
+        (ge.start_line, ge.end_line, ge.parent.as_deref()),
+        (26, 28, Some("Cache"))
+    );
+    assert_eq!(
+        s.imports,
+        [
+            "std::collections::HashMap",
+            "crate::store::{Store, Entry}",
+            "mod helpers"
+        ]
+    );
     let r = refs(&s);
     assert!(r.contains(&"Store") && r.contains(&"lookup") && r.contains(&"HashMap"));
     // Names being defined are not references.
@@ -108,7 +130,10 @@ fn go() {
         ],
     );
     assert_eq!(sig(&s, "Store"), "type Store struct");
-    assert_eq!(sig(&s, "Read"), "func (s *Store) Read(key string) (int, error)");
+    assert_eq!(
+        sig(&s, "Read"),
+        "func (s *Store) Read(key string) (int, error)"
+    );
     assert_eq!(s.imports, ["fmt", "github.com/acme/proj/internal/util"]);
     assert!(refs(&s).contains(&"Clean"));
 }
@@ -154,7 +179,14 @@ fn typescript() {
 #[test]
 fn tsx() {
     let s = fixture("sample.tsx", Language::Tsx);
-    expect(&s, &[("Props", K::Interface), ("Header", K::Function), ("Footer", K::Function)]);
+    expect(
+        &s,
+        &[
+            ("Props", K::Interface),
+            ("Header", K::Function),
+            ("Footer", K::Function),
+        ],
+    );
     assert_eq!(s.imports, ["react", "./button"]);
     assert!(refs(&s).contains(&"Button"));
 }
@@ -194,7 +226,10 @@ fn c() {
             ("main", K::Function),
         ],
     );
-    assert_eq!(sig(&s, "find_value"), "static int *find_value(int *values, int n)");
+    assert_eq!(
+        sig(&s, "find_value"),
+        "static int *find_value(int *values, int n)"
+    );
     assert_eq!(s.imports, ["stdio.h", "util.h"]);
     assert!(refs(&s).contains(&"printf"));
 }
@@ -214,7 +249,11 @@ fn cpp() {
             ("Shape", K::Struct),
         ],
     );
-    let t = s.symbols.iter().find(|x| x.name == "Tensor" && x.kind == K::Class).unwrap();
+    let t = s
+        .symbols
+        .iter()
+        .find(|x| x.name == "Tensor" && x.kind == K::Class)
+        .unwrap();
     assert_eq!(t.parent.as_deref(), Some("engine"));
     assert_eq!(s.imports, ["vector", "engine/tensor.hpp"]);
     assert!(refs(&s).contains(&"data_"));
@@ -225,7 +264,11 @@ fn syntax_errors_keep_what_parses() {
     let src = "fn good(a: u32) -> u32 { a }\n\nfn broken( {\n\npub struct AfterError { x: u32 }\n";
     let s = analyze(Language::Rust, src, ChunkOptions::default());
     assert!(s.has_errors);
-    assert!(s.symbols.iter().any(|x| x.name == "good"), "{:?}", s.symbols);
+    assert!(
+        s.symbols.iter().any(|x| x.name == "good"),
+        "{:?}",
+        s.symbols
+    );
     assert!(!s.chunks.is_empty());
 }
 
