@@ -1,8 +1,8 @@
 //! AVX-512 F/BW/VL + VNNI kernels.
 //!
 //! The 256-bit bodies of `kernels256.rs` with `vpdpbusd`/`vpdpwssd` doing the integer dot products (one
-//! instruction instead of three), plus 512-bit kernels for the formats that dominate the test models (Q4_K,
-//! Q6_K): each `zmm` covers 64 elements, halving the instructions per weight.
+//! instruction instead of three), plus 512-bit kernels for the K-quants that dominate common models (Q4_K,
+//! Q5_K, Q6_K): each `zmm` covers 64 elements, halving the instructions per weight.
 
 // The intrinsics, `WeightFormat` and `QK_K` come from the `x86_kernels!` expansion at the end of the file.
 
@@ -35,21 +35,12 @@ unsafe fn wide_dot<const NT: usize>(
     // SAFETY: forwarded preconditions.
     unsafe {
         match fmt {
-            WeightFormat::Q4K => Some(dot_q4k_512::<NT>(n / QK_K, w, a)),
+            WeightFormat::Q4K => Some(dot_q45k_512::<NT, false>(n / QK_K, w, a)),
+            WeightFormat::Q5K => Some(dot_q45k_512::<NT, true>(n / QK_K, w, a)),
             WeightFormat::Q6K => Some(dot_q6k_512::<NT>(n / QK_K, w, a)),
             _ => None,
         }
     }
-}
-
-/// Two i16 values broadcast: `lo` in the low 256 bits, `hi` in the high 256 bits.
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-fn bcast2_i16_512(lo: i16, hi: i16) -> __m512i {
-    _mm512_inserti64x4::<1>(
-        _mm512_castsi256_si512(_mm256_set1_epi16(lo)),
-        _mm256_set1_epi16(hi),
-    )
 }
 
 #[inline]
@@ -59,28 +50,64 @@ unsafe fn load512(p: *const u8) -> __m512i {
     unsafe { _mm512_loadu_si512(p.cast()) }
 }
 
-/// Q4_K against Q8_K, 64 elements per vector: the low and high nibbles of 32 bytes are elements
-/// `64j..64j+32` and `64j+32..64j+64`, so one `zmm` of weights matches 64 contiguous activation bytes.
+/// Q4_K (`HIGH = false`) and Q5_K (`HIGH = true`) against Q8_K, 64 elements per vector: the low and high
+/// nibbles of 32 bytes are elements `64j..64j+32` and `64j+32..64j+64` (Q5_K: plus bits 2j and 2j+1 of
+/// `qh`), so one `zmm` of weights matches 64 contiguous activation bytes.
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-unsafe fn dot_q4k_512<const NT: usize>(nb: usize, w: *const u8, a: [*const u8; NT]) -> [f32; NT] {
+unsafe fn dot_q45k_512<const NT: usize, const HIGH: bool>(
+    nb: usize,
+    w: *const u8,
+    a: [*const u8; NT],
+) -> [f32; NT] {
+    let bb = if HIGH { 176 } else { 144 };
+    let qs_off = if HIGH { 48 } else { 16 };
+    let one = _mm256_set1_epi8(1);
     let mut acc = [_mm512_setzero_ps(); NT];
-    let mut accm = [_mm_setzero_ps(); NT];
+    let mut accm = [_mm256_setzero_ps(); NT];
     let m4 = _mm256_set1_epi8(0x0F);
+    let idx0 = _mm512_inserti64x4::<1>(_mm512_setzero_si512(), _mm256_set1_epi16(1));
+    let two = _mm512_set1_epi16(2);
     for ib in 0..nb {
         // SAFETY: block `ib < nb` lies inside every row.
         unsafe {
-            let b = w.add(ib * 144);
+            let b = w.add(ib * bb);
             let dx = fp16(b);
             let dminx = fp16(b.add(2));
             let (sc, mins) = scales_mins_k4(b.add(4));
-            let mins16 = _mm_cvtepu8_epi16(_mm_set_epi64x(0, mins as i64));
+            // Each min twice: `vpmaddwd` with the 16 bsums then gives min_i · (bsum_2i + bsum_2i+1).
+            let m8 = _mm_set_epi64x(0, mins as i64);
+            let mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+            let sc512 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_set_epi64x(
+                0,
+                u64::from_le_bytes(sc) as i64,
+            )));
+            let qh = if HIGH {
+                _mm256_loadu_si256(b.add(16).cast())
+            } else {
+                _mm256_setzero_si256()
+            };
+            let mut idx = idx0;
             let mut sumi = [_mm512_setzero_si512(); NT];
             for j in 0..4 {
-                let q = _mm256_loadu_si256(b.add(16 + 32 * j).cast());
-                let lo = _mm256_and_si256(q, m4);
-                let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(q), m4);
+                let q = _mm256_loadu_si256(b.add(qs_off + 32 * j).cast());
+                let mut lo = _mm256_and_si256(q, m4);
+                let mut hi = _mm256_and_si256(_mm256_srli_epi16::<4>(q), m4);
+                if HIGH {
+                    let h0 = _mm256_and_si256(
+                        _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * j as i32)),
+                        one,
+                    );
+                    let h1 = _mm256_and_si256(
+                        _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * j as i32 + 1)),
+                        one,
+                    );
+                    lo = _mm256_or_si256(lo, _mm256_slli_epi16::<4>(h0));
+                    hi = _mm256_or_si256(hi, _mm256_slli_epi16::<4>(h1));
+                }
                 let qz = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi);
-                let s = bcast2_i16_512(i16::from(sc[2 * j]), i16::from(sc[2 * j + 1]));
+                // Scale 2j in the low 256 bits (elements 64j..64j+32), 2j+1 in the high 256 bits.
+                let s = _mm512_permutexvar_epi16(idx, sc512);
+                idx = _mm512_add_epi16(idx, two);
                 for t in 0..NT {
                     let p = _mm512_maddubs_epi16(qz, load512(a[t].add(ib * 292 + 4 + 64 * j)));
                     sumi[t] = _mm512_dpwssd_epi32(sumi[t], s, p);
@@ -89,13 +116,12 @@ unsafe fn dot_q4k_512<const NT: usize>(nb: usize, w: *const u8, a: [*const u8; N
             for t in 0..NT {
                 let y = a[t].add(ib * 292);
                 let yd = y.cast::<f32>().read_unaligned();
-                let bs = y.add(260);
-                let q8sums = _mm_hadd_epi16(
-                    _mm_loadu_si128(bs.cast()),
-                    _mm_loadu_si128(bs.add(16).cast()),
+                let prod = _mm256_madd_epi16(mins16, _mm256_loadu_si256(y.add(260).cast()));
+                accm[t] = _mm256_fmadd_ps(
+                    _mm256_set1_ps(dminx * yd),
+                    _mm256_cvtepi32_ps(prod),
+                    accm[t],
                 );
-                let prod = _mm_madd_epi16(mins16, q8sums);
-                accm[t] = _mm_fmadd_ps(_mm_set1_ps(dminx * yd), _mm_cvtepi32_ps(prod), accm[t]);
                 acc[t] =
                     _mm512_fmadd_ps(_mm512_set1_ps(dx * yd), _mm512_cvtepi32_ps(sumi[t]), acc[t]);
             }
@@ -103,9 +129,7 @@ unsafe fn dot_q4k_512<const NT: usize>(nb: usize, w: *const u8, a: [*const u8; N
     }
     let mut out = [0.0f32; NT];
     for t in 0..NT {
-        let m = _mm_add_ps(accm[t], _mm_movehl_ps(accm[t], accm[t]));
-        let m = _mm_add_ss(m, _mm_movehdup_ps(m));
-        out[t] = _mm512_reduce_add_ps(acc[t]) - _mm_cvtss_f32(m);
+        out[t] = _mm512_reduce_add_ps(acc[t]) - hsum(accm[t]);
     }
     out
 }
