@@ -7,7 +7,7 @@ use clap::builder::PossibleValuesParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use vibrant_config::ColorChoice;
 
-use crate::commands::{completions, config, model, system};
+use crate::commands::{completions, config, context, index, map, model, search, symbols, system};
 
 /// `vibrant --version`: the version, plus the git commit and date when built from a checkout
 /// (see build.rs).
@@ -56,4 +56,14 @@ pub enum Command {
     /// Manage models: list, pull, rm, default, info, import, recommend.
     #[command(subcommand)]
     Model(model::ModelCommand),
+    /// Build or refresh the codebase index of a repository (incremental).
+    Index(index::IndexArgs),
+    /// Search the codebase: ranked hits with path:line and a snippet.
+    Search(search::SearchArgs),
+    /// Print the repo map: the most important definitions, within a token budget.
+    Map(map::MapArgs),
+    /// List the definitions of a file, or find where a name is defined.
+    Symbols(symbols::SymbolsArgs),
+    /// Print exactly the context that would be sent to the model for a question.
+    Context(context::ContextArgs),
 }

@@ -235,7 +235,10 @@ impl Index {
                     syn.symbols
                         .iter()
                         .enumerate()
-                        .filter(|(_, s)| s.name == *ident && !matches!(s.kind, SymbolKind::Impl))
+                        .filter(|(_, s)| {
+                            s.name == *ident
+                                && !matches!(s.kind, SymbolKind::Impl | SymbolKind::Module)
+                        })
                         .map(move |(si, _)| (pos, si))
                 })
                 .collect();
@@ -528,9 +531,14 @@ impl Builder<'_> {
     }
 
     fn add_range(&mut self, path: &str, s: u32, e: u32, kind: SnippetKind, reason: String) -> bool {
+        let (os, oe) = (s, e);
         let Some((s, e)) = self.uncovered(path, s, e) else {
             return false;
         };
+        // A sliver left over from an overlap is not worth its header.
+        if (s, e) != (os, oe) && e - s + 1 < 3.max((oe - os).div_ceil(2)) {
+            return false;
+        }
         let Some(text) = self.index.read_lines(path, s, e) else {
             return false;
         };

@@ -27,10 +27,10 @@ use crate::walk::{self, SkipReason, WalkOptions, WalkedFile};
 
 /// Bumped whenever the on-disk format or what is extracted changes; an index with another
 /// version is rebuilt from scratch.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
-const FILES_MAGIC: &[u8; 8] = b"VBCTXF\0\x01";
-const SEARCH_MAGIC: &[u8; 8] = b"VBCTXS\0\x01";
+const FILES_MAGIC: &[u8; 8] = b"VBCTXF\0\0";
+const SEARCH_MAGIC: &[u8; 8] = b"VBCTXS\0\0";
 
 /// Term-frequency weight added for each term of a symbol name defined in a chunk.
 const SYMBOL_BOOST: u32 = 4;

@@ -116,8 +116,15 @@ fn rank_definitions(
             let Some(defs) = defines.get(name.as_str()) else {
                 continue;
             };
+            // Aider's weights: named in the question ×10, a long structured identifier ×10,
+            // private ×0.1, defined in many files (too generic to point anywhere) ×0.1.
             let mut mul = 1.0f32;
             if focus_idents.contains(name.as_str()) {
+                mul *= 10.0;
+            }
+            let structured = name.contains('_') && name.chars().any(char::is_alphabetic)
+                || name.chars().any(char::is_uppercase) && name.chars().any(char::is_lowercase);
+            if structured && name.len() >= 8 {
                 mul *= 10.0;
             }
             if name.starts_with('_') {

@@ -711,7 +711,11 @@ fn is_keyword(w: &str) -> bool {
             | "at"
             | "on"
             | "by"
-            | "at_"
+            // Built-in and prelude types: a reference to `u32` is not a reference to a method
+            // that happens to be called `u32`.
+            | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+            | "isize" | "f32" | "f64" | "str" | "String" | "Vec" | "Option" | "Result" | "Some"
+            | "Ok" | "Err" | "Box" | "string" | "number" | "boolean" | "any" | "object" | "error"
     )
 }
 

@@ -4,7 +4,12 @@
 
 pub mod completions;
 pub mod config;
+pub mod context;
+pub mod index;
+pub mod map;
 pub mod model;
+pub mod search;
+pub mod symbols;
 pub mod system;
 
 use std::sync::Arc;
@@ -92,5 +97,10 @@ pub fn run(ctx: Context, command: Command) -> Result<()> {
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Completions(args) => completions::run(&args),
         Command::Model(cmd) => model::run(&ctx, cmd),
+        Command::Index(args) => index::run(&ctx, &args),
+        Command::Search(args) => search::run(&ctx, &args),
+        Command::Map(args) => map::run(&ctx, &args),
+        Command::Symbols(args) => symbols::run(&ctx, &args),
+        Command::Context(args) => context::run(&ctx, &args),
     }
 }
