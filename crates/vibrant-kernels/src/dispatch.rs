@@ -135,6 +135,17 @@ fn choose_isa(value: Option<&str>, supported: &[Isa]) -> (Isa, Option<String>) {
     )
 }
 
+/// A dot kernel: `out[t] = w · acts[t]` for whole rows of `n` elements (see `Kernels::select_dot`).
+type DotFn = unsafe fn(WeightFormat, usize, &[u8], &[&[u8]], &mut [f32]);
+
+/// The scalar kernel with the [`DotFn`] signature.
+///
+/// # Safety
+/// None beyond the signature: the scalar code checks its slices.
+unsafe fn scalar_dot_multi(fmt: WeightFormat, n: usize, w: &[u8], acts: &[&[u8]], out: &mut [f32]) {
+    scalar::dot_multi(fmt, n, w, acts, out);
+}
+
 /// `VIBRANT_KERNELS` asked for a level this CPU cannot run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnsupportedIsa(pub Isa);
@@ -211,40 +222,47 @@ impl Kernels {
 
     /// One weight row against up to [`MAX_TOK`] activation rows: `out[t] = dot(w, acts[t])`.
     pub fn dot_multi(self, fmt: WeightFormat, n: usize, w: &[u8], acts: &[&[u8]], out: &mut [f32]) {
+        let af = fmt.act_format();
+        assert!(
+            acts.len() <= MAX_TOK && out.len() >= acts.len(),
+            "dot_multi takes at most {MAX_TOK} rows"
+        );
+        let wb = fmt.row_bytes(n);
+        assert!(
+            w.len() >= wb,
+            "dot: a {n}-element {fmt} row needs {wb} bytes, the buffer holds {}",
+            w.len()
+        );
+        let ab = af.row_bytes(n);
+        for a in acts {
+            assert!(
+                a.len() >= ab,
+                "dot: a {n}-element {af} row needs {ab} bytes, the buffer holds {}",
+                a.len()
+            );
+        }
+        // SAFETY: the lengths were checked above; `select_dot` only returns kernels this CPU supports.
+        unsafe { self.select_dot(fmt)(fmt, n, w, acts, out) };
+    }
+
+    /// The dot kernel for `fmt` at this level (falling back to lower levels for formats without one).
+    ///
+    /// The returned function requires whole rows of `n` elements in `w` and every `acts[t]`, and
+    /// `acts.len() <= MAX_TOK <= out.len()`.
+    fn select_dot(self, fmt: WeightFormat) -> DotFn {
         #[cfg(target_arch = "x86_64")]
-        if self.isa >= Isa::Avx2 {
+        {
             use crate::x86_64::{avx2, avx512};
-            let af = fmt.act_format();
-            assert!(
-                acts.len() <= MAX_TOK && out.len() >= acts.len(),
-                "dot_multi takes at most {MAX_TOK} rows"
-            );
-            let wb = fmt.row_bytes(n);
-            assert!(
-                w.len() >= wb,
-                "dot: a {n}-element {fmt} row needs {wb} bytes, the buffer holds {}",
-                w.len()
-            );
-            let ab = af.row_bytes(n);
-            for a in acts {
-                assert!(
-                    a.len() >= ab,
-                    "dot: a {n}-element {af} row needs {ab} bytes, the buffer holds {}",
-                    a.len()
-                );
-            }
+            // `Kernels` is only built for levels the CPU supports, which is what the x86 kernels require.
             if self.isa >= Isa::Avx512 && avx512::supports_dot(fmt) {
-                // SAFETY: AVX-512 F/BW/VL/VNNI and AVX2/FMA/F16C were detected; the lengths were checked above.
-                unsafe { avx512::dot_multi(fmt, n, w, acts, out) };
-                return;
+                return avx512::dot_multi;
             }
-            if avx2::supports_dot(fmt) {
-                // SAFETY: AVX2/FMA/F16C were detected; the lengths were checked above.
-                unsafe { avx2::dot_multi(fmt, n, w, acts, out) };
-                return;
+            if self.isa >= Isa::Avx2 && avx2::supports_dot(fmt) {
+                return avx2::dot_multi;
             }
         }
-        scalar::dot_multi(fmt, n, w, acts, out);
+        let _ = fmt;
+        scalar_dot_multi
     }
 
     /// See [`crate::matmul_rows`].
@@ -263,6 +281,7 @@ impl Kernels {
         scalar::check_matmul(fmt, k, w, &rows, act, n_tok, out, out_stride);
         let rb = fmt.row_bytes(k);
         let ab = fmt.act_format().row_bytes(k);
+        let dot = self.select_dot(fmt);
         let mut t0 = 0;
         while t0 < n_tok {
             let nt = (n_tok - t0).min(MAX_TOK);
@@ -272,7 +291,9 @@ impl Kernels {
             }
             for r in rows.clone() {
                 let mut res = [0.0f32; MAX_TOK];
-                self.dot_multi(fmt, k, &w[r * rb..(r + 1) * rb], &acts[..nt], &mut res);
+                // SAFETY: `check_matmul` verified every weight row in `rows` and every activation row; the
+                // slices below are whole rows.
+                unsafe { dot(fmt, k, &w[r * rb..(r + 1) * rb], &acts[..nt], &mut res) };
                 for (i, v) in res[..nt].iter().enumerate() {
                     out[(t0 + i) * out_stride + r - rows.start] = *v;
                 }

@@ -164,20 +164,17 @@ unsafe fn unpack_b32<const F: u8>(b: *const u8) -> __m256i {
         match F {
             Q4_0 => _mm256_sub_epi8(nibbles(b.add(2)), _mm256_set1_epi8(8)),
             Q5_0 => {
+                // nibble | (bit ? 0x00 : 0xF0), read as i8, is (nibble | bit << 4) - 16.
                 let qh = b.add(2).cast::<u32>().read_unaligned();
-                _mm256_or_si256(
-                    nibbles(b.add(6)),
-                    _mm256_andnot_si256(bits_to_bytes(qh), _mm256_set1_epi8(0xF0_u8 as i8)),
-                )
+                let lo = nibbles(b.add(6));
+                _mm256_mask_mov_epi8(_mm256_or_si256(lo, _mm256_set1_epi8(0xF0_u8 as i8)), qh, lo)
             }
             Q8_0 => load(b.add(2)),
             Q4_1 => nibbles(b.add(4)),
             _ => {
                 let qh = b.add(4).cast::<u32>().read_unaligned();
-                _mm256_or_si256(
-                    nibbles(b.add(8)),
-                    _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10)),
-                )
+                let lo = nibbles(b.add(8));
+                _mm256_mask_mov_epi8(lo, qh, _mm256_or_si256(lo, _mm256_set1_epi8(0x10)))
             }
         }
     }
