@@ -521,3 +521,76 @@ fn paths_outside_the_root_are_not_resolved() {
     );
     let _ = Path::new("");
 }
+
+#[test]
+fn imports_resolve_across_languages() {
+    let r = Repo::new(&[
+        (
+            "web/app.js",
+            "import { helper } from './lib/util';\nexport function main() { return helper(); }\n",
+        ),
+        (
+            "web/lib/util.js",
+            "export function helper() { return 42; }\n",
+        ),
+        (
+            "py/pkg/app.py",
+            "from .models import Model\n\ndef run():\n    return Model()\n",
+        ),
+        (
+            "py/pkg/models.py",
+            "class Model:\n    def fit(self):\n        pass\n",
+        ),
+        (
+            "c/main.c",
+            "#include \"util/strings.h\"\nint main(void) { return trim(0); }\n",
+        ),
+        ("c/util/strings.h", "int trim(int x);\n"),
+    ]);
+    let (ix, _) = r.update();
+    let counter = CharEstimate::default();
+    for (explicit, imported, sig) in [
+        ("web/app.js", "web/lib/util.js", "function helper()"),
+        ("py/pkg/app.py", "py/pkg/models.py", "class Model"),
+        ("c/main.c", "c/util/strings.h", "int trim(int x);"),
+    ] {
+        let snippets = ix
+            .assemble("explain", &[explicit.to_owned()], None, 2000, &counter)
+            .unwrap();
+        let outline = snippets
+            .iter()
+            .find(|s| s.kind == SnippetKind::Import)
+            .unwrap_or_else(|| panic!("no import outline for {explicit}: {snippets:#?}"));
+        assert_eq!(outline.path, imported);
+        assert!(outline.text.contains(sig), "{}", outline.text);
+        assert!(outline.reason.contains(explicit));
+    }
+}
+
+#[test]
+fn index_stays_usable_while_files_change() {
+    let r = Repo::new(MINI_REPO);
+    let (ix, _) = r.update();
+    let hits = ix.search("encode_value", 5, 0).unwrap();
+    assert!(!hits.is_empty());
+    // The file shrinks and another disappears after indexing: reads clamp, nothing panics.
+    r.write("src/codec.rs", b"// emptied\n");
+    fs::remove_file(r.path("src/store.rs")).unwrap();
+    for h in &hits {
+        let _ = ix.read_lines(&h.path, h.start_line, h.end_line);
+    }
+    let counter = CharEstimate::default();
+    let snippets = ix
+        .assemble("encode_value store", &[], None, 1000, &counter)
+        .unwrap();
+    assert!(snippets.iter().map(|s| s.tokens).sum::<usize>() <= 1000);
+    // The next update sees the edits.
+    let (ix, s) = r.update();
+    assert_eq!((s.changed, s.removed), (1, 1));
+    assert!(
+        ix.search("encode_value", 5, 0)
+            .unwrap()
+            .iter()
+            .all(|h| h.path != "src/codec.rs")
+    );
+}
