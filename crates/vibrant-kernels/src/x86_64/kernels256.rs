@@ -225,6 +225,27 @@ macro_rules! x86_kernels {
             _mm256_set_m128i(_mm_set1_epi16(hi), _mm_set1_epi16(lo))
         }
 
+        /// `vpshufb` masks for [`scale_halves`]: mask `i` broadcasts i16 scale `2i` of a 128-bit lane over the
+        /// low 128 bits and scale `2i + 1` over the high 128 bits (the two 16-element groups of 32 quants).
+        #[inline]
+        #[target_feature(enable = $feat)]
+        fn pair_masks() -> [__m256i; 4] {
+            let mut m = [_mm256_setzero_si256(); 4];
+            for (i, v) in m.iter_mut().enumerate() {
+                let i = i as i16;
+                *v = bcast2_i16((4 * i) | ((4 * i + 1) << 8), (4 * i + 2) | ((4 * i + 3) << 8));
+            }
+            m
+        }
+
+        /// Sixteen i16 group scales → for each 128-element half, its eight scales in both 128-bit lanes, ready
+        /// for `_mm256_shuffle_epi8(halves[h], pair_masks()[i])`.
+        #[inline]
+        #[target_feature(enable = $feat)]
+        fn scale_halves(sc16: __m256i) -> [__m256i; 2] {
+            [_mm256_permute2x128_si256::<0x00>(sc16, sc16), _mm256_permute2x128_si256::<0x11>(sc16, sc16)]
+        }
+
         // ----------------------------------------------------------------------------------------------
         // Float formats
         // ----------------------------------------------------------------------------------------------
@@ -493,13 +514,14 @@ macro_rules! x86_kernels {
             let mut acc = [_mm256_setzero_ps(); NT];
             let mut accm = [_mm256_setzero_ps(); NT];
             let m3 = _mm256_set1_epi8(3);
+            let smask = pair_masks();
             for ib in 0..nb {
                 // SAFETY: block `ib < nb` lies inside every row.
                 unsafe {
                     let b = w.add(ib * 84);
                     let dx = fp16(b.add(80));
                     let dminx = fp16(b.add(82));
-                    let sc = b.cast::<[u8; 16]>().read_unaligned();
+                    let scl = scale_halves(_mm256_cvtepu8_epi16(_mm_and_si128(load128(b), _mm_set1_epi8(0x0F))));
                     let mins16 = _mm256_cvtepu8_epi16(_mm_srli_epi16::<4>(_mm_and_si128(
                         load128(b),
                         _mm_set1_epi8(0xF0_u8 as i8),
@@ -514,8 +536,7 @@ macro_rules! x86_kernels {
                             _mm256_and_si256(_mm256_srli_epi16::<6>(q2), m3),
                         ];
                         for (j, qj) in q.iter().enumerate() {
-                            let g = half * 8 + 2 * j;
-                            let s = bcast2_i16(i16::from(sc[g] & 0xF), i16::from(sc[g + 1] & 0xF));
+                            let s = _mm256_shuffle_epi8(scl[half], smask[j]);
                             for t in 0..NT {
                                 let y = a[t].add(ib * 292 + 4 + 128 * half + 32 * j);
                                 sumi[t] = madd_i16(sumi[t], s, _mm256_maddubs_epi16(*qj, load(y)));
@@ -543,6 +564,7 @@ macro_rules! x86_kernels {
             let mut acc = [_mm256_setzero_ps(); NT];
             let m3 = _mm256_set1_epi8(3);
             let one = _mm256_set1_epi8(1);
+            let smask = pair_masks();
             for ib in 0..nb {
                 // SAFETY: block `ib < nb` lies inside every row.
                 unsafe {
@@ -554,6 +576,7 @@ macro_rules! x86_kernels {
                         sc[g] = i16::from(raw[g]) - 32;
                     }
                     let sc16 = _mm256_loadu_si256(sc.as_ptr().cast());
+                    let scl = scale_halves(sc16);
                     let hm = load(b);
                     // Quants are used as q + 4 ∈ 0..=7 (unsigned for vpmaddubsw):
                     // Σ sc·q·y = Σ sc·(q+4)·y − 4·Σ_g sc_g·bsum_g.
@@ -570,8 +593,7 @@ macro_rules! x86_kernels {
                             let lo = _mm256_and_si256(_mm256_srl_epi16(q3, shift), m3);
                             let hi = _mm256_and_si256(_mm256_srl_epi16(hm, hshift), one);
                             let qj = _mm256_or_si256(lo, _mm256_slli_epi16::<2>(hi));
-                            let g = half * 8 + 2 * j;
-                            let s = bcast2_i16(sc[g], sc[g + 1]);
+                            let s = _mm256_shuffle_epi8(scl[half], smask[j]);
                             for t in 0..NT {
                                 let y = a[t].add(ib * 292 + 4 + 128 * half + 32 * j);
                                 sumi[t] = madd_i16(sumi[t], s, _mm256_maddubs_epi16(qj, load(y)));
@@ -674,6 +696,7 @@ macro_rules! x86_kernels {
             let mut acc = [_mm256_setzero_ps(); NT];
             let m4 = _mm256_set1_epi8(0x0F);
             let m3 = _mm256_set1_epi8(0x03);
+            let smask = pair_masks();
             for ib in 0..nb {
                 // SAFETY: block `ib < nb` lies inside every row.
                 unsafe {
@@ -681,10 +704,7 @@ macro_rules! x86_kernels {
                     let dx = fp16(b.add(208));
                     let scp = b.add(192);
                     let sc16 = _mm256_cvtepi8_epi16(load128(scp));
-                    let mut sc = [0i16; 16];
-                    for (g, s) in sc.iter_mut().enumerate() {
-                        *s = i16::from(*scp.add(g) as i8);
-                    }
+                    let scl = scale_halves(sc16);
                     // The quants are stored biased by 32: Σ sc·(q-32)·y = Σ sc·q·y - 32·Σ_g sc_g·bsum_g.
                     let mut sumi = [_mm256_setzero_si256(); NT];
                     for t in 0..NT {
@@ -724,8 +744,7 @@ macro_rules! x86_kernels {
                             ),
                         ];
                         for (i, qi) in q.iter().enumerate() {
-                            let g = half * 8 + 2 * i;
-                            let s = bcast2_i16(sc[g], sc[g + 1]);
+                            let s = _mm256_shuffle_epi8(scl[half], smask[i]);
                             for t in 0..NT {
                                 let y = a[t].add(ib * 292 + 4 + 128 * half + 32 * i);
                                 let p = _mm256_maddubs_epi16(*qi, load(y));
