@@ -139,26 +139,11 @@ unsafe fn dot_q45k_512<const NT: usize, const HIGH: bool>(
     out
 }
 
-// The 32-element formats, as const parameters of `dot_b32_512`.
-const Q4_0: u8 = 0;
-const Q5_0: u8 = 1;
-const Q8_0: u8 = 2;
-const Q4_1: u8 = 3;
-const Q5_1: u8 = 4;
-
-/// Four f16 at `p`, `p + stride`, `p + 2·stride`, `p + 3·stride` → f32.
+/// One 32-element weight block → 32 quants: signed for Q4_0/Q5_0/Q8_0, unsigned for Q4_1/Q5_1 (the
+/// high bits of Q5_0/Q5_1 through mask moves).
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-unsafe fn fp16x4(p: *const u8, stride: usize) -> __m128 {
-    // SAFETY: the caller guarantees two readable bytes at each of the four addresses.
-    let h = |k: usize| unsafe { p.add(k * stride).cast::<i16>().read_unaligned() };
-    _mm_cvtph_ps(_mm_set_epi16(0, 0, 0, 0, h(3), h(2), h(1), h(0)))
-}
-
-/// One 32-element weight block → 32 quants: signed for Q4_0/Q5_0/Q8_0, unsigned for Q4_1/Q5_1.
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-unsafe fn unpack_b32<const F: u8>(b: *const u8) -> __m256i {
+unsafe fn unpack_b32_512<const F: u8>(b: *const u8) -> __m256i {
     // SAFETY: the caller guarantees a whole block at `b`.
     unsafe {
         match F {
@@ -213,12 +198,12 @@ unsafe fn dot_b32_512<const NT: usize, const F: u8>(
         unsafe {
             let b = w.add(ib * bb);
             let w01 = _mm512_inserti64x4::<1>(
-                _mm512_castsi256_si512(unpack_b32::<F>(b)),
-                unpack_b32::<F>(b.add(bb)),
+                _mm512_castsi256_si512(unpack_b32_512::<F>(b)),
+                unpack_b32_512::<F>(b.add(bb)),
             );
             let w23 = _mm512_inserti64x4::<1>(
-                _mm512_castsi256_si512(unpack_b32::<F>(b.add(2 * bb))),
-                unpack_b32::<F>(b.add(3 * bb)),
+                _mm512_castsi256_si512(unpack_b32_512::<F>(b.add(2 * bb))),
+                unpack_b32_512::<F>(b.add(3 * bb)),
             );
             // Signed quants go through |x| · sign(y, x), as `vpdpbusd` multiplies unsigned by signed.
             let (u01, u23) = if signed {

@@ -97,14 +97,14 @@ macro_rules! x86_kernels {
                     WeightFormat::F32 => dot_float::<NT, 0>(n, w, a),
                     WeightFormat::F16 => dot_float::<NT, 1>(n, w, a),
                     WeightFormat::BF16 => dot_float::<NT, 2>(n, w, a),
-                    WeightFormat::Q4_0 => dot_q4_0::<NT>(n / 32, w, a),
-                    WeightFormat::Q4_1 => dot_q4_1::<NT>(n / 32, w, a),
-                    WeightFormat::Q5_0 => dot_q5_0::<NT>(n / 32, w, a),
-                    WeightFormat::Q8_0 => dot_q8_0::<NT>(n / 32, w, a),
+                    WeightFormat::Q4_0 => dot_b32::<NT, Q4_0>(n / 32, w, a),
+                    WeightFormat::Q4_1 => dot_b32::<NT, Q4_1>(n / 32, w, a),
+                    WeightFormat::Q5_0 => dot_b32::<NT, Q5_0>(n / 32, w, a),
+                    WeightFormat::Q8_0 => dot_b32::<NT, Q8_0>(n / 32, w, a),
                     WeightFormat::Q4K => dot_q45k::<NT, false>(n / QK_K, w, a),
                     WeightFormat::Q5K => dot_q45k::<NT, true>(n / QK_K, w, a),
                     WeightFormat::Q6K => dot_q6k::<NT>(n / QK_K, w, a),
-                    WeightFormat::Q5_1 => dot_q5_1::<NT>(n / 32, w, a),
+                    WeightFormat::Q5_1 => dot_b32::<NT, Q5_1>(n / 32, w, a),
                     WeightFormat::Q2K => dot_q2k::<NT>(n / QK_K, w, a),
                     WeightFormat::Q3K => dot_q3k::<NT>(n / QK_K, w, a),
                 }
@@ -476,6 +476,118 @@ macro_rules! x86_kernels {
             let mut out = [0.0f32; NT];
             for t in 0..NT {
                 out[t] = hsum(acc[t]) + summs[t];
+            }
+            out
+        }
+
+        // The 32-element formats, as const parameters of `dot_b32` (and the AVX-512 `dot_b32_512`).
+        const Q4_0: u8 = 0;
+        const Q5_0: u8 = 1;
+        const Q8_0: u8 = 2;
+        const Q4_1: u8 = 3;
+        const Q5_1: u8 = 4;
+
+        /// Four f16 at `p`, `p + stride`, `p + 2·stride`, `p + 3·stride` → f32.
+        #[inline]
+        #[target_feature(enable = $feat)]
+        unsafe fn fp16x4(p: *const u8, stride: usize) -> __m128 {
+            // SAFETY: the caller guarantees two readable bytes at each of the four addresses.
+            let h = |k: usize| unsafe { p.add(k * stride).cast::<i16>().read_unaligned() };
+            _mm_cvtph_ps(_mm_set_epi16(0, 0, 0, 0, h(3), h(2), h(1), h(0)))
+        }
+
+        /// One 32-element weight block → 32 quants: signed for Q4_0/Q5_0/Q8_0, unsigned for Q4_1/Q5_1.
+        #[inline]
+        #[target_feature(enable = $feat)]
+        unsafe fn unpack_b32<const F: u8>(b: *const u8) -> __m256i {
+            // SAFETY: the caller guarantees a whole block at `b`.
+            unsafe {
+                match F {
+                    Q4_0 => _mm256_sub_epi8(nibbles(b.add(2)), _mm256_set1_epi8(8)),
+                    Q5_0 => {
+                        // nibble | (bit ? 0x00 : 0xF0), read as i8, is (nibble | bit << 4) - 16.
+                        let qh = b.add(2).cast::<u32>().read_unaligned();
+                        let hi = _mm256_andnot_si256(bits_to_bytes(qh), _mm256_set1_epi8(0xF0_u8 as i8));
+                        _mm256_or_si256(nibbles(b.add(6)), hi)
+                    }
+                    Q8_0 => load(b.add(2)),
+                    Q4_1 => nibbles(b.add(4)),
+                    _ => {
+                        let qh = b.add(4).cast::<u32>().read_unaligned();
+                        let hi = _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10));
+                        _mm256_or_si256(nibbles(b.add(8)), hi)
+                    }
+                }
+            }
+        }
+
+        /// The 32-element formats, four blocks per step: the per-block scales are converted four at a time and
+        /// spread with one permute per block, instead of a conversion, multiply and broadcast per block and
+        /// token. Leftover blocks go through the one-block kernels above.
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_b32<const NT: usize, const F: u8>(nb: usize, w: *const u8, a: [*const u8; NT]) -> [f32; NT] {
+            let bb = [18, 22, 34, 20, 24][F as usize];
+            let with_min = F == Q4_1 || F == Q5_1;
+            let ab = if with_min { 36 } else { 34 };
+            let aq = if with_min { 4 } else { 2 };
+            let mut acc = [_mm256_setzero_ps(); NT];
+            let mut accm = [_mm_setzero_ps(); NT];
+            let lane = [_mm256_set1_epi32(0), _mm256_set1_epi32(1), _mm256_set1_epi32(2), _mm256_set1_epi32(3)];
+            let nb4 = nb / 4 * 4;
+            let mut ib = 0;
+            while ib < nb4 {
+                // SAFETY: blocks `ib..ib + 4 <= nb` lie inside every row.
+                unsafe {
+                    let b = w.add(ib * bb);
+                    let q = [
+                        unpack_b32::<F>(b),
+                        unpack_b32::<F>(b.add(bb)),
+                        unpack_b32::<F>(b.add(2 * bb)),
+                        unpack_b32::<F>(b.add(3 * bb)),
+                    ];
+                    let dx = fp16x4(b, bb);
+                    let mx = if with_min { fp16x4(b.add(2), bb) } else { _mm_setzero_ps() };
+                    for t in 0..NT {
+                        let y = a[t].add(ib * ab);
+                        let d = _mm256_castps128_ps256(_mm_mul_ps(dx, fp16x4(y, ab)));
+                        for k in 0..4 {
+                            let yk = load(y.add(k * ab + aq));
+                            let s = if with_min { dot_u8i8(_mm256_setzero_si256(), q[k], yk) } else { dot_i8(q[k], yk) };
+                            let dk = _mm256_permutevar8x32_ps(d, lane[k]);
+                            acc[t] = _mm256_fmadd_ps(dk, _mm256_cvtepi32_ps(s), acc[t]);
+                        }
+                        if with_min {
+                            accm[t] = _mm_fmadd_ps(mx, fp16x4(y.add(2), ab), accm[t]);
+                        }
+                    }
+                }
+                ib += 4;
+            }
+            let tail = if nb4 < nb {
+                let mut at = a;
+                for t in 0..NT {
+                    // SAFETY: `nb4 < nb` blocks in, still inside every row.
+                    at[t] = unsafe { a[t].add(nb4 * ab) };
+                }
+                // SAFETY: the remaining `nb - nb4` whole blocks of every row.
+                unsafe {
+                    let wt = w.add(nb4 * bb);
+                    match F {
+                        Q4_0 => dot_q4_0::<NT>(nb - nb4, wt, at),
+                        Q5_0 => dot_q5_0::<NT>(nb - nb4, wt, at),
+                        Q8_0 => dot_q8_0::<NT>(nb - nb4, wt, at),
+                        Q4_1 => dot_q4_1::<NT>(nb - nb4, wt, at),
+                        _ => dot_q5_1::<NT>(nb - nb4, wt, at),
+                    }
+                }
+            } else {
+                [0.0; NT]
+            };
+            let mut out = [0.0f32; NT];
+            for t in 0..NT {
+                let m = _mm_add_ps(accm[t], _mm_movehl_ps(accm[t], accm[t]));
+                let m = _mm_add_ss(m, _mm_movehdup_ps(m));
+                out[t] = hsum(acc[t]) + _mm_cvtss_f32(m) + tail[t];
             }
             out
         }
