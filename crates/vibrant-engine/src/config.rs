@@ -79,10 +79,12 @@ impl ModelConfig {
     pub fn from_gguf(file: &GgufFile) -> Result<Self> {
         let path = file.path().unwrap_or(Path::new("<memory>")).to_path_buf();
         let arch_name = file.architecture()?;
-        let arch = Architecture::from_name(arch_name).ok_or_else(|| EngineError::UnsupportedArchitecture {
-            path: path.clone(),
-            arch: arch_name.to_string(),
-            supported: Architecture::SUPPORTED.join(", "),
+        let arch = Architecture::from_name(arch_name).ok_or_else(|| {
+            EngineError::UnsupportedArchitecture {
+                path: path.clone(),
+                arch: arch_name.to_string(),
+                supported: Architecture::SUPPORTED.join(", "),
+            }
         })?;
         let key = |k: &str| format!("{arch_name}.{k}");
         let req_u32 = |k: &str| -> Result<usize> {
@@ -95,7 +97,10 @@ impl ModelConfig {
                     reason: "must be positive".into(),
                 }),
                 Some(v) => Ok(v as usize),
-                None => Err(EngineError::MissingMetadata { path: path.clone(), key: full }),
+                None => Err(EngineError::MissingMetadata {
+                    path: path.clone(),
+                    key: full,
+                }),
             }
         };
         let n_embd = req_u32("embedding_length")?;
@@ -124,14 +129,22 @@ impl ModelConfig {
             ));
         }
         if head_dim == 0 || head_dim % 2 != 0 {
-            return Err(invalid("embedding_length", n_embd.to_string(), "not divisible into even-sized heads"));
+            return Err(invalid(
+                "embedding_length",
+                n_embd.to_string(),
+                "not divisible into even-sized heads",
+            ));
         }
         let n_rot = match file.get_u32(&key("rope.dimension_count"))? {
             Some(v) if v > 0 => v as usize,
             _ => head_dim,
         };
         if n_rot > head_dim || n_rot % 2 != 0 {
-            return Err(invalid("rope.dimension_count", n_rot.to_string(), "must be even and at most the head size"));
+            return Err(invalid(
+                "rope.dimension_count",
+                n_rot.to_string(),
+                "must be even and at most the head size",
+            ));
         }
         let rope_freq_base = file.get_f32(&key("rope.freq_base"))?.unwrap_or(10_000.0);
         let rope_freq_scale = match (
@@ -142,17 +155,32 @@ impl ModelConfig {
             (Some("none") | None, _) => 1.0,
             (Some("linear"), _) => 1.0,
             (Some(other), _) => {
-                return Err(invalid("rope.scaling.type", other.to_string(), "only `linear` RoPE scaling is supported"));
+                return Err(invalid(
+                    "rope.scaling.type",
+                    other.to_string(),
+                    "only `linear` RoPE scaling is supported",
+                ));
             }
         };
-        let rms_eps = file.get_f32(&key("attention.layer_norm_rms_epsilon"))?.unwrap_or(1e-5);
-        let n_ctx_train = file.get_u32(&key("context_length"))?.map(|v| v as usize).unwrap_or(2048);
+        let rms_eps = file
+            .get_f32(&key("attention.layer_norm_rms_epsilon"))?
+            .unwrap_or(1e-5);
+        let n_ctx_train = file
+            .get_u32(&key("context_length"))?
+            .map(|v| v as usize)
+            .unwrap_or(2048);
         let n_vocab = match file.get_u32(&key("vocab_size"))? {
             Some(v) => v as usize,
-            None => file.get_array("tokenizer.ggml.tokens")?.map(|a| a.len()).unwrap_or(0),
+            None => file
+                .get_array("tokenizer.ggml.tokens")?
+                .map(|a| a.len())
+                .unwrap_or(0),
         };
         if n_vocab == 0 {
-            return Err(EngineError::MissingMetadata { path, key: "tokenizer.ggml.tokens".into() });
+            return Err(EngineError::MissingMetadata {
+                path,
+                key: "tokenizer.ggml.tokens".into(),
+            });
         }
         Ok(Self {
             arch,

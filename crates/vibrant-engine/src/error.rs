@@ -13,26 +13,50 @@ pub enum EngineError {
         "{path}: architecture `{arch}` is not supported (supported: {supported})\n\
          hint: use a model of a supported architecture, e.g. Qwen2.5-Coder (qwen2) or a llama-family model"
     )]
-    UnsupportedArchitecture { path: PathBuf, arch: String, supported: String },
+    UnsupportedArchitecture {
+        path: PathBuf,
+        arch: String,
+        supported: String,
+    },
 
     #[error(
         "{path}: tensor `{tensor}` has type {ty}, which the engine does not support yet \
          (supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)\n\
          hint: pick another quantization of this model (Q4_K_M and Q8_0 are widely published)"
     )]
-    UnsupportedTensorType { path: PathBuf, tensor: String, ty: String },
+    UnsupportedTensorType {
+        path: PathBuf,
+        tensor: String,
+        ty: String,
+    },
 
-    #[error("{path}: required tensor `{tensor}` is missing; the file is incomplete or not a {arch} model")]
-    MissingTensor { path: PathBuf, tensor: String, arch: String },
+    #[error(
+        "{path}: required tensor `{tensor}` is missing; the file is incomplete or not a {arch} model"
+    )]
+    MissingTensor {
+        path: PathBuf,
+        tensor: String,
+        arch: String,
+    },
 
     #[error("{path}: tensor `{tensor}` has shape {actual:?}, expected {expected:?}")]
-    TensorShape { path: PathBuf, tensor: String, expected: Vec<u64>, actual: Vec<u64> },
+    TensorShape {
+        path: PathBuf,
+        tensor: String,
+        expected: Vec<u64>,
+        actual: Vec<u64>,
+    },
 
     #[error("{path}: required metadata key `{key}` is missing")]
     MissingMetadata { path: PathBuf, key: String },
 
     #[error("{path}: metadata `{key}` = {value} is invalid: {reason}")]
-    InvalidMetadata { path: PathBuf, key: String, value: String, reason: String },
+    InvalidMetadata {
+        path: PathBuf,
+        key: String,
+        value: String,
+        reason: String,
+    },
 
     #[error(
         "the context window is full: {needed} tokens needed, the session holds at most {capacity}\n\

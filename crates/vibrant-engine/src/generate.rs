@@ -24,7 +24,12 @@ pub struct GenerateParams {
 
 impl Default for GenerateParams {
     fn default() -> Self {
-        Self { max_tokens: 512, stop: Vec::new(), sampler: SamplerParams::default(), stop_at_eog: true }
+        Self {
+            max_tokens: 512,
+            stop: Vec::new(),
+            sampler: SamplerParams::default(),
+            stop_at_eog: true,
+        }
     }
 }
 
@@ -66,7 +71,11 @@ impl GenerationStats {
 }
 
 fn rate(n: usize, d: Duration) -> f64 {
-    if d.is_zero() { 0.0 } else { n as f64 / d.as_secs_f64() }
+    if d.is_zero() {
+        0.0
+    } else {
+        n as f64 / d.as_secs_f64()
+    }
 }
 
 /// The result of [`generate`].
@@ -150,7 +159,11 @@ pub fn generate(
         decode: decode_start.elapsed(),
         stop_reason,
     };
-    Ok(Generation { text: out.text, tokens, stats })
+    Ok(Generation {
+        text: out.text,
+        tokens,
+        stats,
+    })
 }
 
 /// Holds back text that might be the start of a stop string; reports a stop string once it appears.
@@ -162,7 +175,11 @@ struct StopFilter<'a> {
 
 impl<'a> StopFilter<'a> {
     fn new(stops: &'a [String]) -> Self {
-        Self { stops, text: String::new(), emitted: 0 }
+        Self {
+            stops,
+            text: String::new(),
+            emitted: 0,
+        }
     }
 
     /// Adds a piece; emits what is safe; returns the stop string if one completed.
@@ -173,7 +190,11 @@ impl<'a> StopFilter<'a> {
             .stops
             .iter()
             .filter(|s| !s.is_empty())
-            .filter_map(|s| self.text[search_from..].find(s.as_str()).map(|i| (search_from + i, s)))
+            .filter_map(|s| {
+                self.text[search_from..]
+                    .find(s.as_str())
+                    .map(|i| (search_from + i, s))
+            })
             .min_by_key(|(i, _)| *i);
         if let Some((at, stop)) = hit {
             let stop = stop.clone();

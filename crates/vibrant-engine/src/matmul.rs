@@ -16,7 +16,14 @@ pub struct MatmulScratch {
 }
 
 /// `out[t * m.rows + r] = m.row(r) · x[t]` for `n_tok` rows of `x` (each `m.cols` long).
-pub fn matmul(file: &GgufFile, m: &Matrix, x: &[f32], n_tok: usize, out: &mut [f32], scratch: &mut MatmulScratch) {
+pub fn matmul(
+    file: &GgufFile,
+    m: &Matrix,
+    x: &[f32],
+    n_tok: usize,
+    out: &mut [f32],
+    scratch: &mut MatmulScratch,
+) {
     let (k, rows) = (m.cols, m.rows);
     debug_assert!(x.len() >= n_tok * k && out.len() >= n_tok * rows);
     let af = m.fmt.act_format();
@@ -39,26 +46,36 @@ pub fn matmul(file: &GgufFile, m: &Matrix, x: &[f32], n_tok: usize, out: &mut [f
     // Enough chunks to balance the load, few enough to keep per-chunk overhead small.
     let chunk = rows.div_ceil(threads * 4).next_multiple_of(16).max(16);
     if n_tok == 1 {
-        out[..rows].par_chunks_mut(chunk).enumerate().for_each(|(i, o)| {
-            let start = i * chunk;
-            vibrant_kernels::matmul_rows(m.fmt, k, w, start..start + o.len(), act, 1, o, rows);
-        });
+        out[..rows]
+            .par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(i, o)| {
+                let start = i * chunk;
+                vibrant_kernels::matmul_rows(m.fmt, k, w, start..start + o.len(), act, 1, o, rows);
+            });
         return;
     }
     // Several tokens: each chunk of rows produces a [n_tok × chunk] tile that is scattered after.
     let n_chunks = rows.div_ceil(chunk);
     scratch.tiles.resize_with(n_chunks, Vec::new);
-    scratch.tiles.par_iter_mut().enumerate().for_each(|(i, tile)| {
-        let start = i * chunk;
-        let end = (start + chunk).min(rows);
-        tile.resize(n_tok * (end - start), 0.0);
-        vibrant_kernels::matmul_rows(m.fmt, k, w, start..end, act, n_tok, tile, end - start);
-    });
-    out[..n_tok * rows].par_chunks_mut(rows).enumerate().for_each(|(t, o)| {
-        for (i, tile) in scratch.tiles.iter().enumerate() {
+    scratch
+        .tiles
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(i, tile)| {
             let start = i * chunk;
-            let len = tile.len() / n_tok;
-            o[start..start + len].copy_from_slice(&tile[t * len..(t + 1) * len]);
-        }
-    });
+            let end = (start + chunk).min(rows);
+            tile.resize(n_tok * (end - start), 0.0);
+            vibrant_kernels::matmul_rows(m.fmt, k, w, start..end, act, n_tok, tile, end - start);
+        });
+    out[..n_tok * rows]
+        .par_chunks_mut(rows)
+        .enumerate()
+        .for_each(|(t, o)| {
+            for (i, tile) in scratch.tiles.iter().enumerate() {
+                let start = i * chunk;
+                let len = tile.len() / n_tok;
+                o[start..start + len].copy_from_slice(&tile[t * len..(t + 1) * len]);
+            }
+        });
 }

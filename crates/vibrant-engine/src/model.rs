@@ -31,7 +31,9 @@ pub struct Model {
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Model").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Model")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -66,13 +68,24 @@ impl Model {
             });
         }
         let template = ChatTemplate::from_gguf(&file, &tokenizer)?;
-        let threads = if opts.threads == 0 { default_threads() } else { opts.threads };
+        let threads = if opts.threads == 0 {
+            default_threads()
+        } else {
+            opts.threads
+        };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(|i| format!("vibrant-worker-{i}"))
             .build()
             .map_err(|e| EngineError::ThreadPool(e.to_string()))?;
-        Ok(Model { file, config, weights, tokenizer: Arc::new(tokenizer), template, pool })
+        Ok(Model {
+            file,
+            config,
+            weights,
+            tokenizer: Arc::new(tokenizer),
+            template,
+            pool,
+        })
     }
 
     pub fn config(&self) -> &ModelConfig {
@@ -106,15 +119,24 @@ impl Model {
 
     /// A fresh session with room for `n_ctx` tokens (capped at the model's training context).
     pub fn session(self: &Arc<Self>, n_ctx: usize) -> Session {
-        let n_ctx = if n_ctx == 0 { self.config.n_ctx_train } else { n_ctx.min(self.config.n_ctx_train) };
+        let n_ctx = if n_ctx == 0 {
+            self.config.n_ctx_train
+        } else {
+            n_ctx.min(self.config.n_ctx_train)
+        };
         Session::new(Arc::clone(self), n_ctx)
     }
 }
 
 /// Physical cores when they can be told apart from SMT siblings, else logical CPUs.
 pub fn default_threads() -> usize {
-    let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    physical_cores().map(|p| p.min(logical)).unwrap_or(logical).max(1)
+    let logical = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    physical_cores()
+        .map(|p| p.min(logical))
+        .unwrap_or(logical)
+        .max(1)
 }
 
 fn physical_cores() -> Option<usize> {

@@ -46,7 +46,14 @@ pub fn softmax(x: &mut [f32]) {
 ///
 /// The angles follow ggml's recurrence (`theta *= base^(-2/n_rot)` in f32), so that rounding
 /// matches llama.cpp closely.
-pub fn rope_cache(pos: usize, n_rot: usize, freq_base: f32, freq_scale: f32, cos: &mut [f32], sin: &mut [f32]) {
+pub fn rope_cache(
+    pos: usize,
+    n_rot: usize,
+    freq_base: f32,
+    freq_scale: f32,
+    cos: &mut [f32],
+    sin: &mut [f32],
+) {
     let theta_scale = freq_base.powf(-2.0 / n_rot as f32);
     let mut theta = pos as f32;
     for i in 0..n_rot / 2 {
@@ -59,7 +66,14 @@ pub fn rope_cache(pos: usize, n_rot: usize, freq_base: f32, freq_scale: f32, cos
 
 /// Applies RoPE in place to every head of `x` (`n_heads` heads of `head_dim`), rotating the first
 /// `n_rot` dimensions of each head.
-pub fn rope(x: &mut [f32], head_dim: usize, n_rot: usize, style: RopeStyle, cos: &[f32], sin: &[f32]) {
+pub fn rope(
+    x: &mut [f32],
+    head_dim: usize,
+    n_rot: usize,
+    style: RopeStyle,
+    cos: &[f32],
+    sin: &[f32],
+) {
     for head in x.chunks_exact_mut(head_dim) {
         match style {
             RopeStyle::Normal => {

@@ -29,10 +29,16 @@ pub fn perplexity(
     on_chunk: &mut dyn FnMut(usize, f64),
 ) -> Result<Perplexity> {
     if n_ctx < 2 || tokens.len() < n_ctx {
-        return Err(EngineError::ContextFull { needed: n_ctx.max(2), capacity: tokens.len() });
+        return Err(EngineError::ContextFull {
+            needed: n_ctx.max(2),
+            capacity: tokens.len(),
+        });
     }
     if session.n_ctx() < n_ctx {
-        return Err(EngineError::ContextFull { needed: n_ctx, capacity: session.n_ctx() });
+        return Err(EngineError::ContextFull {
+            needed: n_ctx,
+            capacity: session.n_ctx(),
+        });
     }
     let n_vocab = session.model().config().n_vocab;
     let chunks = tokens.len() / n_ctx;

@@ -47,7 +47,11 @@ impl Default for SamplerParams {
 impl SamplerParams {
     /// Arg-max sampling, no penalties.
     pub fn greedy() -> Self {
-        Self { temperature: 0.0, repeat_penalty: 1.0, ..Self::default() }
+        Self {
+            temperature: 0.0,
+            repeat_penalty: 1.0,
+            ..Self::default()
+        }
     }
 }
 
@@ -67,7 +71,9 @@ impl Rng {
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^ (z >> 31)
         };
-        Self { s: [next(), next(), next(), next()] }
+        Self {
+            s: [next(), next(), next(), next()],
+        }
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -105,7 +111,12 @@ impl Sampler {
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(0x5EED)
         });
-        Self { params, rng: Rng::new(seed), recent: VecDeque::new(), candidates: Vec::new() }
+        Self {
+            params,
+            rng: Rng::new(seed),
+            recent: VecDeque::new(),
+            candidates: Vec::new(),
+        }
     }
 
     pub fn params(&self) -> &SamplerParams {
@@ -126,12 +137,14 @@ impl Sampler {
     /// Chooses the next token from a row of logits.
     pub fn sample(&mut self, logits: &[f32]) -> u32 {
         let p = &self.params;
-        let penalised = p.repeat_penalty != 1.0 || p.presence_penalty != 0.0 || p.frequency_penalty != 0.0;
+        let penalised =
+            p.repeat_penalty != 1.0 || p.presence_penalty != 0.0 || p.frequency_penalty != 0.0;
         if p.temperature <= 0.0 && !penalised {
             return argmax(logits);
         }
         self.candidates.clear();
-        self.candidates.extend(logits.iter().enumerate().map(|(i, &l)| (i as u32, l)));
+        self.candidates
+            .extend(logits.iter().enumerate().map(|(i, &l)| (i as u32, l)));
         if penalised && !self.recent.is_empty() {
             let mut counts: HashMap<u32, u32> = HashMap::new();
             for &t in &self.recent {
@@ -150,10 +163,21 @@ impl Sampler {
             }
         }
         if p.temperature <= 0.0 {
-            return self.candidates.iter().fold((0u32, f32::NEG_INFINITY), |b, &c| if c.1 > b.1 { c } else { b }).0;
+            return self
+                .candidates
+                .iter()
+                .fold(
+                    (0u32, f32::NEG_INFINITY),
+                    |b, &c| if c.1 > b.1 { c } else { b },
+                )
+                .0;
         }
         // top-k (sorting only what we keep).
-        let k = if p.top_k == 0 { self.candidates.len() } else { p.top_k.min(self.candidates.len()) };
+        let k = if p.top_k == 0 {
+            self.candidates.len()
+        } else {
+            p.top_k.min(self.candidates.len())
+        };
         let by_logit = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         if k < self.candidates.len() {
             self.candidates.select_nth_unstable_by(k - 1, by_logit);
@@ -175,7 +199,11 @@ impl Sampler {
         }
         if p.min_p > 0.0 {
             let threshold = probs[0] * f64::from(p.min_p);
-            let n = probs.iter().take_while(|&&pr| pr >= threshold).count().max(1);
+            let n = probs
+                .iter()
+                .take_while(|&&pr| pr >= threshold)
+                .count()
+                .max(1);
             keep = keep.min(n);
         }
         self.candidates.truncate(keep.max(1));
@@ -194,8 +222,14 @@ impl Sampler {
 
 fn softmax_of(c: &[(u32, f32)], temperature: f32) -> Vec<f64> {
     let t = f64::from(temperature);
-    let max = c.iter().map(|x| f64::from(x.1)).fold(f64::NEG_INFINITY, f64::max);
-    let exps: Vec<f64> = c.iter().map(|x| ((f64::from(x.1) - max) / t).exp()).collect();
+    let max = c
+        .iter()
+        .map(|x| f64::from(x.1))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = c
+        .iter()
+        .map(|x| ((f64::from(x.1) - max) / t).exp())
+        .collect();
     let sum: f64 = exps.iter().sum();
     exps.into_iter().map(|e| e / sum).collect()
 }
@@ -230,7 +264,14 @@ mod tests {
     #[test]
     fn same_seed_same_tokens_different_seed_differs() {
         let l: Vec<f32> = (0..50).map(|i| (i % 7) as f32 * 0.3).collect();
-        let params = |seed| SamplerParams { temperature: 1.5, top_k: 0, top_p: 1.0, min_p: 0.0, seed: Some(seed), ..Default::default() };
+        let params = |seed| SamplerParams {
+            temperature: 1.5,
+            top_k: 0,
+            top_p: 1.0,
+            min_p: 0.0,
+            seed: Some(seed),
+            ..Default::default()
+        };
         let run = |seed| {
             let mut s = Sampler::new(params(seed));
             (0..64).map(|_| s.sample(&l)).collect::<Vec<_>>()
@@ -242,7 +283,12 @@ mod tests {
     #[test]
     fn top_k_one_is_greedy() {
         let l = logits();
-        let mut s = Sampler::new(SamplerParams { temperature: 5.0, top_k: 1, seed: Some(1), ..Default::default() });
+        let mut s = Sampler::new(SamplerParams {
+            temperature: 5.0,
+            top_k: 1,
+            seed: Some(1),
+            ..Default::default()
+        });
         for _ in 0..20 {
             assert_eq!(s.sample(&l), argmax(&l));
         }
@@ -253,7 +299,14 @@ mod tests {
         let mut l = vec![0.0f32; 10];
         l[3] = 10.0;
         l[4] = 9.5;
-        let mut s = Sampler::new(SamplerParams { temperature: 1.0, top_k: 0, top_p: 1.0, min_p: 0.1, seed: Some(3), ..Default::default() });
+        let mut s = Sampler::new(SamplerParams {
+            temperature: 1.0,
+            top_k: 0,
+            top_p: 1.0,
+            min_p: 0.1,
+            seed: Some(3),
+            ..Default::default()
+        });
         for _ in 0..200 {
             let t = s.sample(&l);
             assert!(t == 3 || t == 4, "sampled {t}");
@@ -265,7 +318,14 @@ mod tests {
         let mut l = vec![-10.0f32; 10];
         l[1] = 5.0;
         l[2] = 4.0;
-        let mut s = Sampler::new(SamplerParams { temperature: 1.0, top_k: 0, top_p: 0.5, min_p: 0.0, seed: Some(9), ..Default::default() });
+        let mut s = Sampler::new(SamplerParams {
+            temperature: 1.0,
+            top_k: 0,
+            top_p: 0.5,
+            min_p: 0.0,
+            seed: Some(9),
+            ..Default::default()
+        });
         for _ in 0..100 {
             assert_eq!(s.sample(&l), 1);
         }
@@ -276,11 +336,19 @@ mod tests {
         let mut l = vec![0.0f32; 4];
         l[0] = 2.0;
         l[1] = 1.5;
-        let mut s = Sampler::new(SamplerParams { temperature: 0.0, repeat_penalty: 2.0, ..Default::default() });
+        let mut s = Sampler::new(SamplerParams {
+            temperature: 0.0,
+            repeat_penalty: 2.0,
+            ..Default::default()
+        });
         assert_eq!(s.sample(&l), 0);
         s.accept(0);
         assert_eq!(s.sample(&l), 1, "2.0/2 = 1.0 < 1.5");
-        let mut s = Sampler::new(SamplerParams { temperature: 0.0, presence_penalty: 1.0, ..Default::default() });
+        let mut s = Sampler::new(SamplerParams {
+            temperature: 0.0,
+            presence_penalty: 1.0,
+            ..Default::default()
+        });
         s.accept(0);
         assert_eq!(s.sample(&l), 1);
     }

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use half::f16;
 use rayon::prelude::*;
 
 use crate::error::{EngineError, Result};
@@ -26,11 +27,11 @@ pub enum Logits {
 /// The largest number of tokens evaluated in one forward pass; longer prompts are split.
 pub const MAX_BATCH: usize = 512;
 
-/// Keys and values of every layer for up to `capacity` positions (f32, position-major).
+/// Keys and values of every layer for up to `capacity` positions (f16, position-major).
 #[derive(Debug)]
 struct KvCache {
-    k: Vec<Vec<f32>>,
-    v: Vec<Vec<f32>>,
+    k: Vec<Vec<f16>>,
+    v: Vec<Vec<f16>>,
     capacity: usize,
     kv_dim: usize,
 }
@@ -38,7 +39,12 @@ struct KvCache {
 impl KvCache {
     fn new(n_layer: usize, capacity: usize, kv_dim: usize) -> Self {
         // Grown on demand up to `capacity`, so a large context costs memory only when used.
-        Self { k: vec![Vec::new(); n_layer], v: vec![Vec::new(); n_layer], capacity, kv_dim }
+        Self {
+            k: vec![Vec::new(); n_layer],
+            v: vec![Vec::new(); n_layer],
+            capacity,
+            kv_dim,
+        }
     }
 
     fn ensure(&mut self, n_pos: usize) {
@@ -46,13 +52,17 @@ impl KvCache {
         for buf in self.k.iter_mut().chain(self.v.iter_mut()) {
             if buf.len() < want {
                 let grown = (n_pos.max(256).next_power_of_two().min(self.capacity)) * self.kv_dim;
-                buf.resize(grown.max(want), 0.0);
+                buf.resize(grown.max(want), f16::ZERO);
             }
         }
     }
 
     fn bytes(&self) -> usize {
-        self.k.iter().chain(self.v.iter()).map(|b| b.capacity() * 4).sum()
+        self.k
+            .iter()
+            .chain(self.v.iter())
+            .map(|b| b.capacity() * 2)
+            .sum()
     }
 }
 
@@ -87,7 +97,12 @@ impl Session {
     pub(crate) fn new(model: Arc<Model>, n_ctx: usize) -> Self {
         let cfg = model.config();
         let kv = KvCache::new(cfg.n_layer, n_ctx, cfg.kv_dim());
-        Self { model, kv, tokens: Vec::new(), scratch: Scratch::default() }
+        Self {
+            model,
+            kv,
+            tokens: Vec::new(),
+            scratch: Scratch::default(),
+        }
     }
 
     pub fn model(&self) -> &Arc<Model> {
@@ -127,7 +142,11 @@ impl Session {
 
     /// Length of the longest common prefix between the cache and `tokens`.
     pub fn common_prefix(&self, tokens: &[u32]) -> usize {
-        self.tokens.iter().zip(tokens).take_while(|(a, b)| a == b).count()
+        self.tokens
+            .iter()
+            .zip(tokens)
+            .take_while(|(a, b)| a == b)
+            .count()
     }
 
     /// Evaluates `tokens` after what the cache holds and returns their logits: one row of
@@ -142,7 +161,10 @@ impl Session {
         }
         let needed = self.tokens.len() + tokens.len();
         if needed > self.kv.capacity {
-            return Err(EngineError::ContextFull { needed, capacity: self.kv.capacity });
+            return Err(EngineError::ContextFull {
+                needed,
+                capacity: self.kv.capacity,
+            });
         }
         let mut all = Vec::new();
         let model = Arc::clone(&self.model);
@@ -171,7 +193,13 @@ impl Session {
         let file = &model.file;
         let w = &model.weights;
         let n = tokens.len();
-        let (d, qd, kvd, ff, hd) = (cfg.n_embd, cfg.q_dim(), cfg.kv_dim(), cfg.n_ff, cfg.head_dim);
+        let (d, qd, kvd, ff, hd) = (
+            cfg.n_embd,
+            cfg.q_dim(),
+            cfg.kv_dim(),
+            cfg.n_ff,
+            cfg.head_dim,
+        );
         let n_past = self.tokens.len();
         self.kv.ensure(n_past + n);
         let s = &mut self.scratch;
@@ -219,7 +247,12 @@ impl Session {
 
         for (li, layer) in w.layers.iter().enumerate() {
             for t in 0..n {
-                ops::rms_norm(&s.x[t * d..(t + 1) * d], &layer.attn_norm, cfg.rms_eps, &mut s.xn[t * d..(t + 1) * d]);
+                ops::rms_norm(
+                    &s.x[t * d..(t + 1) * d],
+                    &layer.attn_norm,
+                    cfg.rms_eps,
+                    &mut s.xn[t * d..(t + 1) * d],
+                );
             }
             matmul(file, &layer.wq, &s.xn, n, &mut s.q, &mut s.mm);
             matmul(file, &layer.wk, &s.xn, n, &mut s.k, &mut s.mm);
@@ -234,53 +267,66 @@ impl Session {
                 if let Some(b) = &layer.bv {
                     ops::add_assign(&mut s.v[t * kvd..(t + 1) * kvd], b);
                 }
-                let (c, sn) = (&s.cos[t * half..(t + 1) * half], &s.sin[t * half..(t + 1) * half]);
+                let (c, sn) = (
+                    &s.cos[t * half..(t + 1) * half],
+                    &s.sin[t * half..(t + 1) * half],
+                );
                 ops::rope(&mut s.q[t * qd..(t + 1) * qd], hd, cfg.n_rot, style, c, sn);
-                ops::rope(&mut s.k[t * kvd..(t + 1) * kvd], hd, cfg.n_rot, style, c, sn);
+                ops::rope(
+                    &mut s.k[t * kvd..(t + 1) * kvd],
+                    hd,
+                    cfg.n_rot,
+                    style,
+                    c,
+                    sn,
+                );
             }
-            if std::env::var_os("VIBRANT_F16SIM").is_some() {
-                for v in s.k.iter_mut().chain(s.v.iter_mut()).chain(s.q.iter_mut()) {
-                    *v = half::f16::from_f32(*v).to_f32();
-                }
-            }
-            // Append this batch's keys and values to the cache.
+            // Append this batch's keys and values to the cache (f16, as llama.cpp's default cache).
             let kc = &mut self.kv.k[li];
             let vc = &mut self.kv.v[li];
-            kc[n_past * kvd..(n_past + n) * kvd].copy_from_slice(&s.k);
-            vc[n_past * kvd..(n_past + n) * kvd].copy_from_slice(&s.v);
+            for (dst, &src) in kc[n_past * kvd..(n_past + n) * kvd].iter_mut().zip(&s.k) {
+                *dst = f16::from_f32(src);
+            }
+            for (dst, &src) in vc[n_past * kvd..(n_past + n) * kvd].iter_mut().zip(&s.v) {
+                *dst = f16::from_f32(src);
+            }
             let (kc, vc) = (&kc[..], &vc[..]);
 
             // Causal attention, parallel over (token, head).
             let q = &s.q;
-            s.att.par_chunks_mut(hd).enumerate().for_each_init(Vec::new, |scores, (i, out)| {
-                let (t, h) = (i / cfg.n_head, i % cfg.n_head);
-                let kvh = h / group;
-                let qh = &q[t * qd + h * hd..t * qd + (h + 1) * hd];
-                let n_kv = n_past + t + 1;
-                scores.clear();
-                scores.extend((0..n_kv).map(|p| {
-                    let kh = &kc[p * kvd + kvh * hd..p * kvd + (kvh + 1) * hd];
-                    dot(qh, kh) * scale
-                }));
-                ops::softmax(scores);
-                out.fill(0.0);
-                for (p, &a) in scores.iter().enumerate() {
-                    let vh = &vc[p * kvd + kvh * hd..p * kvd + (kvh + 1) * hd];
-                    for (o, &v) in out.iter_mut().zip(vh) {
-                        *o += a * v;
+            s.att.par_chunks_mut(hd).enumerate().for_each_init(
+                || (vec![0.0f32; hd], vec![0.0f32; hd], vec![0.0f32; hd]),
+                |(q16, kf, vf), (i, out)| {
+                    let (t, h) = (i / cfg.n_head, i % cfg.n_head);
+                    let kvh = h / group;
+                    for (d, &x) in q16
+                        .iter_mut()
+                        .zip(&q[t * qd + h * hd..t * qd + (h + 1) * hd])
+                    {
+                        *d = f16::from_f32(x).to_f32();
                     }
-                }
-            });
+                    let n_kv = n_past + t + 1;
+                    attend(q16, kc, vc, kvd, kvh * hd, n_kv, scale, kf, vf, out);
+                },
+            );
 
             matmul(file, &layer.wo, &s.att, n, &mut s.o, &mut s.mm);
             ops::add_assign(&mut s.x, &s.o);
 
             for t in 0..n {
-                ops::rms_norm(&s.x[t * d..(t + 1) * d], &layer.ffn_norm, cfg.rms_eps, &mut s.xn[t * d..(t + 1) * d]);
+                ops::rms_norm(
+                    &s.x[t * d..(t + 1) * d],
+                    &layer.ffn_norm,
+                    cfg.rms_eps,
+                    &mut s.xn[t * d..(t + 1) * d],
+                );
             }
             matmul(file, &layer.w_gate, &s.xn, n, &mut s.gate, &mut s.mm);
             matmul(file, &layer.w_up, &s.xn, n, &mut s.up, &mut s.mm);
-            s.gate.par_chunks_mut(ff).zip(s.up.par_chunks(ff)).for_each(|(g, u)| ops::swiglu(g, u));
+            s.gate
+                .par_chunks_mut(ff)
+                .zip(s.up.par_chunks(ff))
+                .for_each(|(g, u)| ops::swiglu(g, u));
             matmul(file, &layer.w_down, &s.gate, n, &mut s.o, &mut s.mm);
             ops::add_assign(&mut s.x, &s.o);
         }
@@ -322,4 +368,53 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         sum += x * y;
     }
     sum
+}
+
+/// One query head against positions `0..n_kv` of one KV head (at `off` within each cached row):
+/// an online-softmax pass (flash-attention style) over the f16 cache, accumulating in f32. The
+/// query is rounded to f16 first, as ggml does before its f16 K·Q dot product.
+#[allow(clippy::too_many_arguments)]
+fn attend(
+    q: &[f32],
+    kc: &[f16],
+    vc: &[f16],
+    stride: usize,
+    off: usize,
+    n_kv: usize,
+    scale: f32,
+    kf: &mut [f32],
+    vf: &mut [f32],
+    out: &mut [f32],
+) {
+    let hd = q.len();
+    let (mut m, mut sum) = (f32::NEG_INFINITY, 0.0f32);
+    out.fill(0.0);
+    for p in 0..n_kv {
+        let row = p * stride + off;
+        for (d, s) in kf.iter_mut().zip(&kc[row..row + hd]) {
+            *d = s.to_f32();
+        }
+        let s = dot(q, kf) * scale;
+        let (mut ms, mut vs) = (1.0f32, 1.0f32);
+        if s > m {
+            ms = (m - s).exp();
+            m = s;
+            for o in out.iter_mut() {
+                *o *= ms;
+            }
+        } else {
+            vs = (s - m).exp();
+        }
+        for (d, x) in vf.iter_mut().zip(&vc[row..row + hd]) {
+            *d = x.to_f32();
+        }
+        for (o, &v) in out.iter_mut().zip(vf.iter()) {
+            *o += v * vs;
+        }
+        sum = sum * ms + vs;
+    }
+    let inv = if sum == 0.0 { 0.0 } else { 1.0 / sum };
+    for o in out.iter_mut() {
+        *o *= inv;
+    }
 }

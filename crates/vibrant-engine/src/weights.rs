@@ -90,11 +90,13 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn info(&self, name: &str) -> Result<&TensorInfo> {
-        self.file.tensor(name).ok_or_else(|| EngineError::MissingTensor {
-            path: self.path.clone(),
-            tensor: name.to_string(),
-            arch: self.arch.to_string(),
-        })
+        self.file
+            .tensor(name)
+            .ok_or_else(|| EngineError::MissingTensor {
+                path: self.path.clone(),
+                tensor: name.to_string(),
+                arch: self.arch.to_string(),
+            })
     }
 
     fn shape_error(&self, info: &TensorInfo, expected: Vec<u64>) -> EngineError {
@@ -112,15 +114,22 @@ impl Loader<'_> {
         if info.dims != [cols as u64, rows as u64] {
             return Err(self.shape_error(info, vec![cols as u64, rows as u64]));
         }
-        let fmt = weight_format(info.ggml_type).ok_or_else(|| EngineError::UnsupportedTensorType {
-            path: self.path.clone(),
-            tensor: name.to_string(),
-            ty: info.ggml_type.name().to_string(),
-        })?;
-        if cols % fmt.block_len() != 0 {
+        let fmt =
+            weight_format(info.ggml_type).ok_or_else(|| EngineError::UnsupportedTensorType {
+                path: self.path.clone(),
+                tensor: name.to_string(),
+                ty: info.ggml_type.name().to_string(),
+            })?;
+        if !cols.is_multiple_of(fmt.block_len()) {
             return Err(self.shape_error(info, vec![cols as u64, rows as u64]));
         }
-        Ok(Matrix { name: name.to_string(), fmt, rows, cols, info: info.clone() })
+        Ok(Matrix {
+            name: name.to_string(),
+            fmt,
+            rows,
+            cols,
+            info: info.clone(),
+        })
     }
 
     /// A 1-D vector of `n` elements, dequantized to f32 (norm weights and biases are small).
@@ -129,12 +138,13 @@ impl Loader<'_> {
         if info.dims != [n as u64] {
             return Err(self.shape_error(info, vec![n as u64]));
         }
-        let fmt = weight_format(info.ggml_type).ok_or_else(|| EngineError::UnsupportedTensorType {
-            path: self.path.clone(),
-            tensor: name.to_string(),
-            ty: info.ggml_type.name().to_string(),
-        })?;
-        if n % fmt.block_len() != 0 {
+        let fmt =
+            weight_format(info.ggml_type).ok_or_else(|| EngineError::UnsupportedTensorType {
+                path: self.path.clone(),
+                tensor: name.to_string(),
+                ty: info.ggml_type.name().to_string(),
+            })?;
+        if !n.is_multiple_of(fmt.block_len()) {
             return Err(self.shape_error(info, vec![n as u64]));
         }
         let mut out = vec![0.0f32; n];
@@ -143,7 +153,11 @@ impl Loader<'_> {
     }
 
     fn optional_vector(&self, name: &str, n: usize) -> Result<Option<Vec<f32>>> {
-        if self.file.tensor(name).is_some() { self.vector(name, n).map(Some) } else { Ok(None) }
+        if self.file.tensor(name).is_some() {
+            self.vector(name, n).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 }
 
@@ -180,13 +194,23 @@ impl Weights {
         } else {
             (token_embd.clone(), true)
         };
-        Ok(Self { token_embd, layers, output_norm, output, tied_output })
+        Ok(Self {
+            token_embd,
+            layers,
+            output_norm,
+            output,
+            tied_output,
+        })
     }
 
     /// Every matrix, for statistics (`model inspect`) and memory accounting.
     pub fn matrices(&self) -> impl Iterator<Item = &Matrix> {
         std::iter::once(&self.token_embd)
-            .chain(self.layers.iter().flat_map(|l| [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down]))
+            .chain(
+                self.layers
+                    .iter()
+                    .flat_map(|l| [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down]),
+            )
             .chain((!self.tied_output).then_some(&self.output))
     }
 }
