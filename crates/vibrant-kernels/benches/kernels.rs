@@ -1,6 +1,6 @@
 //! Micro-benchmarks: the matmul tile per weight format × instruction-set level, for one token (decode) and
 //! four tokens (a prefill batch, where each unpacked weight block serves four activation rows), and the
-//! activation quantizers.
+//! activation quantizers, and the F16 attention helpers.
 //!
 //! Run briefly: `cargo bench -p vibrant-kernels --bench kernels -- --min-time 0.05 --max-time 0.3`.
 //! Throughput is reported as weight bytes (each weight is read once per tile) and as multiply-adds.
@@ -102,4 +102,22 @@ fn quantize<const AF: usize>(b: Bencher<'_, '_>, isa: Isa) {
     let mut out = vec![0u8; af.row_bytes(K)];
     b.counter(BytesCount::new(K * 4))
         .bench_local(|| kern.quantize_row(af, &x, &mut out));
+}
+
+/// Attention over an F16 cache: 512 positions × head dimension 128, one `dot_f16` and one `axpy_f16` each.
+#[divan::bench(args = [Isa::Scalar, Isa::Avx2, Isa::Avx512])]
+fn attention_f16(b: Bencher<'_, '_>, isa: Isa) {
+    let Ok(kern) = Kernels::new(isa) else { return };
+    let (n_kv, hd) = (512usize, 128usize);
+    let cache: Vec<half::f16> = (0..n_kv * hd)
+        .map(|i| half::f16::from_f32((i as f32 * 0.01).sin()))
+        .collect();
+    let q: Vec<f32> = (0..hd).map(|i| (i as f32 * 0.3).cos()).collect();
+    let mut out = vec![0.0f32; hd];
+    b.counter(ItemsCount::new(2 * n_kv * hd)).bench_local(|| {
+        for row in cache.chunks_exact(hd) {
+            let s = kern.dot_f16(row, &q);
+            kern.axpy_f16(&mut out, s * 1e-3, row);
+        }
+    });
 }

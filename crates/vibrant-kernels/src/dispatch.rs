@@ -265,6 +265,60 @@ impl Kernels {
         scalar_dot_multi
     }
 
+    /// See [`crate::dot_f32`].
+    pub fn dot_f32(self, a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len(), "dot_f32: the vectors differ in length");
+        #[cfg(target_arch = "x86_64")]
+        if self.isa >= Isa::Avx2 {
+            let (n, a, b) = (a.len(), a.as_ptr().cast(), b.as_ptr());
+            // SAFETY: the level's features were detected; both vectors hold `n` elements.
+            return unsafe {
+                if self.isa >= Isa::Avx512 {
+                    crate::x86_64::avx512::dot_vec::<0>(n, a, b)
+                } else {
+                    crate::x86_64::avx2::dot_vec::<0>(n, a, b)
+                }
+            };
+        }
+        scalar::dot_f32(a, b)
+    }
+
+    /// See [`crate::dot_f16`].
+    pub fn dot_f16(self, a: &[half::f16], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len(), "dot_f16: the vectors differ in length");
+        #[cfg(target_arch = "x86_64")]
+        if self.isa >= Isa::Avx2 {
+            let (n, a, b) = (a.len(), a.as_ptr().cast(), b.as_ptr());
+            // SAFETY: the level's features were detected; both vectors hold `n` elements.
+            return unsafe {
+                if self.isa >= Isa::Avx512 {
+                    crate::x86_64::avx512::dot_vec::<1>(n, a, b)
+                } else {
+                    crate::x86_64::avx2::dot_vec::<1>(n, a, b)
+                }
+            };
+        }
+        scalar::dot_f16(a, b)
+    }
+
+    /// See [`crate::axpy_f16`].
+    pub fn axpy_f16(self, y: &mut [f32], alpha: f32, x: &[half::f16]) {
+        assert_eq!(y.len(), x.len(), "axpy_f16: the vectors differ in length");
+        #[cfg(target_arch = "x86_64")]
+        if self.isa >= Isa::Avx2 {
+            // SAFETY: the level's features were detected; `x` holds `y.len()` elements.
+            unsafe {
+                if self.isa >= Isa::Avx512 {
+                    crate::x86_64::avx512::axpy_f16(y, alpha, x.as_ptr().cast());
+                } else {
+                    crate::x86_64::avx2::axpy_f16(y, alpha, x.as_ptr().cast());
+                }
+            }
+            return;
+        }
+        scalar::axpy_f16(y, alpha, x);
+    }
+
     /// See [`crate::matmul_rows`].
     #[allow(clippy::too_many_arguments)]
     pub fn matmul_rows(

@@ -9,7 +9,8 @@
 //! * [`dot`]: one weight row · one quantized activation row, computed as ggml computes it (integer block
 //!   sums, then the float scales);
 //! * [`matmul_rows`]: the tile function the engine threads over (a range of weight rows × a batch of
-//!   activation rows), which reuses each unpacked weight block across the activation rows.
+//!   activation rows), which reuses each unpacked weight block across the activation rows;
+//! * [`dot_f32`], [`dot_f16`], [`axpy_f16`]: vector helpers for attention over an F16 KV cache.
 //!
 //! [`scalar`] holds the plain-Rust versions of all of these: the specification every SIMD path is tested
 //! against. On x86_64 the CPU is detected once ([`active_isa`]); `VIBRANT_KERNELS=scalar|avx2|avx512` forces a
@@ -78,6 +79,22 @@ pub fn matmul_rows(
     out_stride: usize,
 ) {
     Kernels::active().matmul_rows(fmt, k, w, rows, act, n_tok, out, out_stride);
+}
+
+/// Σ a[i]·b[i] of two f32 vectors of the same length (SIMD where available).
+pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    Kernels::active().dot_f32(a, b)
+}
+
+/// Σ f32(a[i])·b[i] for an f16 vector (e.g. a row of an F16 KV cache) and an f32 vector of the same length.
+pub fn dot_f16(a: &[half::f16], b: &[f32]) -> f32 {
+    Kernels::active().dot_f16(a, b)
+}
+
+/// `y[i] += alpha · f32(x[i])` (fused multiply-add) for an f16 vector `x` of `y`'s length (e.g. accumulating
+/// attention-weighted rows of an F16 value cache).
+pub fn axpy_f16(y: &mut [f32], alpha: f32, x: &[half::f16]) {
+    Kernels::active().axpy_f16(y, alpha, x);
 }
 
 /// Reference quantizer for weights (tests, small tensors): `F32`/`F16`/`BF16` and the 32-element formats

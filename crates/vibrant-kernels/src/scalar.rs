@@ -791,6 +791,38 @@ fn dot_k_lanes(fmt: WeightFormat, n: usize, w: &[u8], acts: &[&[u8]], out: &mut 
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Float vector helpers (attention over an f16 KV cache)
+// ---------------------------------------------------------------------------------------------------------
+
+/// Σ a[i]·b[i]: eight lane accumulators, summed in lane order (as [`dot`] for `F32` weights).
+pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "dot_f32: the vectors differ in length");
+    let mut lanes = [0.0f32; 8];
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        lanes[i % 8] += x * y;
+    }
+    lanes.iter().fold(0.0f32, |s, v| s + v)
+}
+
+/// Σ f32(a[i])·b[i] for an f16 vector `a` (a cached key row) and an f32 vector `b` (a query).
+pub fn dot_f16(a: &[f16], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "dot_f16: the vectors differ in length");
+    let mut lanes = [0.0f32; 8];
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        lanes[i % 8] += x.to_f32() * y;
+    }
+    lanes.iter().fold(0.0f32, |s, v| s + v)
+}
+
+/// `y[i] = alpha · f32(x[i]) + y[i]`, fused (one rounding), as the SIMD versions compute it.
+pub fn axpy_f16(y: &mut [f32], alpha: f32, x: &[f16]) {
+    assert_eq!(y.len(), x.len(), "axpy_f16: the vectors differ in length");
+    for (y, x) in y.iter_mut().zip(x) {
+        *y = alpha.mul_add(x.to_f32(), *y);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Matmul tile
 // ---------------------------------------------------------------------------------------------------------
 

@@ -112,6 +112,42 @@ macro_rules! x86_kernels {
             out[..NT].copy_from_slice(&r);
         }
 
+        /// Σ a[i]·b[i] over `n` f32 (`KIND` 0) or f16 (`KIND` 1) elements of `a` and f32 elements of `b`.
+        ///
+        /// # Safety
+        /// The CPU must support this module's features; `a` and `b` must hold `n` elements.
+        #[target_feature(enable = $feat)]
+        pub(crate) unsafe fn dot_vec<const KIND: u8>(n: usize, a: *const u8, b: *const f32) -> f32 {
+            // SAFETY: forwarded.
+            unsafe { dot_float::<1, KIND>(n, a, [b.cast::<u8>()])[0] }
+        }
+
+        /// `y[i] = alpha · f32(x[i]) + y[i]` (fused) for `y.len()` f16 elements at `x`.
+        ///
+        /// # Safety
+        /// The CPU must support this module's features; `x` must hold `y.len()` elements.
+        #[target_feature(enable = $feat)]
+        pub(crate) unsafe fn axpy_f16(y: &mut [f32], alpha: f32, x: *const u8) {
+            let n = y.len();
+            let av = _mm256_set1_ps(alpha);
+            let yp = y.as_mut_ptr();
+            let mut i = 0;
+            // SAFETY: `i + 8 <= n` keeps both accesses inside the vectors.
+            unsafe {
+                while i + 8 <= n {
+                    let xv = _mm256_cvtph_ps(load128(x.add(2 * i)));
+                    let yv = _mm256_loadu_ps(yp.add(i));
+                    _mm256_storeu_ps(yp.add(i), _mm256_fmadd_ps(av, xv, yv));
+                    i += 8;
+                }
+            }
+            for j in i..n {
+                // SAFETY: `j < n`.
+                let xj = half::f16::from_bits(unsafe { x.add(2 * j).cast::<u16>().read_unaligned() }).to_f32();
+                y[j] = alpha.mul_add(xj, y[j]);
+            }
+        }
+
         // ----------------------------------------------------------------------------------------------
         // Helpers
         // ----------------------------------------------------------------------------------------------

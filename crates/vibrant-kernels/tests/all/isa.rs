@@ -117,3 +117,61 @@ fn simd_dot_multi_matches_single_dots() {
         }
     }
 }
+
+#[test]
+fn vector_helpers_match_scalar_on_every_level() {
+    use half::f16;
+    let mut rng = Rng::new(12);
+    for n in [0usize, 1, 7, 8, 15, 16, 17, 64, 128, 131] {
+        let a: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
+        let b: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
+        let h: Vec<f16> = (0..n).map(|_| f16::from_f32(rng.normal())).collect();
+        let y0: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
+        let abs_ab: f32 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
+        let abs_hb: f32 = h.iter().zip(&b).map(|(x, y)| (x.to_f32() * y).abs()).sum();
+        let want_ab = scalar::dot_f32(&a, &b);
+        let want_hb = scalar::dot_f16(&h, &b);
+        let exact_ab: f64 = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| f64::from(*x) * f64::from(*y))
+            .sum();
+        assert!(
+            (f64::from(want_ab) - exact_ab).abs() <= f64::from(abs_ab) * 1e-6 + 1e-9,
+            "scalar dot_f32 n={n}"
+        );
+        let mut want_y = y0.clone();
+        scalar::axpy_f16(&mut want_y, 0.37, &h);
+        for k in supported_isas()
+            .into_iter()
+            .map(|i| Kernels::new(i).unwrap())
+        {
+            let got = k.dot_f32(&a, &b);
+            assert!(
+                (got - want_ab).abs() <= abs_ab * 1e-6 + 1e-9,
+                "{} dot_f32 n={n}: {got} vs {want_ab}",
+                k.isa()
+            );
+            let got = k.dot_f16(&h, &b);
+            assert!(
+                (got - want_hb).abs() <= abs_hb * 1e-6 + 1e-9,
+                "{} dot_f16 n={n}: {got} vs {want_hb}",
+                k.isa()
+            );
+            let mut y = y0.clone();
+            k.axpy_f16(&mut y, 0.37, &h);
+            assert_eq!(
+                y,
+                want_y,
+                "{} axpy_f16 n={n} (fused, so bit-identical)",
+                k.isa()
+            );
+        }
+    }
+    // The top-level functions use the active level.
+    assert_eq!(vibrant_kernels::dot_f32(&[1.0, 2.0], &[3.0, 4.0]), 11.0);
+    assert_eq!(vibrant_kernels::dot_f16(&[f16::from_f32(0.5)], &[4.0]), 2.0);
+    let mut y = [1.0f32];
+    vibrant_kernels::axpy_f16(&mut y, 2.0, &[f16::from_f32(0.25)]);
+    assert_eq!(y, [1.5]);
+}
