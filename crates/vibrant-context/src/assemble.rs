@@ -421,12 +421,13 @@ fn glob(spec: &str) -> Result<GlobMatcher> {
     Ok(g.compile_matcher())
 }
 
-/// Identifiers in a question that may name definitions: words in backticks, and words that look
-/// like code (`snake_case`, `camelCase`, `Pascal`, `a::b`, `a.b`), plus other words of 4+ letters.
-/// In order of appearance, without repeats.
+/// Identifiers a question names: words in backticks, and words shaped like code — `snake_case`,
+/// `camelCase`, `PascalCase` (a capital that does not start the question), parts of `a::b` or
+/// `a.b` paths. Plain words ("split", "value") are left to search: as definition lookups they
+/// match too much. In order of appearance, without repeats.
 pub fn question_identifiers(question: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut push = |w: &str| {
+    let mut push = |w: &str, forced: bool, first: bool| {
         let w = w.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
         if w.len() < 3
             || terms::is_stopword(&w.to_ascii_lowercase())
@@ -434,14 +435,27 @@ pub fn question_identifiers(question: &str) -> Vec<String> {
         {
             return;
         }
-        if !out.iter().any(|o| o == w) {
+        let mut chars = w.chars();
+        let head_upper = chars.next().is_some_and(char::is_uppercase);
+        let inner_upper = chars.any(char::is_uppercase);
+        let code_like = w.contains('_') || inner_upper || (head_upper && !first);
+        if (forced || code_like) && !out.iter().any(|o| o == w) {
             out.push(w.to_owned());
         }
     };
-    for word in question.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.'))
-    {
-        for part in word.split("::").flat_map(|p| p.split('.')) {
-            push(part);
+    for (i, span) in question.split('`').enumerate() {
+        let in_backticks = i % 2 == 1;
+        let mut first_word = i == 0;
+        for word in span.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.'))
+        {
+            if word.is_empty() {
+                continue;
+            }
+            let path = word.contains("::") || word.trim_matches('.').contains('.');
+            for part in word.split("::").flat_map(|p| p.split('.')) {
+                push(part, in_backticks || path, first_word);
+            }
+            first_word = false;
         }
     }
     out
@@ -861,8 +875,22 @@ mod tests {
     #[test]
     fn identifiers_from_questions() {
         assert_eq!(
-            question_identifiers("How does `Index::update` call walk_files and parseHeader?"),
-            ["Index", "update", "call", "walk_files", "parseHeader"]
+            question_identifiers(
+                "How does `Index::update` call walk_files, parseHeader and Store.open in the store?"
+            ),
+            [
+                "Index",
+                "update",
+                "walk_files",
+                "parseHeader",
+                "Store",
+                "open"
+            ]
+        );
+        // A capital that starts the question is just a sentence.
+        assert_eq!(
+            question_identifiers("Where is the value split?"),
+            Vec::<String>::new()
         );
     }
 }

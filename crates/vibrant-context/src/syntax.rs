@@ -96,9 +96,6 @@ impl SymbolKind {
             Self::Impl | Self::Class | Self::Trait | Self::Interface | Self::Struct | Self::Enum
         )
     }
-    fn is_callable(self) -> bool {
-        matches!(self, Self::Function | Self::Method)
-    }
 }
 
 /// A definition.
@@ -301,11 +298,15 @@ impl<'a> Extractor<'a> {
                     signature,
                     parent,
                 });
-                if kind.is_callable() {
-                    descend = false;
-                } else {
+                if kind.is_container() || kind == SymbolKind::Module {
                     parents.push((kind, name, depth));
+                } else {
+                    // Functions, constants, aliases and macros define nothing worth listing
+                    // inside their bodies, values or token trees.
+                    descend = false;
                 }
+            } else if holds_no_definitions(self.lang, node.kind()) {
+                descend = false;
             }
             if descend && cursor.goto_first_child() {
                 depth += 1;
@@ -582,6 +583,45 @@ fn is_constant_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Nodes whose subtrees hold no definitions: expressions, literals, comments, attributes and
+/// imports (already recorded). Not entering them keeps the walk small on table-heavy files.
+fn holds_no_definitions(lang: Language, kind: &str) -> bool {
+    let common = matches!(
+        kind,
+        "expression_statement"
+            | "string_literal"
+            | "raw_string_literal"
+            | "string"
+            | "template_string"
+            | "comment"
+            | "line_comment"
+            | "block_comment"
+            | "macro_invocation"
+            | "token_tree"
+            | "attribute_item"
+            | "inner_attribute_item"
+            | "decorator"
+            | "use_declaration"
+            | "import_statement"
+            | "import_from_statement"
+            | "preproc_include"
+            | "array_expression"
+            | "array"
+            | "object"
+            | "initializer_list"
+            | "arguments"
+            | "argument_list"
+            | "call_expression"
+    );
+    common
+        || (lang == Language::Java && kind == "import_declaration")
+        || (lang == Language::Rust
+            && matches!(
+                kind,
+                "field_declaration_list" | "ordered_field_declaration_list" | "enum_variant_list"
+            ))
 }
 
 /// Identifiers used in `text` with their counts, sorted: every identifier-shaped word (2 to 64
