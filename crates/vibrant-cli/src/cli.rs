@@ -7,7 +7,10 @@ use clap::builder::PossibleValuesParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use vibrant_config::ColorChoice;
 
-use crate::commands::{completions, config, context, index, map, model, search, symbols, system};
+use crate::commands::{
+    completions, config, context, index, map, model, perplexity, run, search, symbols, system,
+    tokenize,
+};
 
 /// `vibrant --version`: the version, plus the git commit and date when built from a checkout
 /// (see build.rs).
@@ -46,6 +49,12 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Generate text with the embedded engine (streams to stdout, statistics to stderr).
+    Run(run::RunArgs),
+    /// Show how a model's tokenizer splits text into tokens.
+    Tokenize(tokenize::TokenizeArgs),
+    /// Measure a model's perplexity on a text file (llama.cpp's method).
+    Perplexity(perplexity::PerplexityArgs),
     /// Show what Vibrant detects about this machine: memory, CPU, cores, SIMD features.
     System(system::SystemArgs),
     /// Read and change configuration (user file, or project file with --project).

@@ -210,8 +210,8 @@ impl ModelConfig {
         self.n_head * self.head_dim
     }
 
-    /// Bytes of KV cache per token of context (f32 keys and values, all layers).
+    /// Bytes of KV cache per token of context (f16 keys and values, all layers).
     pub fn kv_bytes_per_token(&self) -> usize {
-        self.n_layer * 2 * self.kv_dim() * std::mem::size_of::<f32>()
+        self.n_layer * 2 * self.kv_dim() * 2
     }
 }

@@ -6,11 +6,15 @@ pub mod completions;
 pub mod config;
 pub mod context;
 pub mod index;
+pub mod inspect;
 pub mod map;
 pub mod model;
+pub mod perplexity;
+pub mod run;
 pub mod search;
 pub mod symbols;
 pub mod system;
+pub mod tokenize;
 
 use std::sync::Arc;
 
@@ -81,7 +85,6 @@ impl Context {
 
     /// Threads for the engine: `engine.threads` if set, else the physical cores this process
     /// may use.
-    #[allow(dead_code)] // used by the engine commands
     pub fn default_threads(&self) -> Result<usize> {
         Ok(match self.config()?.engine.threads {
             Some(n) => n as usize,
@@ -97,6 +100,9 @@ pub fn run(ctx: Context, command: Command) -> Result<()> {
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Completions(args) => completions::run(&args),
         Command::Model(cmd) => model::run(&ctx, cmd),
+        Command::Run(args) => run::run(&ctx, args),
+        Command::Tokenize(args) => tokenize::run(args),
+        Command::Perplexity(args) => perplexity::run(&ctx, args),
         Command::Index(args) => index::run(&ctx, &args),
         Command::Search(args) => search::run(&ctx, &args),
         Command::Map(args) => map::run(&ctx, &args),

@@ -39,6 +39,9 @@ pub enum ModelCommand {
     Import(ImportArgs),
     /// Recommend a model for this machine and explain the choice.
     Recommend(RecommendArgs),
+    /// Load a GGUF file with the engine and show its architecture, sizes, quantizations, context,
+    /// tokenizer and chat template.
+    Inspect(super::inspect::InspectArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -142,7 +145,6 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
 /// a terminal, without asking with `yes`, and refused (with the command to run) when there is no
 /// terminal to ask on. `cancel` is the command's Ctrl-C flag (e.g. from [`interrupt_flag`]): when
 /// set during a download, the download stops and keeps its resumable partial file.
-#[allow(dead_code)] // called by `vibrant run`/`ask`/`chat` (the engine commands)
 pub fn ensure(
     ctx: &Context,
     reference: Option<&str>,
@@ -199,6 +201,7 @@ pub fn run(ctx: &Context, cmd: ModelCommand) -> Result<()> {
         ModelCommand::Info(a) => info(ctx, &a),
         ModelCommand::Import(a) => import(ctx, &a),
         ModelCommand::Recommend(a) => recommend_cmd(ctx, &a),
+        ModelCommand::Inspect(a) => super::inspect::run(a),
     }
 }
 
