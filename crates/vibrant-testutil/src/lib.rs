@@ -57,7 +57,11 @@ pub fn repo_root() -> PathBuf {
 
 /// A file of the llama.cpp reference data committed in `tests/data/llama.cpp/`.
 pub fn reference_path(file: &str) -> PathBuf {
-    repo_root().join("tests").join("data").join("llama.cpp").join(file)
+    repo_root()
+        .join("tests")
+        .join("data")
+        .join("llama.cpp")
+        .join(file)
 }
 
 /// Reads a reference file as a string, panicking with its path when it cannot.
