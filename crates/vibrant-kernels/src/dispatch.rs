@@ -319,6 +319,43 @@ impl Kernels {
         scalar::axpy_f16(y, alpha, x);
     }
 
+    /// See [`crate::mad_f16`].
+    pub fn mad_f16(self, y: &mut [half::f16], x: &[half::f16], v: f32) {
+        assert_eq!(y.len(), x.len(), "mad_f16: the vectors differ in length");
+        #[cfg(target_arch = "x86_64")]
+        if self.isa >= Isa::Avx2 {
+            let (n, yp, xp) = (y.len(), y.as_mut_ptr().cast(), x.as_ptr().cast());
+            // SAFETY: the level's features were detected; both vectors hold `n` elements.
+            unsafe {
+                if self.isa >= Isa::Avx512 {
+                    crate::x86_64::avx512::f16_update::<false>(n, yp, xp, v);
+                } else {
+                    crate::x86_64::avx2::f16_update::<false>(n, yp, xp, v);
+                }
+            }
+            return;
+        }
+        scalar::mad_f16(y, x, v);
+    }
+
+    /// See [`crate::scale_f16`].
+    pub fn scale_f16(self, y: &mut [half::f16], v: f32) {
+        #[cfg(target_arch = "x86_64")]
+        if self.isa >= Isa::Avx2 {
+            let (n, yp) = (y.len(), y.as_mut_ptr().cast());
+            // SAFETY: the level's features were detected; `y` holds `n` elements (`x` is not read).
+            unsafe {
+                if self.isa >= Isa::Avx512 {
+                    crate::x86_64::avx512::f16_update::<true>(n, yp, std::ptr::null(), v);
+                } else {
+                    crate::x86_64::avx2::f16_update::<true>(n, yp, std::ptr::null(), v);
+                }
+            }
+            return;
+        }
+        scalar::scale_f16(y, v);
+    }
+
     /// See [`crate::matmul_rows`].
     #[allow(clippy::too_many_arguments)]
     pub fn matmul_rows(

@@ -10,7 +10,8 @@
 //!   sums, then the float scales);
 //! * [`matmul_rows`]: the tile function the engine threads over (a range of weight rows × a batch of
 //!   activation rows), which reuses each unpacked weight block across the activation rows;
-//! * [`dot_f32`], [`dot_f16`], [`axpy_f16`]: vector helpers for attention over an F16 KV cache.
+//! * [`dot_f32`], [`dot_f16`], [`axpy_f16`], [`mad_f16`], [`scale_f16`]: vector helpers for attention over an
+//!   F16 KV cache (the last two reproduce ggml's f16 accumulator).
 //!
 //! [`scalar`] holds the plain-Rust versions of all of these: the specification every SIMD path is tested
 //! against. On x86_64 the CPU is detected once ([`active_isa`]); `VIBRANT_KERNELS=scalar|avx2|avx512` forces a
@@ -95,6 +96,18 @@ pub fn dot_f16(a: &[half::f16], b: &[f32]) -> f32 {
 /// attention-weighted rows of an F16 value cache).
 pub fn axpy_f16(y: &mut [f32], alpha: f32, x: &[half::f16]) {
     Kernels::active().axpy_f16(y, alpha, x);
+}
+
+/// `y[i] = f16(fma(f32(x[i]), v, f32(y[i])))`: accumulation into an f16 vector, bit-identical to ggml's
+/// `ggml_vec_mad_f16`, which llama.cpp's CPU flash attention uses to accumulate an F16 V cache when it
+/// evaluates one query at a time (decode). Use it to reproduce llama.cpp's numerics there.
+pub fn mad_f16(y: &mut [half::f16], x: &[half::f16], v: f32) {
+    Kernels::active().mad_f16(y, x, v);
+}
+
+/// `y[i] = f16(f32(y[i]) · v)`, as ggml's `ggml_vec_scale_f16` (the rescaling step of that accumulation).
+pub fn scale_f16(y: &mut [half::f16], v: f32) {
+    Kernels::active().scale_f16(y, v);
 }
 
 /// Reference quantizer for weights (tests, small tensors): `F32`/`F16`/`BF16` and the 32-element formats

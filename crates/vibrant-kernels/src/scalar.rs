@@ -822,6 +822,22 @@ pub fn axpy_f16(y: &mut [f32], alpha: f32, x: &[f16]) {
     }
 }
 
+/// `y[i] = f16(fma(f32(x[i]), v, f32(y[i])))`: an f16 accumulator, as ggml's `ggml_vec_mad_f16` (the value
+/// accumulation of llama.cpp's CPU flash attention for an F16 V cache, one query at a time).
+pub fn mad_f16(y: &mut [f16], x: &[f16], v: f32) {
+    assert_eq!(y.len(), x.len(), "mad_f16: the vectors differ in length");
+    for (y, x) in y.iter_mut().zip(x) {
+        *y = f16::from_f32(x.to_f32().mul_add(v, y.to_f32()));
+    }
+}
+
+/// `y[i] = f16(f32(y[i]) · v)`, as ggml's `ggml_vec_scale_f16`.
+pub fn scale_f16(y: &mut [f16], v: f32) {
+    for y in y.iter_mut() {
+        *y = f16::from_f32(y.to_f32() * v);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Matmul tile
 // ---------------------------------------------------------------------------------------------------------

@@ -148,6 +148,44 @@ macro_rules! x86_kernels {
             }
         }
 
+        /// `y[i] = f16(fma(f32(x[i]), v, f32(y[i])))` (`MUL = false`) or `y[i] = f16(f32(y[i]) · v)`
+        /// (`MUL = true`, `x` unused) over `n` f16 elements, rounding to nearest even as the scalar twins.
+        ///
+        /// # Safety
+        /// The CPU must support this module's features; `y` (and `x` unless `MUL`) must hold `n` elements.
+        #[target_feature(enable = $feat)]
+        pub(crate) unsafe fn f16_update<const MUL: bool>(n: usize, y: *mut u8, x: *const u8, v: f32) {
+            let vv = _mm256_set1_ps(v);
+            let mut i = 0;
+            // SAFETY: `i + 8 <= n` keeps every access inside the vectors.
+            unsafe {
+                while i + 8 <= n {
+                    let yv = _mm256_cvtph_ps(load128(y.add(2 * i)));
+                    let r = if MUL {
+                        _mm256_mul_ps(yv, vv)
+                    } else {
+                        _mm256_fmadd_ps(_mm256_cvtph_ps(load128(x.add(2 * i))), vv, yv)
+                    };
+                    let h = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(r);
+                    _mm_storeu_si128(y.add(2 * i).cast(), h);
+                    i += 8;
+                }
+            }
+            for j in i..n {
+                // SAFETY: `j < n`.
+                unsafe {
+                    let yp = y.add(2 * j).cast::<u16>();
+                    let yj = half::f16::from_bits(yp.read_unaligned()).to_f32();
+                    let r = if MUL {
+                        yj * v
+                    } else {
+                        half::f16::from_bits(x.add(2 * j).cast::<u16>().read_unaligned()).to_f32().mul_add(v, yj)
+                    };
+                    yp.write_unaligned(half::f16::from_f32(r).to_bits());
+                }
+            }
+        }
+
         // ----------------------------------------------------------------------------------------------
         // Helpers
         // ----------------------------------------------------------------------------------------------

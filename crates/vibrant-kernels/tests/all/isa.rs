@@ -175,3 +175,32 @@ fn vector_helpers_match_scalar_on_every_level() {
     vibrant_kernels::axpy_f16(&mut y, 2.0, &[f16::from_f32(0.25)]);
     assert_eq!(y, [1.5]);
 }
+
+#[test]
+fn f16_accumulator_matches_scalar_bit_for_bit() {
+    use half::f16;
+    let mut rng = Rng::new(13);
+    for n in [0usize, 3, 8, 64, 128, 133] {
+        let x: Vec<f16> = (0..n).map(|_| f16::from_f32(rng.normal())).collect();
+        let y0: Vec<f16> = (0..n).map(|_| f16::from_f32(rng.normal() * 0.1)).collect();
+        let mut want = y0.clone();
+        scalar::mad_f16(&mut want, &x, 0.0123);
+        scalar::scale_f16(&mut want, 0.77);
+        for k in supported_isas()
+            .into_iter()
+            .map(|i| Kernels::new(i).unwrap())
+        {
+            let mut got = y0.clone();
+            k.mad_f16(&mut got, &x, 0.0123);
+            k.scale_f16(&mut got, 0.77);
+            let bits = |v: &[f16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{} n={n}", k.isa());
+        }
+    }
+    // The accumulator really is f16: a term below half its rounding step is lost, as in ggml.
+    let mut y = [f16::from_f32(1.0)];
+    vibrant_kernels::mad_f16(&mut y, &[f16::from_f32(1.0)], 1e-4);
+    assert_eq!(y[0].to_f32(), 1.0);
+    vibrant_kernels::scale_f16(&mut y, 0.5);
+    assert_eq!(y[0].to_f32(), 0.5);
+}
