@@ -295,8 +295,8 @@ impl Session {
             // Causal attention, parallel over (token, head).
             let q = &s.q;
             s.att.par_chunks_mut(hd).enumerate().for_each_init(
-                || (vec![0.0f32; hd], vec![0.0f32; hd], vec![0.0f32; hd]),
-                |(q16, kf, vf), (i, out)| {
+                || (vec![0.0f32; hd], vec![f16::ZERO; hd]),
+                |(q16, acc16), (i, out)| {
                     let (t, h) = (i / cfg.n_head, i % cfg.n_head);
                     let kvh = h / group;
                     for (d, &x) in q16
@@ -306,7 +306,7 @@ impl Session {
                         *d = f16::from_f32(x).to_f32();
                     }
                     let n_kv = n_past + t + 1;
-                    attend(q16, kc, vc, kvd, kvh * hd, n_kv, scale, kf, vf, out);
+                    attend(q16, kc, vc, kvd, kvh * hd, n_kv, scale, n == 1, acc16, out);
                 },
             );
 
@@ -353,26 +353,11 @@ enum LogitRows {
     All,
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Eight independent accumulators let the compiler vectorise without reassociation flags.
-    let mut acc = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    let mut sum: f32 = acc.iter().sum();
-    for (x, y) in ra.iter().zip(rb) {
-        sum += x * y;
-    }
-    sum
-}
-
 /// One query head against positions `0..n_kv` of one KV head (at `off` within each cached row):
-/// an online-softmax pass (flash-attention style) over the f16 cache, accumulating in f32. The
-/// query is rounded to f16 first, as ggml does before its f16 K·Q dot product.
+/// an online-softmax pass (flash-attention style) over the f16 cache. The query is rounded to f16
+/// first, as ggml does before its f16 K·Q dot product. When a single query is evaluated (decode),
+/// the value accumulator is kept in f16, as llama.cpp's CPU flash attention does for an f16 V
+/// cache; for a batch (prefill) it is f32.
 #[allow(clippy::too_many_arguments)]
 fn attend(
     q: &[f32],
@@ -382,36 +367,40 @@ fn attend(
     off: usize,
     n_kv: usize,
     scale: f32,
-    kf: &mut [f32],
-    vf: &mut [f32],
+    single_query: bool,
+    acc16: &mut [f16],
     out: &mut [f32],
 ) {
     let hd = q.len();
     let (mut m, mut sum) = (f32::NEG_INFINITY, 0.0f32);
     out.fill(0.0);
+    acc16.fill(f16::ZERO);
     for p in 0..n_kv {
         let row = p * stride + off;
-        for (d, s) in kf.iter_mut().zip(&kc[row..row + hd]) {
-            *d = s.to_f32();
-        }
-        let s = dot(q, kf) * scale;
+        let s = vibrant_kernels::dot_f16(&kc[row..row + hd], q) * scale;
         let (mut ms, mut vs) = (1.0f32, 1.0f32);
         if s > m {
             ms = (m - s).exp();
             m = s;
-            for o in out.iter_mut() {
-                *o *= ms;
+            if single_query {
+                vibrant_kernels::scale_f16(acc16, ms);
+            } else {
+                out.iter_mut().for_each(|o| *o *= ms);
             }
         } else {
             vs = (s - m).exp();
         }
-        for (d, x) in vf.iter_mut().zip(&vc[row..row + hd]) {
-            *d = x.to_f32();
-        }
-        for (o, &v) in out.iter_mut().zip(vf.iter()) {
-            *o += v * vs;
+        if single_query {
+            vibrant_kernels::mad_f16(acc16, &vc[row..row + hd], vs);
+        } else {
+            vibrant_kernels::axpy_f16(out, vs, &vc[row..row + hd]);
         }
         sum = sum * ms + vs;
+    }
+    if single_query {
+        for (o, a) in out.iter_mut().zip(acc16.iter()) {
+            *o = a.to_f32();
+        }
     }
     let inv = if sum == 0.0 { 0.0 } else { 1.0 / sum };
     for o in out.iter_mut() {
