@@ -28,12 +28,19 @@ fn main() {
                 cache_dir: Some(cache.path().to_path_buf()),
                 ..IndexOptions::default()
             };
-            let (_, s) = Index::update(Path::new(&args[1]), &opts, &|_| {}).unwrap();
+            let (ix, s) = Index::update(Path::new(&args[1]), &opts, &|_| {}).unwrap();
             println!(
                 "cold: {:.2} s, {:.1} MB/s",
                 s.elapsed.as_secs_f64(),
                 s.bytes_read as f64 / 1e6 / s.elapsed.as_secs_f64()
             );
+            let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+            for f in ix.files() {
+                if let FileStatus::Skipped(r) = f.status {
+                    *reasons.entry(r.label()).or_default() += 1;
+                }
+            }
+            println!("skipped: {reasons:?}");
         }
         Some("quality") => quality(Path::new(&args[1]), Path::new(&args[2])),
         _ => println!("usage: context (index <corpus> [queries] | quality <repo> <questions.tsv>)"),
