@@ -41,6 +41,7 @@ fn main() {
                 }
             }
             println!("skipped: {reasons:?}");
+            println!("phases: {:?}", s.phases);
         }
         Some("quality") => quality(Path::new(&args[1]), Path::new(&args[2])),
         _ => println!("usage: context (index <corpus> [queries] | quality <repo> <questions.tsv>)"),

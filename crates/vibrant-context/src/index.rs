@@ -195,6 +195,8 @@ pub struct UpdateStats {
     pub wrote: bool,
     /// Wall time of the update.
     pub elapsed: std::time::Duration,
+    /// Wall time per phase (`walk`, `parse`, `search`, `write`), for `-v` output and benchmarks.
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// A search result: one chunk.
@@ -342,6 +344,12 @@ impl Index {
         progress(Progress::Walked {
             files: walked.len(),
         });
+        let mut phase_start = Instant::now();
+        let mut phases: Vec<(&'static str, std::time::Duration)> = vec![("walk", t0.elapsed())];
+        let mut mark = |name: &'static str| {
+            phases.push((name, phase_start.elapsed()));
+            phase_start = Instant::now();
+        };
 
         let mut stats = UpdateStats {
             files: walked.len(),
@@ -529,8 +537,10 @@ impl Index {
             return Ok((old, stats));
         }
 
+        mark("parse");
         progress(Progress::Writing);
         let search = build_search(&records, &blobs);
+        mark("search");
         stats.chunks = search.chunk_count;
         let files_bytes = encode_files(started_ns, &records);
         let gen_name = format!("g{}-{}", now_ns(), std::process::id());
@@ -551,6 +561,8 @@ impl Index {
         std::fs::rename(&tmp, dir.join("CURRENT"))
             .map_err(|e| ContextError::io("cannot replace", dir.join("CURRENT"), e))?;
         remove_old_generations(&dir, &gen_dir, previous.as_deref());
+        mark("write");
+        stats.phases = phases;
         stats.wrote = true;
         let index = Index {
             root,

@@ -94,6 +94,9 @@ pub fn run(ctx: &Context, args: &IndexArgs) -> Result<()> {
     let mut opts = index_options(ctx)?;
     opts.walk.max_file_size = args.max_file_size;
     let (index, s) = update_index(&root, &opts, ctx.global.quiet == 0)?;
+    for (phase, time) in &s.phases {
+        tracing::info!(phase, seconds = time.as_secs_f64(), "index phase");
+    }
     let color = ctx.color.stdout;
     let mut out = std::io::stdout().lock();
     writeln!(

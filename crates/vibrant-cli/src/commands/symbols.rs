@@ -55,8 +55,13 @@ pub fn run(ctx: &Context, args: &SymbolsArgs) -> Result<()> {
             .or_else(|_| index.resolve_spec(file))?;
         for path in paths {
             let Some(i) = index.file_index(&path) else {
-                continue;
+                bail!(
+                    "{path} is not in the index (ignored by .gitignore/.vibrantignore, or outside the repository)"
+                );
             };
+            if let vibrant_context::FileStatus::Skipped(reason) = index.files()[i].status {
+                bail!("{path} is not indexed: {}", reason.label());
+            }
             for s in &index.syntax(i)?.symbols {
                 rows.push(row(&path, s));
             }
