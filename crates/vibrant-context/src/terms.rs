@@ -19,6 +19,7 @@ pub fn for_each_term(text: &str, mut emit: impl FnMut(&str)) {
         let parts = split_identifier(word);
         let whole_is_part = parts.len() == 1;
         lower_into(word, &mut buf);
+        stem(&mut buf);
         emit(&buf);
         if !whole_is_part {
             for (s, e) in parts.iter() {
@@ -27,6 +28,7 @@ pub fn for_each_term(text: &str, mut emit: impl FnMut(&str)) {
                     continue;
                 }
                 lower_into(p, &mut buf);
+                stem(&mut buf);
                 emit(&buf);
             }
         }
@@ -116,12 +118,65 @@ pub fn is_stopword(term: &str) -> bool {
 /// Query terms: the terms of `query` without stopwords and repeats, in first-seen order.
 pub fn query_terms(query: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for_each_term(query, |t| {
-        if !is_stopword(t) && !out.iter().any(|o| o == t) {
-            out.push(t.to_owned());
+    // Stopwords are checked before stemming (`does` would stem to `doe`).
+    for word in query.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        if is_stopword(&word.to_lowercase()) {
+            continue;
         }
-    });
+        for_each_term(word, |t| {
+            if !out.iter().any(|o| o == t) {
+                out.push(t.to_owned());
+            }
+        });
+    }
     out
+}
+
+/// A light English suffix stripper, so that `parse`, `parsed`, `parsing` and `parses` (or
+/// `model`/`models`, `download`/`downloaded`) meet: `-ies` → `-y`, `-sses` → `-ss`, then a plural
+/// `-s`, then `-ing`/`-ed` (undoubling a final consonant: `mapped` → `map`), then a final `-e`.
+/// Only ASCII words of 4+ letters are touched; index and query go through the same function.
+pub fn stem(w: &mut String) {
+    let b = w.as_bytes();
+    if b.len() < 4 || !b.iter().all(u8::is_ascii_lowercase) {
+        return;
+    }
+    if w.ends_with("ies") && w.len() > 4 {
+        w.truncate(w.len() - 3);
+        w.push('y');
+        return;
+    }
+    if w.ends_with("sses") {
+        w.truncate(w.len() - 2);
+        return;
+    }
+    if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
+        w.pop();
+    }
+    let stripped = if w.len() > 5 && w.ends_with("ing") {
+        w.truncate(w.len() - 3);
+        true
+    } else if w.len() > 4 && w.ends_with("ed") {
+        w.truncate(w.len() - 2);
+        true
+    } else {
+        false
+    };
+    let b = w.as_bytes();
+    let n = b.len();
+    if stripped
+        && n >= 3
+        && b[n - 1] == b[n - 2]
+        && !matches!(
+            b[n - 1],
+            b'l' | b's' | b'z' | b'a' | b'e' | b'i' | b'o' | b'u'
+        )
+    {
+        w.pop();
+    }
+    if w.len() > 4 && w.ends_with('e') {
+        w.pop();
+    }
 }
 
 fn lower_into(s: &str, buf: &mut String) {
@@ -213,17 +268,44 @@ mod tests {
         );
         assert_eq!(terms("HTTPServer"), ["httpserver", "http", "server"]);
         assert_eq!(terms("utf8"), ["utf8"]);
-        assert_eq!(terms("parseInt64"), ["parseint64", "parse", "int64"]);
+        assert_eq!(terms("parseInt64"), ["parseint64", "pars", "int64"]);
         assert_eq!(terms("src/index.rs"), ["src", "index", "rs"]);
         assert_eq!(terms("__init__ 1234 x"), ["init", "x"]);
         assert_eq!(terms("Größe"), ["größe"]);
     }
 
     #[test]
+    fn stems_meet() {
+        let st = |w: &str| {
+            let mut s = w.to_owned();
+            stem(&mut s);
+            s
+        };
+        for group in [
+            &["parse", "parsed", "parsing", "parses"][..],
+            &["model", "models"],
+            &["download", "downloaded", "downloading", "downloads"],
+            &["map", "mapped", "mapping"],
+            &["index", "indexed", "indexes", "indexing"],
+            &["query", "queries"],
+            &["value", "values"],
+        ] {
+            let first = st(group[0]);
+            for w in group {
+                assert_eq!(st(w), first, "{w}");
+            }
+        }
+        // Short words, non-ASCII and mixed digits are left alone.
+        assert_eq!(st("bus"), "bus");
+        assert_eq!(st("class"), "class");
+        assert_eq!(st("utf8s"), "utf8s");
+    }
+
+    #[test]
     fn query_terms_drop_stopwords_and_repeats() {
         assert_eq!(
             query_terms("How does the index handle the Index?"),
-            ["index", "handle"]
+            ["index", "handl"]
         );
     }
 }
