@@ -27,7 +27,7 @@ use crate::walk::{self, SkipReason, WalkOptions, WalkedFile};
 
 /// Bumped whenever the on-disk format or what is extracted changes; an index with another
 /// version is rebuilt from scratch.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 const FILES_MAGIC: &[u8; 8] = b"VBCTXF\0\0";
 const SEARCH_MAGIC: &[u8; 8] = b"VBCTXS\0\0";

@@ -127,6 +127,11 @@ fn rank_definitions(
             if structured && name.len() >= 8 {
                 mul *= 10.0;
             }
+            // Short plain words (`iter`, `data`, `take`) are mostly calls of something else
+            // with the same name (std methods, fields).
+            if name.len() <= 5 && name.bytes().all(|b| b.is_ascii_lowercase()) {
+                mul *= 0.3;
+            }
             if name.starts_with('_') {
                 mul *= 0.1;
             }
@@ -195,6 +200,12 @@ fn rank_definitions(
         if excluded.contains(files[*fi].path.as_str()) {
             continue;
         }
+        // Test, benchmark and example code is rarely what a question is about.
+        let side = if is_test_path(&files[*fi].path) {
+            0.1
+        } else {
+            1.0
+        };
         let base = rank[pos] * 0.01 / syn.symbols.len().max(1) as f32;
         for (si, s) in syn.symbols.iter().enumerate() {
             if matches!(s.kind, SymbolKind::Impl) {
@@ -208,11 +219,32 @@ fn rank_definitions(
             if focus_idents.contains(s.name.as_str()) {
                 r *= 10.0;
             }
+            if s.parent.as_deref() == Some("tests") {
+                r *= 0.1;
+            }
+            r *= side;
             ranked.push(((pos, si), r));
         }
     }
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked.into_iter().map(|(k, _)| k).collect()
+}
+
+/// Paths of tests, benchmarks and examples (`tests/`, `benches/`, `examples/`, `*_test.go`,
+/// `test_*.py`, `*.test.ts`, `*.spec.js`, ...).
+pub fn is_test_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split('.').next().unwrap_or(name);
+    path.split('/').any(|c| {
+        matches!(
+            c,
+            "tests" | "test" | "testing" | "benches" | "examples" | "__tests__" | "testdata"
+        )
+    }) || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem.starts_with("test_")
+        || name.contains(".test.")
+        || name.contains(".spec.")
 }
 
 fn render_map(index: &Index, syntax: &[(usize, FileSyntax)], chosen: &[(usize, usize)]) -> RepoMap {
@@ -291,5 +323,34 @@ fn render_map(index: &Index, syntax: &[(usize, FileSyntax)], chosen: &[(usize, u
         tokens: 0,
         symbols,
         files,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_test_path;
+
+    #[test]
+    fn test_paths() {
+        for p in [
+            "tests/a.rs",
+            "crates/x/tests/common/mod.rs",
+            "pkg/foo_test.go",
+            "test_app.py",
+            "src/a.test.ts",
+            "b.spec.js",
+            "benches/x.rs",
+            "examples/demo.rs",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "src/lib.rs",
+            "src/testing_utils_not.rs",
+            "contest/main.go",
+            "src/latest.rs",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 }

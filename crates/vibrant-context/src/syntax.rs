@@ -756,6 +756,13 @@ fn is_keyword(w: &str) -> bool {
             | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
             | "isize" | "f32" | "f64" | "str" | "String" | "Vec" | "Option" | "Result" | "Some"
             | "Ok" | "Err" | "Box" | "string" | "number" | "boolean" | "any" | "object" | "error"
+            | "std" | "core" | "alloc"
+            // Standard macros: invoked everywhere, and a test helper of the same name is not
+            // what they refer to.
+            | "assert" | "assert_eq" | "assert_ne" | "debug_assert" | "debug_assert_eq" | "debug_assert_ne"
+            | "println" | "eprintln" | "print" | "eprint" | "format" | "format_args" | "write" | "writeln"
+            | "vec" | "panic" | "unreachable" | "todo" | "unimplemented" | "matches" | "concat"
+            | "stringify" | "include_str" | "include_bytes" | "cfg" | "env" | "dbg"
     )
 }
 
