@@ -319,12 +319,23 @@ impl Index {
         opts: &IndexOptions,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<(Index, UpdateStats)> {
+        Self::update_impl(root, opts, progress, true)
+    }
+
+    /// [`Index::update`]; with `use_old == false` the existing index is ignored (full rebuild).
+    fn update_impl(
+        root_arg: &Path,
+        opts: &IndexOptions,
+        progress: &(dyn Fn(Progress) + Sync),
+        use_old: bool,
+    ) -> Result<(Index, UpdateStats)> {
         let t0 = Instant::now();
         let started_ns = now_ns();
-        let root = canonical_root(root)?;
+        let root = canonical_root(root_arg)?;
         let dir = opts.dir_for(&root)?;
         let old = match Self::open_dir(root.clone(), &dir) {
-            Ok(o) => o,
+            Ok(o) if use_old => o,
+            Ok(_) => None,
             Err(e) => {
                 tracing::warn!(%e, "existing index unusable; rebuilding");
                 None
@@ -373,7 +384,7 @@ impl Index {
             }
             (to_read, reuse)
         };
-        let (mut to_read, mut reuse) = decide(&old_by_path);
+        let (to_read, reuse) = decide(&old_by_path);
         let kept = walked
             .iter()
             .filter(|w| old_by_path.contains_key(w.path.as_str()))
@@ -390,20 +401,6 @@ impl Index {
             stats.elapsed = t0.elapsed();
             return Ok((old, stats));
         }
-        let old_blobs: &[u8] = match &old {
-            Some(o) => match o.blobs() {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::warn!(%e, "existing index data unusable; rebuilding");
-                    old_by_path.clear();
-                    (to_read, reuse) = decide(&old_by_path);
-                    &[]
-                }
-            },
-            None => &[],
-        };
-        let old_usable = old.is_some() && !old_by_path.is_empty()
-            || old.as_ref().is_some_and(|o| o.files.is_empty());
         let done = AtomicUsize::new(0);
         let total = to_read.len();
         let pool = rayon::ThreadPoolBuilder::new()
@@ -432,10 +429,56 @@ impl Index {
                 .collect()
         });
 
+        let removed = old_by_path.len() - kept;
+        let any_new = read.iter().any(|p| matches!(p, Processed::New(..)));
+        if !any_new && removed == 0 && old.is_some() {
+            // Every file read again had the same content (touched, or re-hashed because its mtime
+            // was in the racy window): the blobs and search data stay; the same files in the same
+            // order keep their blob offsets. Only files.bin is replaced (atomically, by rename),
+            // with this run's start time so settled files leave the racy window.
+            let records: Vec<FileRecord> = walked
+                .iter()
+                .filter_map(|w| {
+                    let mut r = (*old_by_path.get(w.path.as_str())?).clone();
+                    r.size = w.size;
+                    r.mtime_ns = w.mtime_ns;
+                    Some(r)
+                })
+                .collect();
+            let Some(mut old) = old else {
+                unreachable!("checked above")
+            };
+            let files_path = old.gen_dir.join("files.bin");
+            let tmp = old
+                .gen_dir
+                .join(format!("files.bin.{}.tmp", std::process::id()));
+            std::fs::write(&tmp, encode_files(started_ns, &records))
+                .map_err(|e| ContextError::io("cannot write", &tmp, e))?;
+            std::fs::rename(&tmp, &files_path)
+                .map_err(|e| ContextError::io("cannot replace", &files_path, e))?;
+            old.files = records;
+            old.started_ns = started_ns;
+            stats.unchanged = walked.len();
+            stats.wrote = true;
+            fill_totals(&mut stats, &old.files);
+            stats.chunks = old.search_data().map(|s| s.chunks.len()).unwrap_or(0);
+            stats.index_bytes = old.disk_size();
+            stats.elapsed = t0.elapsed();
+            return Ok((old, stats));
+        }
+        // Unchanged files' data is copied from the old blobs, read only now that it is needed.
+        let old_blobs: &[u8] = match &old {
+            Some(o) => match o.blobs() {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(%e, "existing index data unusable; rebuilding");
+                    return Self::update_impl(root_arg, opts, progress, false);
+                }
+            },
+            None => &[],
+        };
+
         // Assemble the new file table and blob file.
-        let mut changed_any = false;
-        // Only sizes/mtimes changed (files touched, content the same): blobs and search stay.
-        let mut meta_changed = false;
         let mut to_read_iter = to_read.iter().peekable();
         let mut records: Vec<FileRecord> = Vec::with_capacity(walked.len());
         // Sized up front: growing by doubling would briefly hold twice the data.
@@ -458,9 +501,6 @@ impl Index {
                         // Content unchanged, only metadata: keep the old data.
                         let Some(prev) = prev else { continue };
                         let mut r = prev.clone();
-                        if r.mtime_ns != w.mtime_ns || r.size != w.size {
-                            meta_changed = true;
-                        }
                         r.size = w.size;
                         r.mtime_ns = w.mtime_ns;
                         stats.unchanged += 1;
@@ -468,7 +508,6 @@ impl Index {
                         (r, b)
                     }
                     Processed::New(rec, bytes) => {
-                        changed_any = true;
                         if prev.is_some() {
                             stats.changed += 1;
                         } else {
@@ -501,41 +540,9 @@ impl Index {
             blobs.extend_from_slice(blob);
             records.push(rec);
         }
-        stats.removed = old_by_path.len().saturating_sub(
-            walked
-                .iter()
-                .filter(|w| old_by_path.contains_key(w.path.as_str()))
-                .count(),
-        );
-        if stats.removed > 0 {
-            changed_any = true;
-        }
+        stats.removed = removed;
         fill_totals(&mut stats, &records);
-
         let previous = old.as_ref().map(|o| o.gen_dir.clone());
-        if !changed_any
-            && old_usable
-            && let Some(mut old) = old
-        {
-            if meta_changed {
-                // Same files in the same order with the same content: the blob offsets are
-                // unchanged, so only files.bin is replaced (atomically, by rename).
-                let files_path = old.gen_dir.join("files.bin");
-                let tmp = old
-                    .gen_dir
-                    .join(format!("files.bin.{}.tmp", std::process::id()));
-                std::fs::write(&tmp, encode_files(old.started_ns, &records))
-                    .map_err(|e| ContextError::io("cannot write", &tmp, e))?;
-                std::fs::rename(&tmp, &files_path)
-                    .map_err(|e| ContextError::io("cannot replace", &files_path, e))?;
-                old.files = records;
-                stats.wrote = true;
-            }
-            stats.chunks = old.search_data().map(|s| s.chunks.len()).unwrap_or(0);
-            stats.index_bytes = old.disk_size();
-            stats.elapsed = t0.elapsed();
-            return Ok((old, stats));
-        }
 
         mark("parse");
         progress(Progress::Writing);
