@@ -37,7 +37,7 @@ fn is_glob(s: &str) -> bool {
 
 pub fn run(ctx: &Context, args: &ContextArgs) -> Result<()> {
     let root = repo_root(None)?;
-    let (index, _) = update_index(&root, &index_options(ctx)?, false)?;
+    let (index, _) = update_index(&root, &index_options(ctx)?, ctx.global.quiet == 0)?;
     let budget = match args.tokens {
         Some(t) => t,
         None => ctx.config()?.model.context_length as usize / 2,

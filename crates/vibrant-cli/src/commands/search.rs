@@ -38,7 +38,7 @@ const SNIPPET_LINES: usize = 4;
 
 pub fn run(ctx: &Context, args: &SearchArgs) -> Result<()> {
     let root = repo_root(None)?;
-    let (index, _) = update_index(&root, &index_options(ctx)?, false)?;
+    let (index, _) = update_index(&root, &index_options(ctx)?, ctx.global.quiet == 0)?;
     let query = args.query.join(" ");
     let hits = index.search(&query, args.limit, 2)?;
     let mut out = std::io::stdout().lock();

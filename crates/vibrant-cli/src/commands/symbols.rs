@@ -35,7 +35,7 @@ struct Row {
 
 pub fn run(ctx: &Context, args: &SymbolsArgs) -> Result<()> {
     let root = repo_root(None)?;
-    let (index, _) = update_index(&root, &index_options(ctx)?, false)?;
+    let (index, _) = update_index(&root, &index_options(ctx)?, ctx.global.quiet == 0)?;
     let mut rows: Vec<Row> = Vec::new();
     let row = |path: &str, s: &vibrant_context::Symbol| Row {
         path: path.to_owned(),
