@@ -138,7 +138,11 @@ pub fn query_terms(query: &str) -> Vec<String> {
 /// Only ASCII words of 4+ letters are touched; index and query go through the same function.
 pub fn stem(w: &mut String) {
     let b = w.as_bytes();
-    if b.len() < 4 || !b.iter().all(u8::is_ascii_lowercase) {
+    // Most terms end in none of the stripped letters: decide on the last byte first.
+    if b.len() < 4
+        || !matches!(b[b.len() - 1], b's' | b'g' | b'd' | b'e')
+        || !b.iter().all(u8::is_ascii_lowercase)
+    {
         return;
     }
     if w.ends_with("ies") && w.len() > 4 {
