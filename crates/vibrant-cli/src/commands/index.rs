@@ -110,7 +110,7 @@ pub fn run(ctx: &Context, args: &IndexArgs) -> Result<()> {
         s.chunks,
         human_bytes(s.bytes_indexed),
     )?;
-    let change = if s.wrote {
+    let change = if s.added + s.changed + s.removed > 0 {
         format!(
             "{} added, {} changed, {} removed, {} unchanged",
             s.added, s.changed, s.removed, s.unchanged
