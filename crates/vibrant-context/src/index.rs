@@ -431,23 +431,25 @@ impl Index {
 
         let removed = old_by_path.len() - kept;
         let any_new = read.iter().any(|p| matches!(p, Processed::New(..)));
-        if !any_new && removed == 0 && old.is_some() {
-            // Every file read again had the same content (touched, or re-hashed because its mtime
-            // was in the racy window): the blobs and search data stay; the same files in the same
-            // order keep their blob offsets. Only files.bin is replaced (atomically, by rename),
-            // with this run's start time so settled files leave the racy window.
-            let records: Vec<FileRecord> = walked
-                .iter()
-                .filter_map(|w| {
-                    let mut r = (*old_by_path.get(w.path.as_str())?).clone();
-                    r.size = w.size;
-                    r.mtime_ns = w.mtime_ns;
-                    Some(r)
-                })
-                .collect();
-            let Some(mut old) = old else {
-                unreachable!("checked above")
-            };
+        let meta_only: Option<Vec<FileRecord>> =
+            (!any_new && removed == 0 && old.is_some()).then(|| {
+                // Every file read again had the same content (touched, or re-hashed because its mtime
+                // was in the racy window): the blobs and search data stay; the same files in the same
+                // order keep their blob offsets. Only files.bin is replaced (atomically, by rename),
+                // with this run's start time so settled files leave the racy window.
+                walked
+                    .iter()
+                    .filter_map(|w| {
+                        let mut r = (*old_by_path.get(w.path.as_str())?).clone();
+                        r.size = w.size;
+                        r.mtime_ns = w.mtime_ns;
+                        Some(r)
+                    })
+                    .collect()
+            });
+        if let Some(records) = meta_only
+            && let Some(mut old) = old
+        {
             let files_path = old.gen_dir.join("files.bin");
             let tmp = old
                 .gen_dir

@@ -915,6 +915,7 @@ pub fn line_windows(text: &str, start: u32, end: u32, max: u32) -> Vec<ChunkSpan
     if end < start || start == 0 {
         return out;
     }
+    let max = max.max(1);
     let lines: Vec<&str> = text.lines().collect();
     let line = |n: u32| lines.get(n as usize - 1).copied().unwrap_or("");
     let mut s = start;
@@ -955,6 +956,21 @@ mod tests {
             assert_eq!(pair[0].end_line + 1, pair[1].start_line);
         }
         assert!(w.iter().all(|c| c.end_line - c.start_line < 60));
+    }
+
+    #[test]
+    fn degenerate_sizes_terminate() {
+        let text = "a\nb\nc\n";
+        assert_eq!(line_windows(text, 1, 3, 0).len(), 3);
+        let s = analyze(
+            Language::Rust,
+            "fn a() {}\nfn b() {}\n",
+            ChunkOptions {
+                max_lines: 0,
+                merge_lines: 0,
+            },
+        );
+        assert!(!s.chunks.is_empty());
     }
 
     #[test]
