@@ -630,3 +630,31 @@ fn index_stays_usable_while_files_change() {
             .all(|h| h.path != "src/codec.rs")
     );
 }
+
+#[test]
+fn empty_repository() {
+    let r = Repo::new(&[]);
+    let (ix, s) = r.update();
+    assert_eq!((s.files, s.indexed, s.chunks), (0, 0, 0));
+    assert!(ix.search("anything", 5, 0).unwrap().is_empty());
+    let counter = CharEstimate::default();
+    assert!(
+        ix.assemble("anything", &[], None, 100, &counter)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        ix.repo_map(
+            &RepoMapOptions {
+                budget: 100,
+                ..Default::default()
+            },
+            &counter
+        )
+        .unwrap()
+        .text
+        .is_empty()
+    );
+    let (_, s) = r.update();
+    assert!(!s.wrote);
+}
