@@ -8,8 +8,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use vibrant_config::ColorChoice;
 
 use crate::commands::{
-    completions, config, context, index, map, model, perplexity, run, search, symbols, system,
-    tokenize,
+    bench, completions, config, context, index, map, model, perplexity, run, search, symbols,
+    system, tokenize,
 };
 
 /// `vibrant --version`: the version, plus the git commit and date when built from a checkout
@@ -51,6 +51,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Generate text with the embedded engine (streams to stdout, statistics to stderr).
     Run(run::RunArgs),
+    /// Measure prompt-processing and generation speed (llama-bench's output shape).
+    Bench(bench::BenchArgs),
     /// Show how a model's tokenizer splits text into tokens.
     Tokenize(tokenize::TokenizeArgs),
     /// Measure a model's perplexity on a text file (llama.cpp's method).

@@ -2,6 +2,7 @@
 //! configuration. Add a command by adding a module here, a variant to `cli::Command`, and an arm
 //! to [`run`].
 
+pub mod bench;
 pub mod completions;
 pub mod config;
 pub mod context;
@@ -101,6 +102,7 @@ pub fn run(ctx: Context, command: Command) -> Result<()> {
         Command::Completions(args) => completions::run(&args),
         Command::Model(cmd) => model::run(&ctx, cmd),
         Command::Run(args) => run::run(&ctx, args),
+        Command::Bench(args) => bench::run(&ctx, args),
         Command::Tokenize(args) => tokenize::run(args),
         Command::Perplexity(args) => perplexity::run(&ctx, args),
         Command::Index(args) => index::run(&ctx, &args),
