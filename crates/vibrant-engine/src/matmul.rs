@@ -17,7 +17,7 @@ pub struct MatmulScratch {
 
 /// `out[t * m.rows + r] = m.row(r) · x[t]` for `n_tok` rows of `x` (each `m.cols` long).
 pub fn matmul(
-    file: &GgufFile,
+    parts: &[GgufFile],
     m: &Matrix,
     x: &[f32],
     n_tok: usize,
@@ -40,7 +40,7 @@ pub fn matmul(
             vibrant_kernels::quantize_row(af, src, dst);
         }
     }
-    let w = m.data(file);
+    let w = m.data(parts);
     let act = &scratch.act[..];
     let threads = rayon::current_num_threads().max(1);
     // Enough chunks to balance the load, few enough to keep per-chunk overhead small.

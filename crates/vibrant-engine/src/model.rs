@@ -21,7 +21,8 @@ pub struct LoadOptions {
 
 /// A model ready to run. Cheap to share (`Arc<Model>`); each conversation gets its own [`Session`].
 pub struct Model {
-    pub(crate) file: GgufFile,
+    /// The model's file, or the parts of a split model in order (metadata comes from the first).
+    pub(crate) parts: Vec<GgufFile>,
     pub(crate) config: ModelConfig,
     pub(crate) weights: Weights,
     tokenizer: Arc<Tokenizer>,
@@ -41,8 +42,8 @@ impl Model {
     /// Opens and validates a GGUF model. Weights stay memory-mapped; only norms and biases are copied.
     pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Arc<Model>> {
         let started = std::time::Instant::now();
-        let file = GgufFile::open(path.as_ref())?;
-        let model = Self::from_file(file, opts)?;
+        let parts = GgufFile::open_split(path.as_ref())?;
+        let model = Self::from_parts(parts, opts)?;
         tracing::info!(
             path = %path.as_ref().display(),
             arch = model.config.arch.name(),
@@ -56,9 +57,20 @@ impl Model {
 
     /// Builds a model from an already-opened GGUF file (tests use synthetic in-memory files).
     pub fn from_file(file: GgufFile, opts: &LoadOptions) -> Result<Model> {
-        let config = ModelConfig::from_gguf(&file)?;
-        let weights = Weights::load(&file, &config)?;
-        let tokenizer = Tokenizer::from_gguf(&file)?;
+        Self::from_parts(vec![file], opts)
+    }
+
+    /// Builds a model from the parts of a split GGUF model, in order (one part for a plain file).
+    pub fn from_parts(parts: Vec<GgufFile>, opts: &LoadOptions) -> Result<Model> {
+        let Some(file) = parts.first() else {
+            return Err(EngineError::MissingMetadata {
+                path: "<no file>".into(),
+                key: "general.architecture".into(),
+            });
+        };
+        let config = ModelConfig::from_gguf(file)?;
+        let weights = Weights::load(&parts, &config)?;
+        let tokenizer = Tokenizer::from_gguf(file)?;
         if tokenizer.n_vocab() != config.n_vocab {
             return Err(EngineError::InvalidMetadata {
                 path: file.path().unwrap_or(Path::new("<memory>")).to_path_buf(),
@@ -67,7 +79,7 @@ impl Model {
                 reason: format!("the token embedding has {} rows", config.n_vocab),
             });
         }
-        let template = ChatTemplate::from_gguf(&file, &tokenizer)?;
+        let template = ChatTemplate::from_gguf(file, &tokenizer)?;
         let threads = if opts.threads == 0 {
             default_threads()
         } else {
@@ -79,7 +91,7 @@ impl Model {
             .build()
             .map_err(|e| EngineError::ThreadPool(e.to_string()))?;
         Ok(Model {
-            file,
+            parts,
             config,
             weights,
             tokenizer: Arc::new(tokenizer),
@@ -101,7 +113,12 @@ impl Model {
     }
 
     pub fn gguf(&self) -> &GgufFile {
-        &self.file
+        &self.parts[0]
+    }
+
+    /// Every file of the model (several for a split model).
+    pub fn parts(&self) -> &[GgufFile] {
+        &self.parts
     }
 
     pub fn weights(&self) -> &Weights {

@@ -190,7 +190,7 @@ impl Session {
 
     fn forward(&mut self, model: &Model, tokens: &[u32], want: LogitRows) {
         let cfg = model.config();
-        let file = &model.file;
+        let file = &model.parts[..];
         let w = &model.weights;
         let n = tokens.len();
         let (d, qd, kvd, ff, hd) = (

@@ -36,13 +36,15 @@ pub struct Matrix {
     pub fmt: WeightFormat,
     pub rows: usize,
     pub cols: usize,
+    /// Which file of a split model holds the data.
+    part: usize,
     info: TensorInfo,
 }
 
 impl Matrix {
-    /// The raw bytes of the matrix inside the mapped file.
-    pub fn data<'a>(&self, file: &'a GgufFile) -> &'a [u8] {
-        file.tensor_data(&self.info)
+    /// The raw bytes of the matrix inside the mapped file (`parts`: the model's files, in order).
+    pub fn data<'a>(&self, parts: &'a [GgufFile]) -> &'a [u8] {
+        parts[self.part].tensor_data(&self.info)
     }
 
     pub fn row_bytes(&self) -> usize {
@@ -83,20 +85,23 @@ pub struct Weights {
 }
 
 struct Loader<'a> {
-    file: &'a GgufFile,
+    parts: &'a [GgufFile],
     path: PathBuf,
     arch: &'static str,
 }
 
 impl Loader<'_> {
-    fn info(&self, name: &str) -> Result<&TensorInfo> {
-        self.file
-            .tensor(name)
-            .ok_or_else(|| EngineError::MissingTensor {
-                path: self.path.clone(),
-                tensor: name.to_string(),
-                arch: self.arch.to_string(),
-            })
+    fn info(&self, name: &str) -> Result<(usize, &TensorInfo)> {
+        let found = self
+            .parts
+            .iter()
+            .enumerate()
+            .find_map(|(i, f)| f.tensor(name).map(|t| (i, t)));
+        found.ok_or_else(|| EngineError::MissingTensor {
+            path: self.path.clone(),
+            tensor: name.to_string(),
+            arch: self.arch.to_string(),
+        })
     }
 
     fn shape_error(&self, info: &TensorInfo, expected: Vec<u64>) -> EngineError {
@@ -110,7 +115,7 @@ impl Loader<'_> {
 
     /// A matrix with `rows` rows of `cols` elements (GGUF dims `[cols, rows]`).
     fn matrix(&self, name: &str, cols: usize, rows: usize) -> Result<Matrix> {
-        let info = self.info(name)?;
+        let (part, info) = self.info(name)?;
         if info.dims != [cols as u64, rows as u64] {
             return Err(self.shape_error(info, vec![cols as u64, rows as u64]));
         }
@@ -125,6 +130,7 @@ impl Loader<'_> {
         }
         Ok(Matrix {
             name: name.to_string(),
+            part,
             fmt,
             rows,
             cols,
@@ -134,7 +140,7 @@ impl Loader<'_> {
 
     /// A 1-D vector of `n` elements, dequantized to f32 (norm weights and biases are small).
     fn vector(&self, name: &str, n: usize) -> Result<Vec<f32>> {
-        let info = self.info(name)?;
+        let (part, info) = self.info(name)?;
         if info.dims != [n as u64] {
             return Err(self.shape_error(info, vec![n as u64]));
         }
@@ -148,12 +154,12 @@ impl Loader<'_> {
             return Err(self.shape_error(info, vec![n as u64]));
         }
         let mut out = vec![0.0f32; n];
-        vibrant_kernels::dequantize_row(fmt, self.file.tensor_data(info), &mut out);
+        vibrant_kernels::dequantize_row(fmt, self.parts[part].tensor_data(info), &mut out);
         Ok(out)
     }
 
     fn optional_vector(&self, name: &str, n: usize) -> Result<Option<Vec<f32>>> {
-        if self.file.tensor(name).is_some() {
+        if self.parts.iter().any(|f| f.tensor(name).is_some()) {
             self.vector(name, n).map(Some)
         } else {
             Ok(None)
@@ -162,10 +168,16 @@ impl Loader<'_> {
 }
 
 impl Weights {
-    pub fn load(file: &GgufFile, cfg: &ModelConfig) -> Result<Self> {
+    /// Loads the weights of a model stored in `parts` (one file, or the parts of a split model).
+    pub fn load(parts: &[GgufFile], cfg: &ModelConfig) -> Result<Self> {
+        let path = parts
+            .first()
+            .and_then(|f| f.path())
+            .unwrap_or(Path::new("<memory>"))
+            .to_path_buf();
         let loader = Loader {
-            file,
-            path: file.path().unwrap_or(Path::new("<memory>")).to_path_buf(),
+            parts,
+            path,
             arch: cfg.arch.name(),
         };
         let (d, q, kv, ff) = (cfg.n_embd, cfg.q_dim(), cfg.kv_dim(), cfg.n_ff);
@@ -189,7 +201,7 @@ impl Weights {
             });
         }
         let output_norm = loader.vector("output_norm.weight", d)?;
-        let (output, tied_output) = if file.tensor("output.weight").is_some() {
+        let (output, tied_output) = if parts.iter().any(|f| f.tensor("output.weight").is_some()) {
             (loader.matrix("output.weight", d, cfg.n_vocab)?, false)
         } else {
             (token_embd.clone(), true)

@@ -75,12 +75,17 @@ pub fn run(ctx: &super::Context, args: BenchArgs) -> Result<()> {
         .with_context(|| format!("loading model {}", args.model.display()))?;
     let cfg = model.config();
     let n_params: u64 = model
-        .gguf()
-        .tensors()
+        .parts()
         .iter()
+        .flat_map(|f| f.tensors())
         .map(|t| t.dims.iter().product::<u64>())
         .sum();
-    let size: u64 = model.gguf().tensors().iter().map(|t| t.n_bytes).sum();
+    let size: u64 = model
+        .parts()
+        .iter()
+        .flat_map(|f| f.tensors())
+        .map(|t| t.n_bytes)
+        .sum();
     let file_type = dominant_type(&model);
     let model_type = format!(
         "{} {:.1}B {}",
@@ -190,7 +195,7 @@ pub fn run(ctx: &super::Context, args: BenchArgs) -> Result<()> {
 /// The quantization that holds most of the weight bytes (e.g. `Q4_K`).
 fn dominant_type(model: &Model) -> String {
     let mut by: std::collections::BTreeMap<&str, u64> = Default::default();
-    for t in model.gguf().tensors() {
+    for t in model.parts().iter().flat_map(|f| f.tensors()) {
         *by.entry(t.ggml_type.name()).or_default() += t.n_bytes;
     }
     by.into_iter()

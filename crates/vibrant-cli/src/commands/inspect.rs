@@ -30,7 +30,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
     let tok = model.tokenizer();
     let mut by_type: BTreeMap<String, (usize, u64)> = BTreeMap::new();
     let mut params = 0u64;
-    for t in gguf.tensors() {
+    for t in model.parts().iter().flat_map(|f| f.tensors()) {
         let e = by_type.entry(t.ggml_type.name().to_string()).or_default();
         e.0 += 1;
         e.1 += t.n_bytes;

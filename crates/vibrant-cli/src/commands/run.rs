@@ -118,14 +118,6 @@ pub fn run(ctx: &super::Context, args: RunArgs) -> Result<()> {
     };
     let cancel = super::model::interrupt_flag();
     let resolved = super::model::ensure(ctx, args.model.as_deref(), args.yes, &cancel)?;
-    if resolved.paths.len() > 1 {
-        bail!(
-            "{} is split into {} files; the engine does not load split GGUF models yet\n\
-             hint: merge the parts with llama.cpp's `llama-gguf-split --merge`, or pick a single-file quantization",
-            resolved.path().display(),
-            resolved.paths.len()
-        );
-    }
     let path: PathBuf = resolved.path().to_path_buf();
     let threads = args.threads.unwrap_or(defaults.threads);
     let model = Model::load(&path, &LoadOptions { threads })
