@@ -3,8 +3,8 @@
 //! kernel layer's tile function. The thread split is the only policy here; the arithmetic is
 //! `vibrant_kernels`'.
 
-use rayon::prelude::*;
 use vibrant_gguf::GgufFile;
+use vibrant_kernels::ThreadPool;
 
 use crate::weights::Matrix;
 
@@ -17,6 +17,7 @@ pub struct MatmulScratch {
 
 /// `out[t * m.rows + r] = m.row(r) · x[t]` for `n_tok` rows of `x` (each `m.cols` long).
 pub fn matmul(
+    pool: &ThreadPool,
     parts: &[GgufFile],
     m: &Matrix,
     x: &[f32],
@@ -30,11 +31,9 @@ pub fn matmul(
     let rb = af.row_bytes(k);
     scratch.act.resize(n_tok * rb, 0);
     if n_tok >= 8 {
-        scratch
-            .act
-            .par_chunks_mut(rb)
-            .zip(x.par_chunks(k))
-            .for_each(|(dst, src)| vibrant_kernels::quantize_row(af, src, dst));
+        pool.for_each_chunk_mut(&mut scratch.act[..n_tok * rb], rb, &|t, dst| {
+            vibrant_kernels::quantize_row(af, &x[t * k..(t + 1) * k], dst);
+        });
     } else {
         for (dst, src) in scratch.act.chunks_mut(rb).zip(x.chunks(k)).take(n_tok) {
             vibrant_kernels::quantize_row(af, src, dst);
@@ -42,40 +41,34 @@ pub fn matmul(
     }
     let w = m.data(parts);
     let act = &scratch.act[..];
-    let threads = rayon::current_num_threads().max(1);
     // Enough chunks to balance the load, few enough to keep per-chunk overhead small.
-    let chunk = rows.div_ceil(threads * 4).next_multiple_of(16).max(16);
+    let chunk = rows
+        .div_ceil(pool.threads() * 4)
+        .next_multiple_of(16)
+        .max(16);
     if n_tok == 1 {
-        out[..rows]
-            .par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(i, o)| {
-                let start = i * chunk;
-                vibrant_kernels::matmul_rows(m.fmt, k, w, start..start + o.len(), act, 1, o, rows);
-            });
+        pool.for_each_chunk_mut(&mut out[..rows], chunk, &|i, o| {
+            let start = i * chunk;
+            vibrant_kernels::matmul_rows(m.fmt, k, w, start..start + o.len(), act, 1, o, rows);
+        });
         return;
     }
     // Several tokens: each chunk of rows produces a [n_tok × chunk] tile that is scattered after.
     let n_chunks = rows.div_ceil(chunk);
     scratch.tiles.resize_with(n_chunks, Vec::new);
-    scratch
-        .tiles
-        .par_iter_mut()
-        .enumerate()
-        .for_each(|(i, tile)| {
+    pool.for_each_chunk_mut(&mut scratch.tiles[..n_chunks], 1, &|i, tile| {
+        let tile = &mut tile[0];
+        let start = i * chunk;
+        let end = (start + chunk).min(rows);
+        tile.resize(n_tok * (end - start), 0.0);
+        vibrant_kernels::matmul_rows(m.fmt, k, w, start..end, act, n_tok, tile, end - start);
+    });
+    let tiles = &scratch.tiles[..n_chunks];
+    pool.for_each_chunk_mut(&mut out[..n_tok * rows], rows, &|t, o| {
+        for (i, tile) in tiles.iter().enumerate() {
             let start = i * chunk;
-            let end = (start + chunk).min(rows);
-            tile.resize(n_tok * (end - start), 0.0);
-            vibrant_kernels::matmul_rows(m.fmt, k, w, start..end, act, n_tok, tile, end - start);
-        });
-    out[..n_tok * rows]
-        .par_chunks_mut(rows)
-        .enumerate()
-        .for_each(|(t, o)| {
-            for (i, tile) in scratch.tiles.iter().enumerate() {
-                let start = i * chunk;
-                let len = tile.len() / n_tok;
-                o[start..start + len].copy_from_slice(&tile[t * len..(t + 1) * len]);
-            }
-        });
+            let len = tile.len() / n_tok;
+            o[start..start + len].copy_from_slice(&tile[t * len..(t + 1) * len]);
+        }
+    });
 }

@@ -27,7 +27,7 @@ pub struct Model {
     pub(crate) weights: Weights,
     tokenizer: Arc<Tokenizer>,
     template: ChatTemplate,
-    pub(crate) pool: rayon::ThreadPool,
+    pub(crate) pool: vibrant_kernels::ThreadPool,
 }
 
 impl std::fmt::Debug for Model {
@@ -48,7 +48,7 @@ impl Model {
             path = %path.as_ref().display(),
             arch = model.config.arch.name(),
             layers = model.config.n_layer,
-            threads = model.pool.current_num_threads(),
+            threads = model.pool.threads(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "model loaded"
         );
@@ -85,11 +85,7 @@ impl Model {
         } else {
             opts.threads
         };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("vibrant-worker-{i}"))
-            .build()
-            .map_err(|e| EngineError::ThreadPool(e.to_string()))?;
+        let pool = vibrant_kernels::ThreadPool::new(threads);
         Ok(Model {
             parts,
             config,
@@ -126,7 +122,7 @@ impl Model {
     }
 
     pub fn threads(&self) -> usize {
-        self.pool.current_num_threads()
+        self.pool.threads()
     }
 
     /// Bytes of weights the forward pass reads per token (the memory-bandwidth bound of decoding).

@@ -8,7 +8,6 @@
 use std::sync::Arc;
 
 use half::f16;
-use rayon::prelude::*;
 
 use crate::error::{EngineError, Result};
 use crate::matmul::{MatmulScratch, matmul};
@@ -176,7 +175,7 @@ impl Session {
                 Logits::Last if last_batch => LogitRows::Last,
                 Logits::Last => LogitRows::None,
             };
-            model.pool.install(|| self.forward(&model, batch, want));
+            self.forward(&model, batch, want);
             self.tokens.extend_from_slice(batch);
             if which == Logits::All && n_batches > 1 {
                 all.extend_from_slice(&self.scratch.logits);
@@ -191,6 +190,7 @@ impl Session {
     fn forward(&mut self, model: &Model, tokens: &[u32], want: LogitRows) {
         let cfg = model.config();
         let file = &model.parts[..];
+        let pool = &model.pool;
         let w = &model.weights;
         let n = tokens.len();
         let (d, qd, kvd, ff, hd) = (
@@ -254,9 +254,9 @@ impl Session {
                     &mut s.xn[t * d..(t + 1) * d],
                 );
             }
-            matmul(file, &layer.wq, &s.xn, n, &mut s.q, &mut s.mm);
-            matmul(file, &layer.wk, &s.xn, n, &mut s.k, &mut s.mm);
-            matmul(file, &layer.wv, &s.xn, n, &mut s.v, &mut s.mm);
+            matmul(pool, file, &layer.wq, &s.xn, n, &mut s.q, &mut s.mm);
+            matmul(pool, file, &layer.wk, &s.xn, n, &mut s.k, &mut s.mm);
+            matmul(pool, file, &layer.wv, &s.xn, n, &mut s.v, &mut s.mm);
             for t in 0..n {
                 if let Some(b) = &layer.bq {
                     ops::add_assign(&mut s.q[t * qd..(t + 1) * qd], b);
@@ -294,9 +294,11 @@ impl Session {
 
             // Causal attention, parallel over (token, head).
             let q = &s.q;
-            s.att.par_chunks_mut(hd).enumerate().for_each_init(
-                || (vec![0.0f32; hd], vec![f16::ZERO; hd]),
-                |(q16, acc16), (i, out)| {
+            let heads_per_task = (n * cfg.n_head / (4 * pool.threads())).max(1);
+            pool.for_each_chunk_mut(&mut s.att, heads_per_task * hd, &|task, outs| {
+                let (mut q16, mut acc16) = (vec![0.0f32; hd], vec![f16::ZERO; hd]);
+                for (j, out) in outs.chunks_exact_mut(hd).enumerate() {
+                    let i = task * heads_per_task + j;
                     let (t, h) = (i / cfg.n_head, i % cfg.n_head);
                     let kvh = h / group;
                     for (d, &x) in q16
@@ -306,11 +308,22 @@ impl Session {
                         *d = f16::from_f32(x).to_f32();
                     }
                     let n_kv = n_past + t + 1;
-                    attend(q16, kc, vc, kvd, kvh * hd, n_kv, scale, n == 1, acc16, out);
-                },
-            );
+                    attend(
+                        &q16,
+                        kc,
+                        vc,
+                        kvd,
+                        kvh * hd,
+                        n_kv,
+                        scale,
+                        n == 1,
+                        &mut acc16,
+                        out,
+                    );
+                }
+            });
 
-            matmul(file, &layer.wo, &s.att, n, &mut s.o, &mut s.mm);
+            matmul(pool, file, &layer.wo, &s.att, n, &mut s.o, &mut s.mm);
             ops::add_assign(&mut s.x, &s.o);
 
             for t in 0..n {
@@ -321,13 +334,13 @@ impl Session {
                     &mut s.xn[t * d..(t + 1) * d],
                 );
             }
-            matmul(file, &layer.w_gate, &s.xn, n, &mut s.gate, &mut s.mm);
-            matmul(file, &layer.w_up, &s.xn, n, &mut s.up, &mut s.mm);
-            s.gate
-                .par_chunks_mut(ff)
-                .zip(s.up.par_chunks(ff))
-                .for_each(|(g, u)| ops::swiglu(g, u));
-            matmul(file, &layer.w_down, &s.gate, n, &mut s.o, &mut s.mm);
+            matmul(pool, file, &layer.w_gate, &s.xn, n, &mut s.gate, &mut s.mm);
+            matmul(pool, file, &layer.w_up, &s.xn, n, &mut s.up, &mut s.mm);
+            let up = &s.up;
+            pool.for_each_chunk_mut(&mut s.gate, ff, &|t, g| {
+                ops::swiglu(g, &up[t * ff..(t + 1) * ff])
+            });
+            matmul(pool, file, &layer.w_down, &s.gate, n, &mut s.o, &mut s.mm);
             ops::add_assign(&mut s.x, &s.o);
         }
 
@@ -342,7 +355,7 @@ impl Session {
             ops::rms_norm(src, &w.output_norm, cfg.rms_eps, dst);
         }
         s.logits.resize(nr * cfg.n_vocab, 0.0);
-        matmul(file, &w.output, &s.xn, nr, &mut s.logits, &mut s.mm);
+        matmul(pool, file, &w.output, &s.xn, nr, &mut s.logits, &mut s.mm);
     }
 }
 

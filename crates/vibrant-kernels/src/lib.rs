@@ -34,12 +34,14 @@
 
 mod dispatch;
 mod format;
+mod pool;
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
 pub use dispatch::{Isa, Kernels, UnsupportedIsa, active_isa, supported_isas};
 pub use format::{ActFormat, QK_K, WeightFormat};
+pub use pool::ThreadPool;
 
 use std::ops::Range;
 
