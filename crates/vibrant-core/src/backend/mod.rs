@@ -1,0 +1,230 @@
+//! Where answers come from: one [`Backend`] trait and its three implementations.
+//!
+//! A backend streams one chat completion for a list of messages: text deltas go to a callback as
+//! they arrive, a cancel flag is honoured between deltas, and the result carries the usage,
+//! timings and why generation stopped. A stream that breaks after text arrived is not an error:
+//! the text is kept and [`FinishReason::Failed`] says what went wrong.
+
+mod embedded;
+mod http;
+mod ollama;
+mod openai;
+
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::message::Message;
+
+pub use embedded::EmbeddedBackend;
+pub use ollama::OllamaBackend;
+pub use openai::OpenAiBackend;
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct CompletionRequest<'a> {
+    pub messages: &'a [Message],
+    /// The most tokens the answer may have.
+    pub max_tokens: usize,
+    pub temperature: f32,
+    pub top_k: usize,
+    pub top_p: f32,
+    pub min_p: f32,
+    pub repeat_penalty: f32,
+    pub seed: Option<u64>,
+    /// Stop when the answer contains one of these.
+    pub stop: Vec<String>,
+}
+
+impl<'a> CompletionRequest<'a> {
+    /// A request with greedy-leaning defaults (those of `generation.*`).
+    pub fn new(messages: &'a [Message], max_tokens: usize) -> Self {
+        Self {
+            messages,
+            max_tokens,
+            temperature: 0.2,
+            top_k: 40,
+            top_p: 0.95,
+            min_p: 0.05,
+            repeat_penalty: 1.0,
+            seed: None,
+            stop: Vec::new(),
+        }
+    }
+}
+
+/// Why an answer ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
+pub enum FinishReason {
+    /// The model finished its answer.
+    Stop,
+    /// `max_tokens` was reached.
+    Length,
+    /// The cancel flag was set (Ctrl-C).
+    Cancelled,
+    /// The context window filled up.
+    ContextFull,
+    /// The stream broke after text arrived; the text so far is kept.
+    Failed(String),
+}
+
+impl FinishReason {
+    /// Short label for messages and JSON.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Stop => "stop",
+            Self::Length => "length",
+            Self::Cancelled => "cancelled",
+            Self::ContextFull => "context_full",
+            Self::Failed(_) => "failed",
+        }
+    }
+}
+
+/// Token counts and timings of one completion. Counts a server did not report are `None`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Usage {
+    pub prompt_tokens: Option<usize>,
+    /// Prompt tokens whose KV cache was reused from the previous turn (embedded backend).
+    pub reused_tokens: Option<usize>,
+    pub completion_tokens: Option<usize>,
+    /// From the request to the first text delta.
+    #[serde(with = "secs_opt")]
+    pub time_to_first_token: Option<Duration>,
+    /// From the request to the end of the stream.
+    #[serde(with = "secs")]
+    pub total: Duration,
+}
+
+mod secs {
+    use std::time::Duration;
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}
+
+mod secs_opt {
+    use std::time::Duration;
+    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_f64(d.as_secs_f64()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+impl Usage {
+    /// Generated tokens per second after the first token, when known.
+    pub fn decode_tps(&self) -> Option<f64> {
+        let n = self.completion_tokens?.checked_sub(1)?;
+        let ttft = self.time_to_first_token?;
+        let secs = self.total.checked_sub(ttft)?.as_secs_f64();
+        (secs > 0.0 && n > 0).then(|| n as f64 / secs)
+    }
+}
+
+/// The result of [`Backend::complete`].
+#[derive(Clone, Debug)]
+pub struct Completion {
+    /// The whole answer (everything passed to the callback).
+    pub text: String,
+    pub finish: FinishReason,
+    pub usage: Usage,
+}
+
+/// Why a completion could not start (or broke before any text arrived).
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("cannot connect to {url}: {message}\nhint: is the server running? Check backend.url")]
+    Connect { url: String, message: String },
+    #[error("{url} answered HTTP {status}: {message}")]
+    Http {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("request to {url} failed: {message}")]
+    Request { url: String, message: String },
+    #[error("malformed stream from {url}: {message} (in {line:?})")]
+    MalformedStream {
+        url: String,
+        message: String,
+        line: String,
+    },
+    #[error("the stream from {url} ended before any answer arrived: {message}")]
+    Dropped { url: String, message: String },
+    #[error("the server at {url} reported an error: {message}")]
+    Server { url: String, message: String },
+    #[error("the API key variable {var} named by backend.api_key_env is not set")]
+    MissingApiKey { var: String },
+    #[error("the {backend} backend needs a model name\nhint: pass -m NAME or set model.default")]
+    NoModel { backend: &'static str },
+    #[error(
+        "the {backend} backend needs backend.url\nhint: vibrant config set backend.url http://localhost:8080"
+    )]
+    NoUrl { backend: &'static str },
+    #[error(
+        "the prompt has {prompt} tokens and the answer may need {answer}, but the context window holds {window}"
+    )]
+    PromptTooLong {
+        prompt: usize,
+        answer: usize,
+        window: usize,
+    },
+    #[error("the embedded engine failed: {0}")]
+    Engine(#[from] vibrant_engine::EngineError),
+    #[error("rendering the chat template failed: {0}")]
+    Template(String),
+}
+
+/// A source of chat completions.
+pub trait Backend {
+    /// What to show the user: `embedded qwen2.5-coder…`, `openai http://…`.
+    fn describe(&self) -> String;
+
+    /// The context window in tokens (prompt plus answer).
+    fn context_window(&self) -> usize;
+
+    /// Tokens `text` costs (exact for the embedded engine, an estimate for remote servers).
+    fn count_tokens(&self, text: &str) -> usize;
+
+    /// Tokens the whole prompt for `messages` costs, with the chat template's framing and the
+    /// opened assistant turn.
+    fn count_prompt(&self, messages: &[Message]) -> Result<usize, BackendError>;
+
+    /// Streams the answer to `messages`, calling `on_delta` with each piece of text as it
+    /// arrives. `cancel` is checked between pieces; when set, the answer so far is returned with
+    /// [`FinishReason::Cancelled`].
+    fn complete(
+        &mut self,
+        request: &CompletionRequest<'_>,
+        cancel: &AtomicBool,
+        on_delta: &mut dyn FnMut(&str),
+    ) -> Result<Completion, BackendError>;
+}
+
+/// Settings of a remote backend.
+#[derive(Clone, Debug)]
+pub struct RemoteConfig {
+    /// Base URL, e.g. `http://localhost:8080` (a trailing `/v1` is accepted for OpenAI).
+    pub url: String,
+    /// The model name sent to the server.
+    pub model: String,
+    /// The API key (sent as a bearer token), read from the variable `backend.api_key_env` names.
+    pub api_key: Option<String>,
+    /// The context window assumed for token accounting.
+    pub context_window: usize,
+}
+
+/// Tokens a remote prompt is assumed to cost: a conservative 3.5 characters per token plus a
+/// few tokens of framing per message.
+pub(crate) fn estimate_prompt(messages: &[Message]) -> usize {
+    let est = vibrant_context::CharEstimate::default();
+    messages
+        .iter()
+        .map(|m| vibrant_context::TokenCounter::count(&est, &m.wire_text()) + 5)
+        .sum::<usize>()
+        + 3
+}

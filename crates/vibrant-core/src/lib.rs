@@ -1,0 +1,37 @@
+//! The assistant core of Vibrant: what `vibrant ask` (and later `vibrant chat` and the agent)
+//! are built on, with no terminal code in it.
+//!
+//! - [`backend`]: one [`Backend`] trait that streams a chat completion, with three
+//!   implementations: the embedded engine ([`EmbeddedBackend`], the default, which keeps one KV
+//!   cache session per conversation so a follow-up only prefills the new tokens), an
+//!   OpenAI-compatible HTTP server ([`OpenAiBackend`], `POST /v1/chat/completions` with SSE) and
+//!   Ollama's native API ([`OllamaBackend`], `POST /api/chat` with NDJSON).
+//! - [`conversation`]: roles and turns, the system prompt ([`prompt`]), token accounting against
+//!   the context window, and pruning that never truncates silently.
+//! - [`inject`]: the repository context for a question (explicit paths, piped input, project
+//!   summary, assembled snippets) under a token budget, with the list of sources used.
+//! - [`session`]: conversations saved as append-only JSONL files per repository, with torn-line
+//!   repair on load.
+//!
+//! The specification is `specs/assistant-core.md`.
+
+pub mod backend;
+pub mod conversation;
+pub mod inject;
+pub mod message;
+pub mod prompt;
+pub mod session;
+mod time;
+
+pub use backend::{
+    Backend, BackendError, Completion, CompletionRequest, EmbeddedBackend, FinishReason,
+    OllamaBackend, OpenAiBackend, RemoteConfig, Usage,
+};
+pub use conversation::{Conversation, ConversationError, Prepared};
+pub use inject::{
+    ContextSource, InjectError, InjectOptions, InjectedContext, ModelTokenCounter, gather,
+};
+pub use message::{Message, Role};
+pub use session::{
+    LoadedSession, SessionError, SessionInfo, SessionRecord, SessionStore, SessionWriter,
+};
