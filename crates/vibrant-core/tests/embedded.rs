@@ -1,0 +1,137 @@
+//! The embedded backend with the real Qwen2.5-Coder-0.5B model: the system prompt's size, a
+//! two-turn conversation that reuses the KV cache, and context injection measured with the
+//! model's tokenizer.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use std::sync::atomic::AtomicBool;
+
+use vibrant_context::{Index, IndexOptions, TokenCounter};
+use vibrant_core::prompt::SYSTEM_PROMPT;
+use vibrant_core::{
+    Backend, CompletionRequest, Conversation, EmbeddedBackend, FinishReason, InjectOptions,
+    Message, ModelTokenCounter, gather,
+};
+
+fn backend() -> EmbeddedBackend {
+    let path = vibrant_testutil::model_path("qwen2.5-coder-0.5b-instruct-awq-mixed");
+    EmbeddedBackend::load(&path, 2, 2048).unwrap()
+}
+
+fn greedy(messages: &[Message], n: usize) -> CompletionRequest<'_> {
+    let mut r = CompletionRequest::new(messages, n);
+    r.temperature = 0.0;
+    r
+}
+
+#[test]
+fn system_prompt_is_short() {
+    let b = backend();
+    let tokens = b.count_tokens(SYSTEM_PROMPT);
+    let framed = b.count_prompt(&[Message::system(SYSTEM_PROMPT)]).unwrap();
+    eprintln!("system prompt: {tokens} tokens, {framed} with the chat template's framing");
+    // specs/assistant-core.md records these numbers; keep the prompt under 64 tokens.
+    assert_eq!(tokens, 58);
+    assert!(framed > tokens && framed < tokens + 16);
+}
+
+#[test]
+fn second_turn_reuses_the_cache() {
+    let mut b = backend();
+    let mut conv = Conversation::new(SYSTEM_PROMPT);
+    conv.push(Message::user(
+        "Write a Rust function that adds two numbers.",
+    ));
+    conv.fit(&b, 24).unwrap();
+    let cancel = AtomicBool::new(false);
+    let mut streamed = String::new();
+    let first = b
+        .complete(&greedy(conv.messages(), 24), &cancel, &mut |d| {
+            streamed.push_str(d)
+        })
+        .unwrap();
+    assert_eq!(first.text, streamed);
+    assert!(first.text.contains("```rust"), "{:?}", first.text);
+    let p1 = first.usage.prompt_tokens.unwrap();
+    assert_eq!(p1, b.count_prompt(conv.messages()).unwrap());
+    assert!(matches!(
+        first.finish,
+        FinishReason::Stop | FinishReason::Length
+    ));
+    conv.push(Message::assistant(&first.text));
+    conv.push(Message::user("Now make it generic."));
+    let second = b
+        .complete(&greedy(conv.messages(), 4), &cancel, &mut |_| {})
+        .unwrap();
+    let reused = second.usage.reused_tokens.unwrap();
+    let p2 = second.usage.prompt_tokens.unwrap();
+    eprintln!(
+        "turn 1: {p1} prompt tokens, ttft {:?}; turn 2: {p2} prompt tokens, {reused} reused, ttft {:?}",
+        first.usage.time_to_first_token, second.usage.time_to_first_token
+    );
+    // Everything up to the first answer is reused; only its closing and the new question are new.
+    assert!(reused > p1, "reused {reused} of {p2}, first prompt {p1}");
+    assert!(p2 - reused < 30, "reused {reused} of {p2}");
+
+    // Without the cache, the whole prompt is evaluated again.
+    b.clear_cache();
+    let third = b
+        .complete(&greedy(conv.messages(), 4), &cancel, &mut |_| {})
+        .unwrap();
+    assert_eq!(third.usage.reused_tokens, Some(0));
+    assert_eq!(third.text, second.text);
+}
+
+#[test]
+fn injected_context_fits_the_budget_and_names_its_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("README.md"), "# Packer\n\nPacks files.\n").unwrap();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "/// Mixes the bytes into a checksum.\npub fn adler_mix_7(data: &[u8]) -> u32 {\n    data.iter().fold(1u32, |a, b| a.wrapping_mul(31) ^ u32::from(*b))\n}\n\npub fn pack(files: &[&str]) -> usize {\n    files.len()\n}\n",
+    )
+    .unwrap();
+    let opts = IndexOptions {
+        cache_dir: Some(dir.path().join("cache")),
+        ..IndexOptions::default()
+    };
+    let index = Index::update(&root, &opts, &|_| {}).unwrap().0;
+    let b = backend();
+    let counter = ModelTokenCounter(b.model().tokenizer().clone());
+    let ctx = gather(
+        Some(&index),
+        "which function computes the checksum?",
+        &InjectOptions {
+            budget: 400,
+            piped: Some("diff --git a/x b/x".to_owned()),
+            summary: true,
+            summary_tokens: 80,
+            ..InjectOptions::default()
+        },
+        &counter,
+    )
+    .unwrap();
+    assert!(ctx.tokens <= 400, "{}", ctx.tokens);
+    assert!(counter.count(&ctx.text) <= 400 + 8);
+    assert!(ctx.text.contains("adler_mix_7"), "{}", ctx.text);
+    assert!(ctx.text.contains("diff --git a/x b/x"));
+    assert_eq!(ctx.sources[0].kind, "stdin");
+    assert!(ctx.sources.iter().any(|s| s.kind == "summary"));
+    assert!(ctx.sources.iter().any(|s| s.path == "src/lib.rs"));
+
+    // Piped input larger than the budget is refused, not cut.
+    let err = gather(
+        None,
+        "q",
+        &InjectOptions {
+            budget: 10,
+            piped: Some("word ".repeat(100)),
+            ..InjectOptions::default()
+        },
+        &counter,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("piped input has"), "{err}");
+}
