@@ -8,8 +8,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use vibrant_config::ColorChoice;
 
 use crate::commands::{
-    bench, completions, config, context, index, map, model, perplexity, run, search, symbols,
-    system, tokenize,
+    ask, bench, completions, config, context, index, map, model, perplexity, run, search, sessions,
+    symbols, system, tokenize,
 };
 
 /// `vibrant --version`: the version, plus the git commit and date when built from a checkout
@@ -49,6 +49,11 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Answer a question about this repository (streams to stdout; context and stats to stderr).
+    Ask(ask::AskArgs),
+    /// List, show or delete the saved conversations of this repository.
+    #[command(subcommand)]
+    Sessions(sessions::SessionsCommand),
     /// Generate text with the embedded engine (streams to stdout, statistics to stderr).
     Run(run::RunArgs),
     /// Measure prompt-processing and generation speed (llama-bench's output shape).

@@ -65,6 +65,18 @@ impl SessionRecord {
             usage: None,
         }
     }
+
+    /// An assistant answer stamped now, with why it ended and its usage.
+    pub fn answer(text: &str, finish: &str, usage: Option<serde_json::Value>) -> Self {
+        Self::Message {
+            time: time::rfc3339(time::unix_now()),
+            role: Role::Assistant,
+            content: text.to_owned(),
+            context: None,
+            finish: Some(finish.to_owned()),
+            usage,
+        }
+    }
 }
 
 /// Why a session operation failed.

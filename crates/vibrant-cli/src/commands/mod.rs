@@ -2,6 +2,7 @@
 //! configuration. Add a command by adding a module here, a variant to `cli::Command`, and an arm
 //! to [`run`].
 
+pub mod ask;
 pub mod bench;
 pub mod completions;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod perplexity;
 pub mod run;
 pub mod search;
+pub mod sessions;
 pub mod symbols;
 pub mod system;
 pub mod tokenize;
@@ -97,6 +99,8 @@ impl Context {
 /// Runs one command.
 pub fn run(ctx: Context, command: Command) -> Result<()> {
     match command {
+        Command::Ask(args) => ask::run(&ctx, args),
+        Command::Sessions(cmd) => sessions::run(&ctx, cmd),
         Command::System(args) => system::run(&ctx, &args),
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Completions(args) => completions::run(&args),

@@ -1,0 +1,439 @@
+//! `vibrant ask QUESTION`: answers one question about the repository and exits. The answer
+//! streams to stdout (plain text), the context sources and statistics go to stderr; `--json`
+//! prints JSONL events instead. Every question and answer is appended to a session (see
+//! `vibrant sessions`). Exit codes: 0 answered, 1 error (including a stream that broke midway;
+//! the partial answer is printed and saved), 2 usage error, 130 interrupted by Ctrl-C (what was
+//! printed is kept and saved).
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command: output is its job
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context as _, Result, bail};
+use serde_json::json;
+use vibrant_config::BackendKind;
+use vibrant_context::{CharEstimate, TokenCounter};
+use vibrant_core::prompt::SYSTEM_PROMPT;
+use vibrant_core::{
+    Backend, CompletionRequest, Conversation, EmbeddedBackend, FinishReason, InjectOptions,
+    Message, ModelTokenCounter, OllamaBackend, OpenAiBackend, RemoteConfig, SessionRecord,
+    SessionWriter,
+};
+use vibrant_engine::{LoadOptions, Model};
+
+use crate::commands::Context;
+use crate::commands::index::{index_options, repo_root, update_index};
+use crate::commands::run::RunDefaults;
+
+/// Default cap on repository context, in tokens (prefill is the slow part on a CPU).
+const DEFAULT_CONTEXT_TOKENS: usize = 1536;
+/// Most tokens the project summary takes of that.
+const SUMMARY_TOKENS: usize = 200;
+
+/// Arguments of `vibrant ask`.
+#[derive(Debug, clap::Args)]
+pub struct AskArgs {
+    /// The question (several words are joined with spaces).
+    #[arg(required = true, num_args = 1.., value_name = "QUESTION")]
+    pub question: Vec<String>,
+    /// Files, directories or globs to include first (repeatable, or comma-separated).
+    #[arg(long = "context", value_name = "PATH", value_delimiter = ',')]
+    pub context: Vec<String>,
+    /// Send no repository context (piped stdin is still used).
+    #[arg(long)]
+    pub no_context: bool,
+    /// Most tokens of repository context (default 1536, less when the window is small).
+    #[arg(long, value_name = "N")]
+    pub context_tokens: Option<usize>,
+    /// The model (embedded: as for `vibrant run`; openai/ollama: the server's model name).
+    #[arg(short = 'm', long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Download the chosen model without asking.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Also write the answer to FILE (markdown).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Print JSONL events on stdout: start, context, delta, usage, end.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the answer when it is complete instead of streaming it.
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Continue the latest session of this repository (its history is sent again).
+    #[arg(short = 'c', long = "continue", conflicts_with = "resume")]
+    pub continue_: bool,
+    /// Continue the session with this id (or unique prefix).
+    #[arg(long, value_name = "ID")]
+    pub resume: Option<String>,
+    /// Do not save this question and answer in a session.
+    #[arg(long)]
+    pub no_session: bool,
+    /// Most tokens in the answer (default: config generation.max_tokens).
+    #[arg(short = 'n', long = "max-tokens", value_name = "N")]
+    pub max_tokens: Option<usize>,
+    /// Sampling temperature (0 = greedy; default: config generation.temperature).
+    #[arg(long = "temp", value_name = "T")]
+    pub temperature: Option<f32>,
+    /// RNG seed.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Context window in tokens (default: config model.context_length).
+    #[arg(long = "ctx", value_name = "N")]
+    pub ctx: Option<usize>,
+    /// Worker threads for the embedded engine.
+    #[arg(short = 't', long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Do not print statistics to stderr at the end.
+    #[arg(long)]
+    pub no_stats: bool,
+}
+
+/// Where output goes: text or JSONL events on stdout.
+struct Out {
+    json: bool,
+    stream: bool,
+    out: std::io::Stdout,
+    write_err: Option<std::io::Error>,
+}
+
+impl Out {
+    fn event(&mut self, value: serde_json::Value) {
+        if self.json {
+            let line = format!("{value}\n");
+            self.write(&line);
+        }
+    }
+
+    fn write(&mut self, s: &str) {
+        if self.write_err.is_some() {
+            return;
+        }
+        let mut lock = self.out.lock();
+        if let Err(e) = lock.write_all(s.as_bytes()).and_then(|()| lock.flush()) {
+            self.write_err = Some(e);
+        }
+    }
+}
+
+fn read_piped_stdin() -> Result<Option<String>> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut s = String::new();
+    stdin
+        .lock()
+        .read_to_string(&mut s)
+        .context("reading piped input from stdin")?;
+    Ok((!s.trim().is_empty()).then_some(s))
+}
+
+pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
+    let defaults = RunDefaults::from_context(ctx)?;
+    let config = ctx.config()?;
+    let question = args.question.join(" ");
+    if question.trim().is_empty() {
+        bail!("the question is empty");
+    }
+    let show = ctx.global.quiet == 0;
+    let piped = read_piped_stdin()?;
+    let cancel = super::model::interrupt_flag();
+    let max_tokens = args.max_tokens.unwrap_or(defaults.max_tokens).max(1);
+    let n_ctx = args.ctx.unwrap_or(defaults.ctx);
+
+    // The backend, and a token counter for the context budget.
+    let (mut backend, counter, kind, model_name): (
+        Box<dyn Backend>,
+        Box<dyn TokenCounter>,
+        &str,
+        String,
+    ) = match config.backend.kind {
+        BackendKind::Embedded => {
+            let resolved = super::model::ensure(ctx, args.model.as_deref(), args.yes, &cancel)?;
+            let threads = args.threads.unwrap_or(defaults.threads);
+            let path = resolved.path().to_path_buf();
+            let model = Model::load(&path, &LoadOptions { threads })
+                .with_context(|| format!("loading model {}", path.display()))?;
+            let counter = ModelTokenCounter(model.tokenizer().clone());
+            let backend = EmbeddedBackend::new(model, n_ctx, resolved.name.clone());
+            (
+                Box::new(backend),
+                Box::new(counter),
+                "embedded",
+                resolved.name,
+            )
+        }
+        kind @ (BackendKind::Openai | BackendKind::Ollama) => {
+            let ollama = kind == BackendKind::Ollama;
+            let url = match (&config.backend.url, ollama) {
+                (Some(u), _) => u.clone(),
+                (None, true) => "http://localhost:11434".to_owned(),
+                (None, false) => bail!(
+                    "the openai backend needs backend.url\nhint: vibrant config set backend.url http://localhost:8080"
+                ),
+            };
+            let model = args
+                .model
+                .clone()
+                .or_else(|| config.model.default.clone())
+                .context(
+                    "a remote backend needs a model name\nhint: pass -m NAME or set model.default",
+                )?;
+            let api_key = match &config.backend.api_key_env {
+                Some(var) => Some(std::env::var(var).map_err(|_| {
+                    anyhow::anyhow!(
+                        "the API key variable {var} (named by backend.api_key_env) is not set"
+                    )
+                })?),
+                None => None,
+            };
+            let remote = RemoteConfig {
+                url,
+                model: model.clone(),
+                api_key,
+                context_window: n_ctx,
+            };
+            let backend: Box<dyn Backend> = if ollama {
+                Box::new(OllamaBackend::new(remote)?)
+            } else {
+                Box::new(OpenAiBackend::new(remote)?)
+            };
+            let name = if ollama { "ollama" } else { "openai" };
+            (backend, Box::new(CharEstimate::default()), name, model)
+        }
+    };
+    let window = backend.context_window();
+    let answer_tokens = max_tokens.min(window / 2);
+
+    // The conversation: new, or a saved session continued.
+    let want_session = args.continue_ || args.resume.is_some();
+    let store = if args.no_session && !want_session {
+        None
+    } else {
+        Some(super::sessions::store(ctx)?)
+    };
+    let (mut conv, mut writer): (Conversation, Option<SessionWriter>) = match &store {
+        Some(store) if want_session => {
+            let id = super::sessions::resolve(store, args.resume.as_deref().unwrap_or("latest"))?;
+            let loaded = store.load(&id)?;
+            if let Some(r) = &loaded.repaired {
+                eprintln!("note: {r}");
+            }
+            for (line, e) in &loaded.skipped {
+                eprintln!("warning: session {id}: skipped damaged line {line}: {e}");
+            }
+            let writer = (!args.no_session)
+                .then(|| store.append_to(&id))
+                .transpose()?;
+            (Conversation::from_messages(loaded.messages()), writer)
+        }
+        Some(store) => {
+            let mut writer = store.create(kind, &model_name)?;
+            let conv = Conversation::new(SYSTEM_PROMPT);
+            for m in conv.messages() {
+                writer.append_message(m)?;
+            }
+            (conv, Some(writer))
+        }
+        None => (Conversation::new(SYSTEM_PROMPT), None),
+    };
+
+    let mut out = Out {
+        json: args.json,
+        stream: !args.no_stream,
+        out: std::io::stdout(),
+        write_err: None,
+    };
+    out.event(json!({
+        "type": "start",
+        "session": writer.as_ref().map(|w| w.id().to_owned()),
+        "backend": backend.describe(),
+        "model": model_name,
+        "window": window,
+        "max_tokens": answer_tokens,
+    }));
+
+    // Context: piped input, project summary, assembled snippets, within what the window leaves.
+    let room = conv.room_for_context(backend.as_ref(), &question, answer_tokens)?;
+    let piped_tokens = piped.as_deref().map_or(0, |p| counter.count(p) + 8);
+    let cap = args.context_tokens.unwrap_or(DEFAULT_CONTEXT_TOKENS);
+    let budget = room.min(cap + piped_tokens);
+    let index = if args.no_context {
+        None
+    } else {
+        let root = repo_root(None)?;
+        let opts = index_options(ctx)?;
+        Some(update_index(&root, &opts, show && !args.json)?.0)
+    };
+    let cwd = std::env::current_dir()?;
+    let explicit: Vec<String> = args
+        .context
+        .iter()
+        .map(|c| {
+            if c.contains(['*', '?', '[', '{']) {
+                c.clone()
+            } else {
+                cwd.join(c).to_string_lossy().into_owned()
+            }
+        })
+        .collect();
+    let injected = vibrant_core::gather(
+        index.as_ref(),
+        &question,
+        &InjectOptions {
+            budget,
+            explicit,
+            piped,
+            summary: true,
+            summary_tokens: SUMMARY_TOKENS,
+        },
+        counter.as_ref(),
+    )?;
+    out.event(json!({
+        "type": "context",
+        "tokens": injected.tokens,
+        "budget": budget,
+        "sources": injected.sources,
+    }));
+    if show && !args.json {
+        if injected.sources.is_empty() {
+            eprintln!("context: none");
+        } else {
+            eprintln!(
+                "context: {} tokens from {} sources",
+                injected.tokens,
+                injected.sources.len()
+            );
+            for s in &injected.sources {
+                eprintln!("  {:>5} tok  {:<10} {}", s.tokens, s.kind, s.label());
+            }
+        }
+    }
+
+    conv.push(Message::user_with_context(
+        question.clone(),
+        Some(injected.text),
+    ));
+    let prepared = conv.fit(backend.as_ref(), answer_tokens)?;
+    if prepared.pruned > 0 && show {
+        eprintln!(
+            "note: removed the repository context of {} earlier message(s) to fit the {}-token window",
+            prepared.pruned, window
+        );
+    }
+    if let (Some(w), Some(m)) = (writer.as_mut(), conv.messages().last()) {
+        w.append_message(m)?;
+    }
+
+    let sampler = &defaults.sampler;
+    let request = CompletionRequest {
+        messages: conv.messages(),
+        max_tokens: answer_tokens,
+        temperature: args.temperature.unwrap_or(sampler.temperature),
+        top_k: sampler.top_k,
+        top_p: sampler.top_p,
+        min_p: sampler.min_p,
+        repeat_penalty: sampler.repeat_penalty,
+        seed: args.seed.or(sampler.seed),
+        stop: Vec::new(),
+    };
+    let completion = backend.complete(&request, &cancel, &mut |delta| {
+        if out.json {
+            out.event(json!({"type": "delta", "text": delta}));
+        } else if out.stream {
+            out.write(delta);
+        }
+        if out.write_err.is_some() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    })?;
+    if let Some(e) = out.write_err.take() {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e).context("writing to stdout");
+        }
+    } else if !out.json {
+        if !out.stream {
+            out.write(&completion.text);
+        }
+        if !completion.text.is_empty() && !completion.text.ends_with('\n') {
+            out.write("\n");
+        }
+    }
+
+    let usage = serde_json::to_value(&completion.usage)?;
+    if let Some(w) = writer.as_mut()
+        && !completion.text.is_empty()
+    {
+        w.append(&SessionRecord::answer(
+            &completion.text,
+            completion.finish.label(),
+            Some(usage.clone()),
+        ))?;
+    }
+    if let Some(path) = &args.save {
+        std::fs::write(path, format!("{}\n", completion.text.trim_end()))
+            .with_context(|| format!("writing the answer to {}", path.display()))?;
+    }
+
+    let mut usage_event = usage.clone();
+    usage_event["type"] = json!("usage");
+    out.event(usage_event);
+    let error = match &completion.finish {
+        FinishReason::Failed(m) => Some(m.clone()),
+        _ => None,
+    };
+    out.event(json!({
+        "type": "end",
+        "finish": completion.finish.label(),
+        "error": error,
+        "session": writer.as_ref().map(|w| w.id().to_owned()),
+    }));
+
+    if show && !args.no_stats && !args.json {
+        let u = &completion.usage;
+        let mut parts = vec![backend.describe()];
+        if let Some(p) = u.prompt_tokens {
+            match u.reused_tokens {
+                Some(r) if r > 0 => parts.push(format!("prompt {p} tokens ({r} cached)")),
+                _ => parts.push(format!("prompt {p} tokens")),
+            }
+        }
+        if let Some(t) = u.time_to_first_token {
+            parts.push(format!("first token {:.2}s", t.as_secs_f64()));
+        }
+        let tps = u
+            .decode_tps()
+            .map_or_else(String::new, |r| format!(", {r:.1} tok/s"));
+        match u.completion_tokens {
+            Some(n) => parts.push(format!(
+                "answer {n} tokens in {:.2}s{tps}",
+                u.total.as_secs_f64()
+            )),
+            None => parts.push(format!("{:.2}s", u.total.as_secs_f64())),
+        }
+        parts.push(format!("stop: {}", completion.finish.label()));
+        if let Some(w) = &writer {
+            parts.push(format!("session {}", w.id()));
+        }
+        eprintln!("[{}]", parts.join(" | "));
+    }
+    match completion.finish {
+        FinishReason::Cancelled => {
+            if show && !args.json {
+                eprintln!("interrupted; the partial answer is kept");
+            }
+            std::process::exit(130);
+        }
+        FinishReason::Failed(m) => {
+            bail!("the answer was cut off: {m}\n(the partial answer above is kept)")
+        }
+        FinishReason::ContextFull => {
+            bail!(
+                "the context window filled up before the answer finished\nhint: raise --ctx or lower --max-tokens"
+            )
+        }
+        FinishReason::Stop | FinishReason::Length => Ok(()),
+    }
+}
