@@ -37,16 +37,20 @@ pub(crate) fn post_json(
         req = req.bearer_auth(key);
     }
     let resp = req.send().map_err(|e| {
-        let message = error_chain(&e);
         if e.is_connect() {
+            // The innermost cause ("Connection refused (os error 111)") says it all.
+            let mut root: &dyn std::error::Error = &e;
+            while let Some(s) = root.source() {
+                root = s;
+            }
             BackendError::Connect {
                 url: url.to_owned(),
-                message,
+                message: root.to_string(),
             }
         } else {
             BackendError::Request {
                 url: url.to_owned(),
-                message,
+                message: error_chain(&e),
             }
         }
     })?;

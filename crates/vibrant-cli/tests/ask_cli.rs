@@ -1,0 +1,399 @@
+//! End-to-end tests of `vibrant ask` and `vibrant sessions`: with the real Qwen2.5-Coder-0.5B on a
+//! small fixture repository (the answer must name a function only the context supplies), JSONL
+//! events with piped stdin, and the OpenAI-compatible backend against a scripted local server
+//! (streaming, refused connection, a dropped stream, Ctrl-C mid-answer). Each test runs in a
+//! fresh HOME with a clean environment, so sessions and the index go to temporary directories.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    root: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(&home).unwrap();
+        for (path, text) in [
+            (".git/HEAD", "ref: refs/heads/main\n"),
+            ("README.md", "# Packer\n\nPacks files into archives.\n"),
+            ("Cargo.toml", "[package]\nname = \"packer\"\n"),
+            (
+                "src/lib.rs",
+                "mod check;\npub use check::adler_mix_7;\n\n/// Packs files into one archive and returns its size.\npub fn pack(files: &[&str]) -> usize {\n    files.iter().map(|f| f.len()).sum()\n}\n",
+            ),
+            (
+                "src/check.rs",
+                "/// Computes the checksum of a block of bytes.\npub fn adler_mix_7(data: &[u8]) -> u32 {\n    let mut a: u32 = 1;\n    let mut b: u32 = 0;\n    for &x in data {\n        a = (a + u32::from(x)) % 65521;\n        b = (b + a) % 65521;\n    }\n    (b << 16) | a\n}\n",
+            ),
+        ] {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        Self {
+            _dir: dir,
+            home,
+            root,
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vibrant"));
+        c.args(args)
+            .current_dir(&self.root)
+            .env_clear()
+            .env("HOME", &self.home)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        c
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut c = self.command(args);
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn model() -> String {
+    vibrant_testutil::model_path("qwen2.5-coder-0.5b-instruct-awq-mixed")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn ask_answers_from_the_repository_context() {
+    let fx = Fixture::new();
+    let m = model();
+    let q = "which function in this repo computes the checksum?";
+    let saved = fx.root.join("answer.md");
+    let out = fx.run(
+        &[
+            "ask",
+            "-m",
+            &m,
+            "-n",
+            "40",
+            "--temp",
+            "0",
+            "--save",
+            saved.to_str().unwrap(),
+            q,
+        ],
+        None,
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("adler_mix_7"),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    // The sources are listed on stderr, with the statistics line.
+    assert!(stderr.contains("src/check.rs"), "{stderr}");
+    assert!(stderr.contains("first token"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&saved).unwrap().trim(),
+        stdout.trim()
+    );
+
+    // Without the context the model cannot know the name.
+    let out = fx.run(
+        &[
+            "ask",
+            "-m",
+            &m,
+            "-n",
+            "40",
+            "--temp",
+            "0",
+            "--no-context",
+            "--no-session",
+            q,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("adler_mix_7"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(text(&out.stderr).contains("context: none"));
+
+    // The first question was saved as a session (the second was not).
+    let out = fx.run(&["sessions", "list", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["title"], q);
+    assert_eq!(lines[0]["messages"], 3);
+    let id = lines[0]["id"].as_str().unwrap().to_owned();
+    let out = fx.run(&["sessions", "show", &id[..12]], None);
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains(q) && shown.contains("adler_mix_7"),
+        "{shown}"
+    );
+    let out = fx.run(&["sessions", "rm", "latest"], None);
+    assert!(out.status.success());
+    let out = fx.run(&["sessions", "show", &id], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no session"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn ask_json_events_with_piped_stdin_and_continue() {
+    let fx = Fixture::new();
+    let m = model();
+    let out = fx.run(
+        &[
+            "ask",
+            "-m",
+            &m,
+            "-n",
+            "24",
+            "--temp",
+            "0",
+            "--no-context",
+            "--json",
+            "what is the name of the function in the piped input?",
+        ],
+        Some("fn totally_unique_helper() -> u8 { 7 }\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types[..2], ["start", "context"]);
+    assert_eq!(types[types.len() - 2..], ["usage", "end"]);
+    assert!(types[2..types.len() - 2].iter().all(|t| *t == "delta"));
+    assert_eq!(events[1]["sources"][0]["kind"], "stdin");
+    let answer: String = events
+        .iter()
+        .filter(|e| e["type"] == "delta")
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(answer.contains("totally_unique_helper"), "{answer}");
+    let usage = &events[events.len() - 2];
+    assert!(usage["prompt_tokens"].as_u64().unwrap() > 60);
+    assert!(usage["time_to_first_token"].as_f64().unwrap() > 0.0);
+    assert_eq!(events.last().unwrap()["finish"], "stop");
+    let session = events[0]["session"].as_str().unwrap().to_owned();
+
+    // --continue sends the saved history again and appends to the same session.
+    let out = fx.run(
+        &[
+            "ask",
+            "-m",
+            &m,
+            "-n",
+            "4",
+            "--temp",
+            "0",
+            "--no-context",
+            "--continue",
+            "--json",
+            "and what does it return?",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let first: serde_json::Value =
+        serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["session"], session.as_str());
+    let out = fx.run(&["sessions", "list", "--json"], None);
+    let info: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(info["messages"], 5);
+}
+
+/// Serves one HTTP connection: reads the request, then writes each part of `parts` with
+/// `pause` between them, and closes.
+fn serve(parts: Vec<Vec<u8>>, pause: std::time::Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut len = 0;
+        loop {
+            let mut h = String::new();
+            reader.read_line(&mut h).unwrap();
+            if h.trim().is_empty() {
+                break;
+            }
+            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).unwrap();
+        let mut stream = stream;
+        for p in parts {
+            if stream.write_all(&p).and_then(|()| stream.flush()).is_err() {
+                return; // the client went away (cancelled)
+            }
+            std::thread::sleep(pause);
+        }
+    });
+    url
+}
+
+const HEAD: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+
+fn delta(t: &str) -> Vec<u8> {
+    let chunk = serde_json::json!({"choices": [{"index": 0, "delta": {"content": t}, "finish_reason": null}]});
+    format!("data: {chunk}\n\n").into_bytes()
+}
+
+fn remote_args(url: &str) -> Vec<String> {
+    ["--set", "backend.kind=openai", "--set"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain([format!("backend.url={url}")])
+        .chain(["ask", "-m", "remote-model", "--no-context"].map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn ask_with_an_openai_compatible_server() {
+    let fx = Fixture::new();
+    let url = serve(
+        vec![
+            HEAD.to_vec(),
+            delta("Use "),
+            delta("`adler_mix_7`."),
+            b"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n".to_vec(),
+        ],
+        std::time::Duration::ZERO,
+    );
+    let mut args = remote_args(&url);
+    args.push("which function?".to_owned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = fx.run(&args, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Use `adler_mix_7`.\n");
+    assert!(
+        text(&out.stderr).contains("openai"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A dropped stream prints what arrived, saves it, and exits 1 with the reason.
+    let url = serve(
+        vec![HEAD.to_vec(), delta("half an ans")],
+        std::time::Duration::ZERO,
+    );
+    let mut args = remote_args(&url);
+    args.push("again?".to_owned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = fx.run(&args, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "half an ans\n");
+    assert!(
+        text(&out.stderr).contains("cut off"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = fx.run(&["sessions", "show", "latest"], None);
+    assert!(
+        text(&out.stdout).contains("half an ans\n[failed]"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A refused connection is one clear error.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut args = remote_args(&format!("http://127.0.0.1:{port}"));
+    args.push("hello?".to_owned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = fx.run(&args, None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot connect to") && err.contains("backend.url"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_answer_and_keeps_it() {
+    let fx = Fixture::new();
+    let mut parts = vec![HEAD.to_vec()];
+    parts.extend((0..200).map(|i| delta(&format!("w{i} "))));
+    let url = serve(parts, std::time::Duration::from_millis(50));
+    let mut args = remote_args(&url);
+    args.push("count".to_owned());
+    let mut cmd = fx.command(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 3];
+    stdout.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"w0 ");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let printed = format!("w0 {rest}");
+    assert!(!printed.contains("w199"), "{printed}");
+    // What was printed is what the session kept.
+    let out = fx.run(&["sessions", "show", "latest"], None);
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains(printed.trim_end()),
+        "{shown}\n---\n{printed}"
+    );
+    assert!(shown.contains("[cancelled]"), "{shown}");
+}
