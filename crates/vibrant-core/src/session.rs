@@ -5,7 +5,8 @@
 //! Every record is written as one `write` of a whole line followed by `fsync`, so a crash can
 //! only leave a torn *last* line; loading removes it (truncating the file to the last complete
 //! line) and reports it. A damaged line elsewhere is skipped and reported; nothing else is lost.
-//! Session ids are `YYYYMMDD-HHMMSS-xxxx` (UTC), so they sort by creation time.
+//! Session ids are `YYYYMMDD-HHMMSS-xxxx` (UTC; `xxxx` is the millisecond × 16 plus a collision
+//! counter, in hex), so they sort by creation time.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -176,18 +177,15 @@ impl SessionStore {
     /// Starts a new session file and writes its meta line.
     pub fn create(&self, backend: &str, model: &str) -> Result<SessionWriter, SessionError> {
         std::fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
-        let now = time::unix_now();
-        let salt = std::time::SystemTime::now()
+        let since_epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0)
-            ^ std::process::id().rotate_left(16);
-        for attempt in 0u32..64 {
-            let id = format!(
-                "{}-{:04x}",
-                time::compact(now),
-                (salt.wrapping_add(attempt.wrapping_mul(0x9e37))) & 0xffff
-            );
+            .unwrap_or_default();
+        let now = since_epoch.as_secs();
+        let millis = since_epoch.subsec_millis();
+        // The suffix is the millisecond times 16 plus an attempt counter, so ids sort by creation
+        // time even within one second, and two processes in the same millisecond still differ.
+        for attempt in 0u32..16 {
+            let id = format!("{}-{:04x}", time::compact(now), millis * 16 + attempt);
             let path = self.path_of(&id);
             let file = match OpenOptions::new().append(true).create_new(true).open(&path) {
                 Ok(f) => f,
@@ -575,11 +573,15 @@ mod tests {
     #[test]
     fn ids_sort_by_time_and_prefixes_resolve() {
         let (_d, store) = store();
-        let a = store.create("embedded", "m").unwrap().id().to_owned();
-        let b = store.create("embedded", "m").unwrap().id().to_owned();
-        assert_ne!(a, b);
-        let ids = store.ids().unwrap();
-        assert_eq!(ids.len(), 2);
+        // Created in quick succession (often within one millisecond), they still sort in order.
+        let created: Vec<String> = (0..5)
+            .map(|_| store.create("embedded", "m").unwrap().id().to_owned())
+            .collect();
+        assert_eq!(store.ids().unwrap(), created);
+        assert_eq!(store.latest().unwrap().as_ref(), created.last());
+        for id in &created[2..] {
+            store.remove(id).unwrap();
+        }
         assert!(matches!(
             store.resolve("20"),
             Err(SessionError::Ambiguous { .. })
