@@ -397,3 +397,53 @@ fn ctrl_c_stops_the_answer_and_keeps_it() {
     );
     assert!(shown.contains("[cancelled]"), "{shown}");
 }
+
+#[test]
+fn ctrl_c_stops_the_embedded_engine_and_keeps_the_answer() {
+    let fx = Fixture::new();
+    let m = model();
+    let mut cmd = fx.command(&[
+        "ask",
+        "-m",
+        &m,
+        "-n",
+        "400",
+        "--temp",
+        "0",
+        "--no-context",
+        "Write a long story about a robot who learns to write compilers.",
+    ]);
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 8];
+    stdout.read_exact(&mut first).unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{stderr}");
+    assert!(stderr.contains("stop: cancelled"), "{stderr}");
+    let printed = text(&[&first[..], &rest].concat());
+    let out = fx.run(&["sessions", "show", "latest"], None);
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains(printed.trim_end()),
+        "{shown}\n---\n{printed}"
+    );
+    assert!(shown.contains("[cancelled]"), "{shown}");
+}

@@ -67,6 +67,9 @@ pub struct AskArgs {
     /// Continue the session with this id (or unique prefix).
     #[arg(long, value_name = "ID")]
     pub resume: Option<String>,
+    /// Do not read stdin even when it is not a terminal.
+    #[arg(long)]
+    pub no_stdin: bool,
     /// Do not save this question and answer in a session.
     #[arg(long)]
     pub no_session: bool,
@@ -138,7 +141,11 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         bail!("the question is empty");
     }
     let show = ctx.global.quiet == 0;
-    let piped = read_piped_stdin()?;
+    let piped = if args.no_stdin {
+        None
+    } else {
+        read_piped_stdin()?
+    };
     let cancel = super::model::interrupt_flag();
     let max_tokens = args.max_tokens.unwrap_or(defaults.max_tokens).max(1);
     let n_ctx = args.ctx.unwrap_or(defaults.ctx);
