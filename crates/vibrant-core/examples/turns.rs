@@ -29,7 +29,7 @@ fn main() {
         "Which function in this code loads the model? Answer in one sentence.",
         Some(context),
     ));
-    let mut req = |conv: &Conversation, b: &mut EmbeddedBackend, n: usize| {
+    let req = |conv: &Conversation, b: &mut EmbeddedBackend, n: usize| {
         let mut r = CompletionRequest::new(conv.messages(), n);
         r.temperature = 0.0;
         b.complete(&r, &cancel, &mut |_| {}).unwrap()
