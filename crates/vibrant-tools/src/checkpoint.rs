@@ -1,0 +1,325 @@
+//! Per-turn checkpoints and undo.
+//!
+//! Layout under `<state dir>/checkpoints/`: `objects/<sha256>` holds file contents (content
+//! addressed, written once), and `<id>.json` (eight digits) is one checkpoint's manifest: the
+//! files a turn changed, each with its state before the turn's first change to it and after
+//! its last. The user's `.git` is never touched. Undoing a checkpoint moves its manifest to
+//! `undone/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, ToolError};
+use crate::text::{hash_bytes, write_atomic};
+use crate::workspace::Workspace;
+
+/// A file's state at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FileState {
+    /// The file did not exist.
+    Absent,
+    /// The file existed with this content (a blob in `objects/`) and Unix mode.
+    File { blob: String, mode: u32 },
+}
+
+/// One file changed in a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChange {
+    /// Path relative to the workspace root, `/`-separated.
+    pub path: String,
+    /// Before the turn's first change to it.
+    pub before: FileState,
+    /// After the turn's last change to it.
+    pub after: FileState,
+}
+
+/// One turn's manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Increasing number.
+    pub id: u64,
+    /// What the turn was (the user's request, shortened).
+    pub label: String,
+    /// Seconds since the Unix epoch when the turn first changed a file.
+    pub created_unix: u64,
+    /// The files it changed.
+    pub files: Vec<FileChange>,
+}
+
+/// What [`CheckpointStore::undo`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoReport {
+    /// The checkpoints undone, newest first.
+    pub checkpoints: Vec<u64>,
+    /// Files written back to their earlier content.
+    pub restored: Vec<String>,
+    /// Files the turns had created, now removed.
+    pub removed: Vec<String>,
+}
+
+/// The checkpoint store of one workspace.
+#[derive(Debug)]
+pub struct CheckpointStore {
+    dir: PathBuf,
+    label: String,
+    current: Option<Checkpoint>,
+}
+
+impl CheckpointStore {
+    /// Opens (creating) the store under `state_dir/checkpoints`.
+    pub fn open(state_dir: &Path) -> Result<Self> {
+        let dir = state_dir.join("checkpoints");
+        std::fs::create_dir_all(dir.join("objects")).map_err(|e| ToolError::io(&dir, e))?;
+        Ok(CheckpointStore {
+            dir,
+            label: String::new(),
+            current: None,
+        })
+    }
+
+    /// Starts a new turn: its first change opens a new checkpoint.
+    pub fn begin_turn(&mut self, label: &str) {
+        self.label = label.chars().take(200).collect();
+        self.current = None;
+    }
+
+    /// Records `rel`'s state before a change, once per turn (call before writing).
+    pub(crate) fn before_change(&mut self, rel: &str, abs: &Path) -> Result<()> {
+        if self.current.is_none() {
+            let id = self.list()?.last().map(|c| c.id + 1).unwrap_or(1);
+            let created_unix = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            self.current = Some(Checkpoint {
+                id,
+                label: self.label.clone(),
+                created_unix,
+                files: Vec::new(),
+            });
+        }
+        let seen = self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.files.iter().any(|f| f.path == rel));
+        if !seen {
+            let state = self.capture(abs)?;
+            if let Some(c) = self.current.as_mut() {
+                c.files.push(FileChange {
+                    path: rel.to_owned(),
+                    before: state.clone(),
+                    after: state,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Records `rel`'s state after a change and saves the manifest.
+    pub(crate) fn after_change(&mut self, rel: &str, abs: &Path) -> Result<()> {
+        let state = self.capture(abs)?;
+        if let Some(c) = self.current.as_mut() {
+            if let Some(f) = c.files.iter_mut().find(|f| f.path == rel) {
+                f.after = state;
+            }
+            let c = c.clone();
+            self.save(&c)?;
+        }
+        Ok(())
+    }
+
+    /// The live checkpoints, oldest first.
+    pub fn list(&self) -> Result<Vec<Checkpoint>> {
+        let mut out = Vec::new();
+        let entries = std::fs::read_dir(&self.dir).map_err(|e| ToolError::io(&self.dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| ToolError::io(&self.dir, e))?;
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let bytes = std::fs::read(&path).map_err(|e| ToolError::io(&path, e))?;
+                let c: Checkpoint =
+                    serde_json::from_slice(&bytes).map_err(|e| ToolError::Undo {
+                        message: format!(
+                            "checkpoint manifest {} is corrupt ({e}); move it away to continue",
+                            path.display()
+                        ),
+                    })?;
+                out.push(c);
+            }
+        }
+        out.sort_by_key(|c| c.id);
+        Ok(out)
+    }
+
+    /// Restores the files of the last `n` checkpoints: created files removed, changed and
+    /// deleted files written back. Refuses, changing nothing, when a file is no longer as the
+    /// agent left it (the user edited it since), naming those files.
+    pub fn undo(&mut self, workspace: &Workspace, n: usize) -> Result<UndoReport> {
+        let all = self.list()?;
+        if all.is_empty() {
+            return Err(ToolError::Undo {
+                message: "there is nothing to undo: no checkpoints".to_owned(),
+            });
+        }
+        let n = n.max(1);
+        if n > all.len() {
+            return Err(ToolError::Undo {
+                message: format!("only {} checkpoint(s) exist; cannot undo {n}", all.len()),
+            });
+        }
+        let undo: Vec<&Checkpoint> = all.iter().rev().take(n).collect(); // newest first
+        // path -> (expected current state = newest `after`, target = oldest `before`)
+        let mut plan: BTreeMap<String, (FileState, FileState)> = BTreeMap::new();
+        for c in &undo {
+            for f in &c.files {
+                plan.entry(f.path.clone())
+                    .and_modify(|e| e.1 = f.before.clone())
+                    .or_insert((f.after.clone(), f.before.clone()));
+            }
+        }
+        let mut conflicts = Vec::new();
+        let mut targets = Vec::new();
+        for (rel, (expected, target)) in &plan {
+            let p = workspace.resolve_for_write(rel)?;
+            let now = self.state_of(&p.abs)?;
+            let same = match (&now, expected) {
+                (FileState::Absent, FileState::Absent) => true,
+                (FileState::File { blob: a, .. }, FileState::File { blob: b, .. }) => a == b,
+                _ => false,
+            };
+            if !same {
+                conflicts.push(format!(
+                    "{rel} ({})",
+                    match (&now, expected) {
+                        (FileState::Absent, _) => "deleted since",
+                        (_, FileState::Absent) => "recreated since",
+                        _ => "modified since",
+                    }
+                ));
+            }
+            targets.push((rel.clone(), p.abs, target.clone()));
+        }
+        if !conflicts.is_empty() {
+            return Err(ToolError::Undo {
+                message: format!(
+                    "undo refused: these files changed after the agent's last edit, and undoing would overwrite those changes: {}. \
+                     Commit or move your changes, or restore the files yourself.",
+                    conflicts.join(", ")
+                ),
+            });
+        }
+        let mut report = UndoReport {
+            checkpoints: undo.iter().map(|c| c.id).collect(),
+            restored: Vec::new(),
+            removed: Vec::new(),
+        };
+        for (rel, abs, target) in targets {
+            match target {
+                FileState::Absent => {
+                    if abs.exists() {
+                        std::fs::remove_file(&abs).map_err(|e| ToolError::io(&abs, e))?;
+                        report.removed.push(rel);
+                    }
+                }
+                FileState::File { blob, mode } => {
+                    let bytes = self.read_blob(&blob)?;
+                    write_atomic(&abs, &bytes)?;
+                    set_mode(&abs, mode)?;
+                    report.restored.push(rel);
+                }
+            }
+        }
+        let undone = self.dir.join("undone");
+        std::fs::create_dir_all(&undone).map_err(|e| ToolError::io(&undone, e))?;
+        for c in &undo {
+            let from = self.manifest_path(c.id);
+            let to = undone.join(format!("{:08}.json", c.id));
+            std::fs::rename(&from, &to).map_err(|e| ToolError::io(&from, e))?;
+        }
+        self.current = None;
+        Ok(report)
+    }
+
+    fn manifest_path(&self, id: u64) -> PathBuf {
+        self.dir.join(format!("{id:08}.json"))
+    }
+
+    fn save(&self, c: &Checkpoint) -> Result<()> {
+        let json = serde_json::to_vec_pretty(c).map_err(|e| ToolError::Undo {
+            message: format!("cannot encode checkpoint: {e}"),
+        })?;
+        write_atomic(&self.manifest_path(c.id), &json)
+    }
+
+    fn state_of(&self, abs: &Path) -> Result<FileState> {
+        match std::fs::read(abs) {
+            Ok(bytes) => Ok(FileState::File {
+                blob: hash_bytes(&bytes),
+                mode: mode_of(abs),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileState::Absent),
+            Err(e) => Err(ToolError::io(abs, e)),
+        }
+    }
+
+    /// Like [`Self::state_of`], and stores the content as a blob.
+    fn capture(&self, abs: &Path) -> Result<FileState> {
+        match std::fs::read(abs) {
+            Ok(bytes) => {
+                let blob = hash_bytes(&bytes);
+                let obj = self.dir.join("objects").join(&blob);
+                if !obj.exists() {
+                    write_atomic(&obj, &bytes)?;
+                }
+                Ok(FileState::File {
+                    blob,
+                    mode: mode_of(abs),
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileState::Absent),
+            Err(e) => Err(ToolError::io(abs, e)),
+        }
+    }
+
+    fn read_blob(&self, blob: &str) -> Result<Vec<u8>> {
+        let obj = self.dir.join("objects").join(blob);
+        let bytes = std::fs::read(&obj).map_err(|e| ToolError::io(&obj, e))?;
+        if hash_bytes(&bytes) != blob {
+            return Err(ToolError::Undo {
+                message: format!(
+                    "checkpoint object {} is corrupt; cannot restore from it",
+                    obj.display()
+                ),
+            });
+        }
+        Ok(bytes)
+    }
+}
+
+#[cfg(unix)]
+fn mode_of(abs: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(abs)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o644)
+}
+
+#[cfg(not(unix))]
+fn mode_of(_abs: &Path) -> u32 {
+    0o644
+}
+
+#[cfg(unix)]
+fn set_mode(abs: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(abs, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| ToolError::io(abs, e))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_abs: &Path, _mode: u32) -> Result<()> {
+    Ok(())
+}

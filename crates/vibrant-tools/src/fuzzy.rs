@@ -1,0 +1,353 @@
+//! The forgiving match cascade behind `edit_file`: exact, then whitespace-insensitive, then
+//! indentation-flexible, then line similarity above a threshold; on failure a "did you mean"
+//! excerpt of the closest region.
+
+/// How the search text was found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MatchTier {
+    /// Byte-for-byte.
+    Exact,
+    /// Same lines once trailing whitespace and runs of inner whitespace are ignored.
+    Whitespace,
+    /// Same lines once indentation is ignored too; the replacement is re-indented.
+    Indentation,
+    /// Lines similar enough (the score, 0..=1); the replacement is re-indented.
+    Similar(f64),
+}
+
+impl std::fmt::Display for MatchTier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MatchTier::Exact => f.write_str("exact"),
+            MatchTier::Whitespace => f.write_str("whitespace-insensitive"),
+            MatchTier::Indentation => f.write_str("indentation-flexible"),
+            MatchTier::Similar(s) => write!(f, "similarity {:.0}%", s * 100.0),
+        }
+    }
+}
+
+/// A successful edit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditOutcome {
+    /// The whole text after the edit.
+    pub text: String,
+    /// How the search text was matched.
+    pub tier: MatchTier,
+    /// 1-based first line of the (first) replaced region.
+    pub line: usize,
+    /// How many regions were replaced.
+    pub replacements: usize,
+}
+
+/// Replaces `old` by `new` in `text` using the cascade. `threshold` is the minimum similarity
+/// (0..=1) for the last tier. The error is a message for the model (no match, with the
+/// closest region, or an ambiguous match).
+pub fn apply_edit(
+    text: &str,
+    old: &str,
+    new: &str,
+    replace_all: bool,
+    threshold: f64,
+) -> Result<EditOutcome, String> {
+    if old.is_empty() {
+        return Err(
+            "old_string is empty; to create or replace a whole file use write_file".to_owned(),
+        );
+    }
+    if old == new {
+        return Err("old_string and new_string are identical; nothing to change".to_owned());
+    }
+    // Tier 1: exact.
+    let hits: Vec<usize> = text.match_indices(old).map(|(i, _)| i).collect();
+    if hits.len() == 1 || (replace_all && !hits.is_empty()) {
+        let line = line_of(text, hits[0]);
+        let out = if replace_all {
+            text.replace(old, new)
+        } else {
+            text.replacen(old, new, 1)
+        };
+        return Ok(EditOutcome {
+            text: out,
+            tier: MatchTier::Exact,
+            line,
+            replacements: hits.len(),
+        });
+    }
+    if hits.len() > 1 {
+        let lines: Vec<String> = hits
+            .iter()
+            .take(8)
+            .map(|&h| line_of(text, h).to_string())
+            .collect();
+        return Err(format!(
+            "old_string occurs {} times (lines {}); add surrounding lines to make it unique, or set replace_all to true",
+            hits.len(),
+            lines.join(", ")
+        ));
+    }
+    let lines: Vec<&str> = text.split('\n').collect();
+    let old_lines = trim_blank_edges(old);
+    if old_lines.is_empty() {
+        return Err(
+            "old_string contains only whitespace; give the exact lines to replace".to_owned(),
+        );
+    }
+    let new_lines: Vec<&str> = if new.is_empty() {
+        Vec::new()
+    } else {
+        new.strip_suffix('\n').unwrap_or(new).split('\n').collect()
+    };
+    let k = old_lines.len();
+    // Tiers 2 and 3: whitespace-insensitive, then indentation-flexible.
+    for tier in [MatchTier::Whitespace, MatchTier::Indentation] {
+        let eq = |a: &str, b: &str| match tier {
+            MatchTier::Whitespace => indent(a) == indent(b) && squash(a) == squash(b),
+            _ => squash(a) == squash(b),
+        };
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i + k <= lines.len() {
+            if (0..k).all(|j| eq(lines[i + j], old_lines[j])) {
+                found.push(i);
+                i += k;
+            } else {
+                i += 1;
+            }
+        }
+        if found.len() > 1 && !replace_all {
+            let at: Vec<String> = found.iter().take(8).map(|i| (i + 1).to_string()).collect();
+            return Err(format!(
+                "old_string matches {} regions ({} match, lines {}); add surrounding lines to make it unique, or set replace_all to true",
+                found.len(),
+                tier,
+                at.join(", ")
+            ));
+        }
+        if !found.is_empty() {
+            let reindent = tier != MatchTier::Whitespace;
+            let out = splice(&lines, &found, k, &old_lines, &new_lines, reindent);
+            return Ok(EditOutcome {
+                text: out,
+                tier,
+                line: found[0] + 1,
+                replacements: found.len(),
+            });
+        }
+    }
+    // Tier 4: similarity over windows of the same number of lines.
+    let scored = best_windows(&lines, &old_lines);
+    let Some(&(best_i, best)) = scored.first() else {
+        return Err("the file is shorter than old_string; read it again with read_file".to_owned());
+    };
+    if best >= threshold {
+        let rival = scored
+            .iter()
+            .find(|(i, s)| i.abs_diff(best_i) >= k && *s >= threshold && best - *s < 0.05);
+        if let Some((ri, _)) = rival {
+            return Err(format!(
+                "old_string is not in the file exactly and resembles two regions equally (lines {} and {}); copy the exact lines from read_file",
+                best_i + 1,
+                ri + 1
+            ));
+        }
+        let out = splice(&lines, &[best_i], k, &old_lines, &new_lines, true);
+        return Ok(EditOutcome {
+            text: out,
+            tier: MatchTier::Similar(best),
+            line: best_i + 1,
+            replacements: 1,
+        });
+    }
+    let from = best_i.saturating_sub(1);
+    let to = (best_i + k + 1).min(lines.len());
+    let excerpt: String = (from..to)
+        .map(|i| format!("{:>5}\t{}\n", i + 1, lines[i]))
+        .collect();
+    Err(format!(
+        "old_string was not found (tried exact, whitespace-insensitive, indentation-flexible and ≥{:.0}% similar matching). \
+         Did you mean lines {}-{} ({:.0}% similar)?\n{}Copy the exact current lines into old_string (read_file shows them).",
+        threshold * 100.0,
+        best_i + 1,
+        best_i + k,
+        best * 100.0,
+        excerpt
+    ))
+}
+
+/// Windows of `old.len()` lines scored by length-weighted line similarity, best first.
+fn best_windows(lines: &[&str], old: &[&str]) -> Vec<(usize, f64)> {
+    let k = old.len();
+    if lines.len() < k || k == 0 {
+        return Vec::new();
+    }
+    let norm_text: Vec<String> = lines.iter().map(|l| squash(l)).collect();
+    let norm_old: Vec<String> = old.iter().map(|l| squash(l)).collect();
+    let mut scored: Vec<(usize, f64)> = (0..=lines.len() - k)
+        .map(|i| {
+            let mut num = 0.0;
+            let mut den = 0.0;
+            for j in 0..k {
+                let (a, b) = (&norm_text[i + j], &norm_old[j]);
+                let w = a.chars().count().max(b.chars().count()).max(1) as f64;
+                let sim = if a == b {
+                    1.0
+                } else {
+                    strsim::normalized_levenshtein(a, b)
+                };
+                num += sim * w;
+                den += w;
+            }
+            (i, num / den)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    scored
+}
+
+/// Replaces the `k`-line regions starting at `starts` (ascending) by `new`.
+fn splice(
+    lines: &[&str],
+    starts: &[usize],
+    k: usize,
+    old: &[&str],
+    new: &[&str],
+    reindent: bool,
+) -> String {
+    let mut out: Vec<String> = Vec::with_capacity(lines.len() + new.len());
+    let mut i = 0;
+    for &s in starts {
+        out.extend(lines[i..s].iter().map(|l| (*l).to_owned()));
+        if reindent {
+            let from = first_indent(old);
+            let to = first_indent(&lines[s..s + k]);
+            out.extend(new.iter().map(|l| reindent_line(l, from, to)));
+        } else {
+            out.extend(new.iter().map(|l| (*l).to_owned()));
+        }
+        i = s + k;
+    }
+    out.extend(lines[i..].iter().map(|l| (*l).to_owned()));
+    out.join("\n")
+}
+
+fn reindent_line(line: &str, from: &str, to: &str) -> String {
+    if line.trim().is_empty() {
+        String::new()
+    } else if let Some(rest) = line.strip_prefix(from) {
+        format!("{to}{rest}")
+    } else {
+        format!("{to}{}", line.trim_start())
+    }
+}
+
+fn first_indent<'a>(lines: &[&'a str]) -> &'a str {
+    lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .unwrap_or("")
+}
+
+fn indent(line: &str) -> &str {
+    &line[..line.len() - line.trim_start().len()]
+}
+
+/// A line with indentation and trailing whitespace removed and inner runs squashed to one space.
+fn squash(line: &str) -> String {
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn trim_blank_edges(s: &str) -> Vec<&str> {
+    let v: Vec<&str> = s.split('\n').collect();
+    let start = v
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(v.len());
+    let end = v
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map(|e| e + 1)
+        .unwrap_or(start);
+    v[start..end.max(start)].to_vec()
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text[..byte].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_unique() {
+        let r = apply_edit("a\nb\nc\n", "b\n", "B\n", false, 0.85).unwrap();
+        assert_eq!(r.text, "a\nB\nc\n");
+        assert_eq!(r.tier, MatchTier::Exact);
+        assert_eq!(r.line, 2);
+    }
+
+    #[test]
+    fn exact_ambiguous_and_replace_all() {
+        let e = apply_edit("x = 1\nx = 1\n", "x = 1", "x = 2", false, 0.85).unwrap_err();
+        assert!(e.contains("occurs 2 times (lines 1, 2)"), "{e}");
+        let r = apply_edit("x = 1\nx = 1\n", "x = 1", "x = 2", true, 0.85).unwrap();
+        assert_eq!(r.text, "x = 2\nx = 2\n");
+        assert_eq!(r.replacements, 2);
+    }
+
+    #[test]
+    fn whitespace_insensitive() {
+        let text = "fn main() {\n    let  x =   1;   \n}\n";
+        let r = apply_edit(text, "    let x = 1;", "    let x = 2;", false, 0.85).unwrap();
+        assert_eq!(r.tier, MatchTier::Whitespace);
+        assert_eq!(r.text, "fn main() {\n    let x = 2;\n}\n");
+    }
+
+    #[test]
+    fn indentation_flexible_reindents() {
+        let text = "impl A {\n        fn f() {\n            g();\n        }\n}\n";
+        let old = "fn f() {\n    g();\n}";
+        let new = "fn f() {\n    h();\n    g();\n}";
+        let r = apply_edit(text, old, new, false, 0.85).unwrap();
+        assert_eq!(r.tier, MatchTier::Indentation);
+        assert_eq!(
+            r.text,
+            "impl A {\n        fn f() {\n            h();\n            g();\n        }\n}\n"
+        );
+    }
+
+    #[test]
+    fn near_miss_by_similarity() {
+        let text = "def total(items):\n    result = 0\n    for item in items:\n        result += item.price\n    return result\n";
+        let old = "    result = 0\n    for item in items:\n        result += item.prices\n    return result";
+        let new = "    return sum(i.price for i in items)";
+        let r = apply_edit(text, old, new, false, 0.85).unwrap();
+        assert!(
+            matches!(r.tier, MatchTier::Similar(s) if s > 0.9 && s < 1.0),
+            "{:?}",
+            r.tier
+        );
+        assert_eq!(
+            r.text,
+            "def total(items):\n    return sum(i.price for i in items)\n"
+        );
+    }
+
+    #[test]
+    fn no_match_gives_did_you_mean() {
+        let text = "alpha\nbeta\ngamma\ndelta\n";
+        let e = apply_edit(text, "gamma ray burst\nomega", "x", false, 0.85).unwrap_err();
+        assert!(e.contains("Did you mean lines 3-4"), "{e}");
+        assert!(e.contains("    3\tgamma"), "{e}");
+    }
+
+    #[test]
+    fn deleting_lines_with_empty_new() {
+        let r = apply_edit("a\n  b  \nc\n", "b", "", false, 0.85).unwrap();
+        assert_eq!(r.text, "a\n    \nc\n");
+        let r = apply_edit("a\nb  \nc\n", "b\n", "", false, 0.85).unwrap();
+        assert_eq!(r.tier, MatchTier::Whitespace);
+        assert_eq!(r.text, "a\nc\n");
+    }
+}

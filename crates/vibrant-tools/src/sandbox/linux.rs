@@ -1,0 +1,260 @@
+//! The Linux child-side sandbox setup: everything here runs in the forked child between
+//! `fork` and `exec` (a `pre_exec` hook), so it uses only raw system calls on memory prepared
+//! before the fork — no allocation, no locks.
+//!
+//! Steps, in order: a new user namespace (so the command holds no capabilities outside it),
+//! a new network namespace (no interfaces but a down loopback: no network at all), a new
+//! mount namespace in which `.git/hooks` and `.git/config` are bind-mounted read-only, then
+//! Landlock (filesystem writes only beneath the allowed directories, no TCP bind/connect,
+//! no signals or abstract sockets to processes outside).
+
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use landlock::{
+    ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, Ruleset, RulesetAttr,
+    RulesetCreated, RulesetCreatedAttr, Scope, path_beneath_rules,
+};
+
+/// Which namespaces the child enters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Namespaces {
+    /// User + mount (+ network) namespaces (works unprivileged where user namespaces are on).
+    User,
+    /// Mount (+ network) namespaces without a user namespace (needs CAP_SYS_ADMIN).
+    Privileged,
+    /// None: network isolation only through Landlock's TCP rules, no `.git` protection.
+    None,
+}
+
+/// What the child does before `exec`.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildPlan {
+    pub namespaces: Namespaces,
+    /// Enter a new network namespace (no network).
+    pub new_net: bool,
+    /// Directories (and files) that stay read-only (bind-mounted read-only inside the
+    /// mount namespace).
+    pub read_only: Vec<PathBuf>,
+    /// Landlock: `None` for no Landlock.
+    pub landlock: Option<LandlockPlan>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LandlockPlan {
+    pub writable: Vec<PathBuf>,
+    pub deny_network: bool,
+}
+
+/// The kernel's Landlock ABI version, or `None` where Landlock is unavailable.
+pub(crate) fn landlock_abi() -> Option<i32> {
+    // SAFETY: landlock_create_ruleset with a NULL attribute, size 0 and the VERSION flag
+    // only returns the ABI version (or an error); it reads and writes no memory.
+    let v = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            1u32,
+        )
+    };
+    (v > 0).then_some(v as i32)
+}
+
+/// Mount flags of the filesystem holding `path`, which a read-only remount inside a user
+/// namespace must repeat (the kernel refuses to drop locked flags).
+fn locked_mount_flags(path: &Path) -> libc::c_ulong {
+    let Ok(c) = CString::new(path.as_os_str().as_encoded_bytes()) else {
+        return 0;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string and `st` a properly sized, writable
+    // statvfs that the call fills in.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return 0;
+    }
+    let f = st.f_flag;
+    let mut out = 0;
+    for (st_flag, ms_flag) in [
+        (libc::ST_NOSUID, libc::MS_NOSUID),
+        (libc::ST_NODEV, libc::MS_NODEV),
+        (libc::ST_NOEXEC, libc::MS_NOEXEC),
+        (libc::ST_NOATIME, libc::MS_NOATIME),
+        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
+        (libc::ST_RELATIME, libc::MS_RELATIME),
+    ] {
+        if f & st_flag != 0 {
+            out |= ms_flag;
+        }
+    }
+    out
+}
+
+fn build_ruleset(plan: &LandlockPlan) -> Result<RulesetCreated, String> {
+    let abi = ABI::V6;
+    let mut ruleset = Ruleset::default()
+        .set_compatibility(CompatLevel::BestEffort)
+        .handle_access(AccessFs::from_all(abi))
+        .map_err(|e| e.to_string())?;
+    if plan.deny_network {
+        ruleset = ruleset
+            .handle_access(AccessNet::from_all(abi))
+            .map_err(|e| e.to_string())?;
+    }
+    let ruleset = ruleset
+        .scope(Scope::from_all(abi))
+        .map_err(|e| e.to_string())?;
+    let devices = ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"];
+    let created = ruleset
+        .create()
+        .map_err(|e| e.to_string())?
+        .add_rules(path_beneath_rules(["/"], AccessFs::from_read(abi)))
+        .map_err(|e| e.to_string())?
+        .add_rules(path_beneath_rules(
+            devices.iter().filter(|d| Path::new(d).exists()),
+            AccessFs::from_file(abi),
+        ))
+        .map_err(|e| e.to_string())?
+        .add_rules(path_beneath_rules(
+            plan.writable.iter().filter(|p| p.exists()),
+            AccessFs::from_all(abi),
+        ))
+        .map_err(|e| e.to_string())?;
+    Ok(created)
+}
+
+struct Prepared {
+    flags: libc::c_int,
+    user: bool,
+    uid_map: CString,
+    gid_map: CString,
+    mounts: Vec<(CString, libc::c_ulong)>,
+    ruleset: Option<RulesetCreated>,
+}
+
+/// Installs the plan on `cmd` as a `pre_exec` hook. The ruleset is built here, in the parent.
+pub(crate) fn install(cmd: &mut Command, plan: &ChildPlan) -> Result<(), String> {
+    let ruleset = match &plan.landlock {
+        Some(l) => Some(build_ruleset(l)?),
+        None => None,
+    };
+    // SAFETY: getuid/getgid cannot fail and touch no memory.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let cstr = |s: String| CString::new(s).map_err(|e| e.to_string());
+    let mounts = plan
+        .read_only
+        .iter()
+        .filter(|p| p.exists())
+        .map(|p| {
+            Ok((
+                CString::new(p.as_os_str().as_encoded_bytes()).map_err(|e| e.to_string())?,
+                locked_mount_flags(p),
+            ))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut prepared = Prepared {
+        flags: match plan.namespaces {
+            Namespaces::User => libc::CLONE_NEWUSER | libc::CLONE_NEWNS,
+            Namespaces::Privileged => libc::CLONE_NEWNS,
+            Namespaces::None => 0,
+        } | if plan.new_net && plan.namespaces != Namespaces::None {
+            libc::CLONE_NEWNET
+        } else {
+            0
+        },
+        user: plan.namespaces == Namespaces::User,
+        uid_map: cstr(format!("{uid} {uid} 1"))?,
+        gid_map: cstr(format!("{gid} {gid} 1"))?,
+        mounts,
+        ruleset,
+    };
+    // SAFETY: the hook runs in the single-threaded child after fork. `child_setup` only makes
+    // system calls on data prepared above (no allocation, no locks); `restrict_self` makes
+    // two system calls (prctl and landlock_restrict_self) and builds its result without
+    // allocating on the success path.
+    unsafe {
+        cmd.pre_exec(move || child_setup(&mut prepared));
+    }
+    Ok(())
+}
+
+fn write_proc(path: &std::ffi::CStr, data: &[u8]) -> io::Result<()> {
+    // SAFETY: `path` is NUL-terminated; `data` is a valid slice for its length; the fd is
+    // closed on every path.
+    unsafe {
+        let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = libc::write(fd, data.as_ptr().cast(), data.len());
+        let err = io::Error::last_os_error();
+        libc::close(fd);
+        if n < 0 || n as usize != data.len() {
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
+fn child_setup(p: &mut Prepared) -> io::Result<()> {
+    if p.flags != 0 {
+        // SAFETY: unshare takes flags only; the child is single-threaded as CLONE_NEWUSER requires.
+        if unsafe { libc::unshare(p.flags) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if p.user {
+            write_proc(c"/proc/self/setgroups", b"deny")?;
+            write_proc(c"/proc/self/uid_map", p.uid_map.as_bytes())?;
+            write_proc(c"/proc/self/gid_map", p.gid_map.as_bytes())?;
+        }
+        // SAFETY: all pointers are NUL-terminated strings prepared before fork, or NULL where
+        // mount(2) accepts NULL; the mounts only affect this child's private mount namespace.
+        unsafe {
+            if libc::mount(
+                std::ptr::null(),
+                c"/".as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            ) != 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+            for (path, locked) in &p.mounts {
+                if libc::mount(
+                    path.as_ptr(),
+                    path.as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_BIND,
+                    std::ptr::null(),
+                ) != 0
+                {
+                    return Err(io::Error::last_os_error());
+                }
+                let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | *locked;
+                if libc::mount(
+                    std::ptr::null(),
+                    path.as_ptr(),
+                    std::ptr::null(),
+                    flags,
+                    std::ptr::null(),
+                ) != 0
+                {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+        }
+    }
+    if let Some(ruleset) = p.ruleset.take() {
+        ruleset
+            .restrict_self()
+            .map_err(|_| io::Error::from_raw_os_error(libc::EPERM))?;
+    }
+    Ok(())
+}

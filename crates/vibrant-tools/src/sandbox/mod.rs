@@ -1,0 +1,272 @@
+//! Sandboxed command execution: the policy, what this machine supports, and the setup of a
+//! [`std::process::Command`].
+//!
+//! On Linux a command runs in new user, network and mount namespaces (no network; `.git/hooks`
+//! and `.git/config` read-only) under Landlock (writes only beneath the workspace, the sandbox
+//! temp dir and any extra directories the user allowed; no TCP; no signals to outside
+//! processes). Each layer the kernel refuses is dropped with a warning, which
+//! [`SandboxStatus::warnings`] lists. Elsewhere commands run unconfined, with a warning.
+
+#[cfg(target_os = "linux")]
+mod linux;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What the user allows commands to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxPolicy {
+    /// Confine commands at all (off: commands run like in the user's shell).
+    pub enabled: bool,
+    /// Let commands use the network.
+    pub allow_network: bool,
+    /// Directories writable besides the workspace and the sandbox temp dir (for example a
+    /// build tool's cache such as `~/.cargo/registry`).
+    pub extra_writable: Vec<PathBuf>,
+}
+
+impl Default for SandboxPolicy {
+    fn default() -> Self {
+        SandboxPolicy {
+            enabled: true,
+            allow_network: false,
+            extra_writable: Vec::new(),
+        }
+    }
+}
+
+/// What the sandbox enforces on this machine (measured once by starting a probe process).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxStatus {
+    /// The kernel's Landlock ABI version, if any.
+    pub landlock_abi: Option<i32>,
+    /// Filesystem writes are confined (Landlock is active).
+    pub fs_confined: bool,
+    /// Commands cannot reach the network (network namespace, or Landlock's TCP rules).
+    pub network_blocked: bool,
+    /// `.git/hooks` and `.git/config` are read-only for commands.
+    pub git_protected: bool,
+    /// Commands run in a user namespace (no capabilities outside it).
+    pub user_namespace: bool,
+    /// Each layer that could not be applied, and why.
+    pub warnings: Vec<String>,
+}
+
+impl SandboxStatus {
+    /// Everything the policy asked for is enforced.
+    pub fn complete(&self, policy: &SandboxPolicy) -> bool {
+        policy.enabled
+            && self.fs_confined
+            && (policy.allow_network || self.network_blocked)
+            && self.warnings.is_empty()
+    }
+
+    /// A one-line description for approval prompts and tool results.
+    pub fn describe(&self, policy: &SandboxPolicy) -> String {
+        if !policy.enabled {
+            return "no sandbox (disabled by the user)".to_owned();
+        }
+        let mut parts = Vec::new();
+        if self.fs_confined {
+            parts.push(format!(
+                "landlock ABI {} (writes only in the workspace and temp dir)",
+                self.landlock_abi.unwrap_or(0)
+            ));
+        }
+        if policy.allow_network {
+            parts.push("network allowed by the user".to_owned());
+        } else if self.network_blocked {
+            parts.push("no network".to_owned());
+        }
+        if self.git_protected {
+            parts.push(".git hooks/config read-only".to_owned());
+        }
+        let mut s = if parts.is_empty() {
+            "no sandbox".to_owned()
+        } else {
+            format!("sandbox: {}", parts.join(", "))
+        };
+        if !self.warnings.is_empty() {
+            s.push_str(&format!(" [warning: {}]", self.warnings.join("; ")));
+        }
+        s
+    }
+}
+
+/// A sandbox for one workspace.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    policy: SandboxPolicy,
+    root: PathBuf,
+    temp_dir: PathBuf,
+    status: SandboxStatus,
+    #[cfg(target_os = "linux")]
+    plan: Option<linux::ChildPlan>,
+}
+
+impl Sandbox {
+    /// Measures what this machine supports for `policy` (starts up to four tiny probe
+    /// processes) and prepares the setup. `temp_dir` is writable for commands and becomes
+    /// their `TMPDIR`.
+    pub fn new(policy: SandboxPolicy, root: &Path, temp_dir: &Path) -> Self {
+        let root = root.to_path_buf();
+        let temp_dir = temp_dir.to_path_buf();
+        let mut status = SandboxStatus {
+            landlock_abi: None,
+            fs_confined: false,
+            network_blocked: false,
+            git_protected: false,
+            user_namespace: false,
+            warnings: Vec::new(),
+        };
+        #[cfg(target_os = "linux")]
+        {
+            let plan = if policy.enabled {
+                Self::probe(&policy, &root, &temp_dir, &mut status)
+            } else {
+                None
+            };
+            Sandbox {
+                policy,
+                root,
+                temp_dir,
+                status,
+                plan,
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            if policy.enabled {
+                status.warnings.push(
+                    "command sandboxing is only implemented on Linux; commands run unconfined"
+                        .to_owned(),
+                );
+            }
+            Sandbox {
+                policy,
+                root,
+                temp_dir,
+                status,
+            }
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn probe(
+        policy: &SandboxPolicy,
+        root: &Path,
+        temp_dir: &Path,
+        status: &mut SandboxStatus,
+    ) -> Option<linux::ChildPlan> {
+        use linux::{ChildPlan, LandlockPlan, Namespaces};
+        status.landlock_abi = linux::landlock_abi();
+        let mut writable = vec![root.to_path_buf(), temp_dir.to_path_buf()];
+        writable.extend(policy.extra_writable.iter().cloned());
+        let landlock = status.landlock_abi.map(|_| LandlockPlan {
+            writable,
+            deny_network: !policy.allow_network,
+        });
+        if landlock.is_none() {
+            status.warnings.push(
+                "the kernel has no Landlock: commands can write anywhere the user can".to_owned(),
+            );
+        }
+        let git = root.join(".git");
+        let read_only = if git.is_dir() {
+            vec![git.join("hooks"), git.join("config")]
+        } else {
+            Vec::new()
+        };
+        let namespaces = [Namespaces::User, Namespaces::Privileged, Namespaces::None];
+        let mut ns_errors = Vec::new();
+        for ns in namespaces {
+            let plan = ChildPlan {
+                namespaces: ns,
+                new_net: !policy.allow_network,
+                read_only: read_only.clone(),
+                landlock: landlock.clone(),
+            };
+            match Self::try_plan(&plan, root) {
+                Ok(()) => {
+                    let isolated_ns = ns != Namespaces::None;
+                    status.fs_confined = plan.landlock.is_some();
+                    let tcp_rules = status.landlock_abi.is_some_and(|v| v >= 4);
+                    status.network_blocked = !policy.allow_network && (isolated_ns || tcp_rules);
+                    status.git_protected = isolated_ns && !read_only.is_empty();
+                    status.user_namespace = ns == Namespaces::User;
+                    if !isolated_ns {
+                        status.warnings.push(format!(
+                            "the kernel refused new namespaces ({}): .git hooks/config are not protected{}",
+                            ns_errors.join("; "),
+                            if policy.allow_network || tcp_rules { "" } else { " and the network is not blocked" }
+                        ));
+                        if !policy.allow_network && tcp_rules {
+                            status.warnings.push(
+                                "network blocked for TCP only (Landlock); UDP is still possible"
+                                    .to_owned(),
+                            );
+                        }
+                    }
+                    if !policy.allow_network && !status.network_blocked {
+                        tracing::warn!("sandbox cannot block the network on this machine");
+                    }
+                    tracing::debug!(?status, "sandbox probe");
+                    return Some(plan);
+                }
+                Err(e) => ns_errors.push(format!("{ns:?}: {e}")),
+            }
+        }
+        status.warnings.push(format!(
+            "the sandbox could not start on this machine ({}); commands run unconfined",
+            ns_errors.join("; ")
+        ));
+        tracing::warn!(errors = ?ns_errors, "sandbox unavailable");
+        None
+    }
+
+    #[cfg(target_os = "linux")]
+    fn try_plan(plan: &linux::ChildPlan, root: &Path) -> Result<(), String> {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", "exit 0"]).current_dir(root);
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        linux::install(&mut cmd, plan)?;
+        let status = cmd.status().map_err(|e| e.to_string())?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("probe exited with {status}"))
+        }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &SandboxPolicy {
+        &self.policy
+    }
+
+    /// What is enforced here.
+    pub fn status(&self) -> &SandboxStatus {
+        &self.status
+    }
+
+    /// The temp dir commands may write (their `TMPDIR`).
+    pub fn temp_dir(&self) -> &Path {
+        &self.temp_dir
+    }
+
+    /// The workspace root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Applies the sandbox to `cmd` (call before spawning it).
+    pub fn apply(&self, cmd: &mut Command) -> Result<(), String> {
+        cmd.env("TMPDIR", &self.temp_dir);
+        #[cfg(target_os = "linux")]
+        if let Some(plan) = &self.plan {
+            linux::install(cmd, plan)?;
+        }
+        Ok(())
+    }
+}

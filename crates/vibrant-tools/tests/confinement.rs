@@ -1,0 +1,140 @@
+//! Every tool refuses paths that lead out of the workspace.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+mod common;
+
+use common::fixture;
+use serde_json::json;
+
+#[test]
+fn dot_dot_escapes_are_refused_by_every_path_tool() {
+    let mut f = fixture();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "secret\n").unwrap();
+    let name = outside
+        .path()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let escape = format!("../{name}/secret.txt");
+    for (tool, args) in [
+        ("read_file", json!({"path": escape})),
+        ("list_dir", json!({"path": "../"})),
+        ("glob", json!({"pattern": "*", "path": ".."})),
+        ("grep", json!({"pattern": "secret", "path": escape})),
+        ("symbols", json!({"path": escape})),
+        (
+            "edit_file",
+            json!({"path": escape, "old_string": "secret", "new_string": "x"}),
+        ),
+        ("write_file", json!({"path": escape, "content": "x"})),
+        (
+            "write_file",
+            json!({"path": "sub/../../x.txt", "content": "x"}),
+        ),
+        ("git_diff", json!({"path": "../.."})),
+    ] {
+        let out = f.fail(tool, args.clone());
+        assert!(
+            out.contains("outside the workspace"),
+            "{tool} {args}: {out}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("secret.txt")).unwrap(),
+        "secret\n"
+    );
+    // `..` that stays inside is fine.
+    f.write("a/b.txt", "ok\n");
+    f.ok("read_file", json!({"path": "a/../a/b.txt"}));
+}
+
+#[test]
+fn absolute_paths_outside_are_refused_inside_are_accepted() {
+    let mut f = fixture();
+    let out = f.fail("read_file", json!({"path": "/etc/passwd"}));
+    assert!(
+        out.contains("absolute paths must lie inside the workspace"),
+        "{out}"
+    );
+    f.fail(
+        "write_file",
+        json!({"path": "/tmp/vibrant-should-not-exist.txt", "content": "x"}),
+    );
+    assert!(!std::path::Path::new("/tmp/vibrant-should-not-exist.txt").exists());
+    f.write("in.txt", "inside\n");
+    let abs = f.ws.path().canonicalize().unwrap().join("in.txt");
+    let out = f.ok("read_file", json!({"path": abs.to_str().unwrap()}));
+    assert!(out.contains("inside"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_that_lead_outside_are_refused() {
+    let mut f = fixture();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("target.txt"), "outside\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("target.txt"), f.path("link.txt")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), f.path("linkdir")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/dangling", f.path("dangling")).unwrap();
+    for (tool, args) in [
+        ("read_file", json!({"path": "link.txt"})),
+        (
+            "edit_file",
+            json!({"path": "link.txt", "old_string": "outside", "new_string": "pwned"}),
+        ),
+        (
+            "write_file",
+            json!({"path": "link.txt", "content": "pwned"}),
+        ),
+        (
+            "write_file",
+            json!({"path": "linkdir/new.txt", "content": "pwned"}),
+        ),
+        ("list_dir", json!({"path": "linkdir"})),
+        (
+            "write_file",
+            json!({"path": "dangling", "content": "pwned"}),
+        ),
+    ] {
+        let out = f.fail(tool, args.clone());
+        assert!(
+            out.contains("outside the workspace"),
+            "{tool} {args}: {out}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("target.txt")).unwrap(),
+        "outside\n"
+    );
+    assert!(!outside.path().join("new.txt").exists());
+    assert!(!std::path::Path::new("/nonexistent/dangling").exists());
+    // A symlink that stays inside the workspace is followed.
+    f.write("real.txt", "real\n");
+    std::os::unix::fs::symlink(f.path("real.txt"), f.path("inner-link.txt")).unwrap();
+    let out = f.ok("read_file", json!({"path": "inner-link.txt"}));
+    assert!(out.contains("real.txt") && out.contains("real"), "{out}");
+}
+
+#[test]
+fn the_file_tools_do_not_write_git_internals() {
+    let mut f = fixture();
+    f.write(".git/config", "[core]\n");
+    let out = f.fail(
+        "write_file",
+        json!({"path": ".git/hooks/pre-commit", "content": "#!/bin/sh\n"}),
+    );
+    assert!(out.contains("inside .git/"), "{out}");
+    let out = f.fail(
+        "edit_file",
+        json!({"path": ".git/config", "old_string": "[core]", "new_string": "[x]"}),
+    );
+    assert!(out.contains("inside .git/"), "{out}");
+    let patch =
+        "*** Begin Patch\n*** Add File: .git/hooks/post-checkout\n+#!/bin/sh\n*** End Patch";
+    f.fail("apply_patch", json!({"patch": patch}));
+    assert!(!f.path(".git/hooks").exists());
+}

@@ -1,0 +1,169 @@
+//! The command sandbox: writes only inside the workspace (and its temp dir), no network,
+//! `.git` hooks and config read-only. These run for real on Linux; where the kernel refuses a
+//! layer, the test says so and checks that the status reports it.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+mod common;
+
+use std::io::ErrorKind;
+use std::net::TcpListener;
+
+use common::{fixture, fixture_with};
+use serde_json::json;
+use vibrant_tools::{ApprovalMode, Decision};
+
+/// Returns `false` (after saying why) when this machine cannot run the part of the sandbox a
+/// test needs.
+fn sandbox_available(status: &vibrant_tools::SandboxStatus, need_git: bool) -> bool {
+    if !cfg!(target_os = "linux") {
+        println!("skipped: the sandbox is Linux-only");
+        return false;
+    }
+    if !status.fs_confined || !status.network_blocked || (need_git && !status.git_protected) {
+        println!("skipped: the kernel refuses part of the sandbox here: {status:?}");
+        assert!(
+            !status.warnings.is_empty(),
+            "a missing layer must come with a warning"
+        );
+        return false;
+    }
+    true
+}
+
+#[test]
+fn the_sandbox_is_fully_available_on_this_machine() {
+    // This machine (Linux, Landlock ABI ≥ 4, user namespaces) runs the full sandbox; the
+    // other tests would silently skip if that broke, so check it here on Linux.
+    let f = fixture();
+    let s = f.tb.sandbox_status();
+    if cfg!(target_os = "linux") && std::path::Path::new("/sys/kernel/security/landlock").exists() {
+        assert!(s.fs_confined, "{s:?}");
+        assert!(s.network_blocked, "{s:?}");
+        assert!(s.warnings.is_empty(), "{s:?}");
+    }
+    println!("sandbox status: {s:?}");
+}
+
+#[test]
+fn commands_cannot_write_outside_the_workspace_but_can_inside() {
+    let mut f = fixture();
+    if !sandbox_available(f.tb.sandbox_status(), false) {
+        return;
+    }
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("escaped.txt");
+    let cmd = format!(
+        "echo inside > inside.txt && mkdir -p d && echo x > d/y && echo tmp > \"$TMPDIR/t\" && cat \"$TMPDIR/t\"; echo out > {} ; echo rc=$?",
+        target.display()
+    );
+    let out = f.ok("run_command", json!({"command": cmd}));
+    assert!(
+        !target.exists(),
+        "the sandbox let a command write outside: {out}"
+    );
+    assert!(out.contains("rc=1") || out.contains("rc=2"), "{out}");
+    assert!(out.contains("Permission denied"), "{out}");
+    assert_eq!(f.read("inside.txt"), "inside\n");
+    assert_eq!(f.read("d/y"), "x\n");
+    assert!(out.contains("tmp"), "the temp dir is writable: {out}");
+    // The same command without the sandbox does write outside (the test can fail).
+    let mut open = fixture_with(ApprovalMode::FullAuto, Decision::Approve, |c| {
+        c.sandbox.enabled = false
+    });
+    open.ok("run_command", json!({"command": cmd}));
+    assert!(target.exists());
+}
+
+fn connect_command(port: u16) -> String {
+    // bash's /dev/tcp needs no external tools.
+    format!("bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port} && echo CONNECTED' 2>&1; echo done")
+}
+
+fn accepted(listener: &TcpListener) -> bool {
+    listener.set_nonblocking(true).unwrap();
+    match listener.accept() {
+        Ok(_) => true,
+        Err(e) if e.kind() == ErrorKind::WouldBlock => false,
+        Err(e) => panic!("accept: {e}"),
+    }
+}
+
+#[test]
+fn commands_cannot_connect_to_a_local_listener() {
+    let mut f = fixture();
+    if !sandbox_available(f.tb.sandbox_status(), false) {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let out = f.ok("run_command", json!({"command": connect_command(port)}));
+    assert!(!out.contains("CONNECTED"), "{out}");
+    assert!(!accepted(&listener), "the listener saw a connection: {out}");
+    // With the network allowed, the same command connects.
+    let mut net = fixture_with(ApprovalMode::FullAuto, Decision::Approve, |c| {
+        c.sandbox.allow_network = true
+    });
+    let out = net.ok("run_command", json!({"command": connect_command(port)}));
+    assert!(out.contains("CONNECTED"), "{out}");
+    assert!(accepted(&listener));
+    // Writes stay confined when the network is allowed.
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("x");
+    net.ok(
+        "run_command",
+        json!({"command": format!("echo x > {}", target.display())}),
+    );
+    assert!(!target.exists());
+}
+
+#[test]
+fn commands_cannot_change_git_hooks_or_config() {
+    let mut f = fixture();
+    let init = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(f.ws.path())
+        .status()
+        .unwrap();
+    assert!(init.success());
+    // The sandbox is probed when the toolbox opens: reopen now that .git exists.
+    let ws = f.ws.path().to_path_buf();
+    let mut cfg = vibrant_tools::ToolboxConfig::new(&ws, f.state.path());
+    cfg.approval = ApprovalMode::FullAuto;
+    f.tb = vibrant_tools::Toolbox::new(cfg, Box::new(vibrant_tools::ApproveAll)).unwrap();
+    if !sandbox_available(f.tb.sandbox_status(), true) {
+        return;
+    }
+    let before = f.read(".git/config");
+    let out = f.ok(
+        "run_command",
+        json!({"command": "echo '#!/bin/sh' > .git/hooks/pre-commit; echo '[alias] x = !evil' >> .git/config; rm -rf .git/hooks; echo ok > tracked.txt; git status --short"}),
+    );
+    assert!(!f.path(".git/hooks/pre-commit").exists(), "{out}");
+    assert!(f.path(".git/hooks").is_dir(), "{out}");
+    assert_eq!(f.read(".git/config"), before, "{out}");
+    assert_eq!(f.read("tracked.txt"), "ok\n");
+    assert!(
+        out.contains("tracked.txt"),
+        "git still works read-only: {out}"
+    );
+}
+
+#[test]
+fn full_auto_asks_when_the_sandbox_is_off() {
+    let mut f = fixture_with(ApprovalMode::FullAuto, Decision::Approve, |c| {
+        c.sandbox.enabled = false
+    });
+    f.ok("run_command", json!({"command": "true"}));
+    assert_eq!(
+        f.asked.lock().unwrap().len(),
+        1,
+        "full-auto without a sandbox must ask"
+    );
+    let mut g = fixture();
+    g.ok("run_command", json!({"command": "true"}));
+    let sandboxed =
+        g.tb.sandbox_status()
+            .complete(&vibrant_tools::SandboxPolicy::default());
+    assert_eq!(g.asked.lock().unwrap().is_empty(), sandboxed);
+}
