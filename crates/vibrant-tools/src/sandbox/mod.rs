@@ -13,6 +13,17 @@ mod linux;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The paths commands may not change: `.git/hooks` and `.git/config` of the workspace's own
+/// repository (they could make git run code the next time the user runs it).
+fn git_read_only(root: &Path) -> Vec<PathBuf> {
+    let git = root.join(".git");
+    if git.is_dir() {
+        vec![git.join("hooks"), git.join("config")]
+    } else {
+        Vec::new()
+    }
+}
+
 /// What the user allows commands to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SandboxPolicy {
@@ -192,7 +203,7 @@ impl Sandbox {
                     status.fs_confined = plan.landlock.is_some();
                     let tcp_rules = status.landlock_abi.is_some_and(|v| v >= 4);
                     status.network_blocked = !policy.allow_network && (isolated_ns || tcp_rules);
-                    status.git_protected = isolated_ns && !read_only.is_empty();
+                    status.git_protected = isolated_ns;
                     status.user_namespace = ns == Namespaces::User;
                     if !isolated_ns {
                         status.warnings.push(format!(
@@ -265,7 +276,12 @@ impl Sandbox {
         cmd.env("TMPDIR", &self.temp_dir);
         #[cfg(target_os = "linux")]
         if let Some(plan) = &self.plan {
-            linux::install(cmd, plan)?;
+            let mut plan = plan.clone();
+            if plan.namespaces != linux::Namespaces::None {
+                // `.git` may have appeared since the probe (`git init`).
+                plan.read_only = git_read_only(&self.root);
+            }
+            linux::install(cmd, &plan)?;
         }
         Ok(())
     }
