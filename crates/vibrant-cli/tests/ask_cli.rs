@@ -169,6 +169,34 @@ fn ask_answers_from_the_repository_context() {
     );
 }
 
+/// The acceptance model, Qwen2.5-Coder-1.5B: slower (about 20 s on 2 idle cores), so it
+/// runs on request: `cargo nextest run -p vibrant-cli --test ask_cli --run-ignored all`.
+#[test]
+#[ignore = "runs the 1.5B model; run with --run-ignored all"]
+fn ask_with_the_1_5b_model_names_the_function() {
+    let fx = Fixture::new();
+    let m = vibrant_testutil::model_path("qwen2.5-coder-1.5b-instruct-q4_k_m");
+    let out = fx.run(
+        &[
+            "ask",
+            "-m",
+            m.to_str().unwrap(),
+            "-n",
+            "40",
+            "--temp",
+            "0",
+            "which function in this repo computes the checksum?",
+        ],
+        None,
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("adler_mix_7"),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+}
+
 #[test]
 fn ask_json_events_with_piped_stdin_and_continue() {
     let fx = Fixture::new();
