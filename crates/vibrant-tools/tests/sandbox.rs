@@ -100,6 +100,19 @@ fn commands_cannot_connect_to_a_local_listener() {
     let out = f.ok("run_command", json!({"command": connect_command(port)}));
     assert!(!out.contains("CONNECTED"), "{out}");
     assert!(!accepted(&listener), "the listener saw a connection: {out}");
+    // Inside the sandbox, loopback works (local test servers), isolated from the host's.
+    let has_python = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("pass")
+        .status()
+        .is_ok_and(|s| s.success());
+    if has_python {
+        let local = "python3 -c \"import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); c=socket.create_connection(s.getsockname()); print('LOCAL_OK')\"";
+        let out = f.ok("run_command", json!({"command": local}));
+        assert!(out.contains("LOCAL_OK"), "{out}");
+    } else {
+        println!("python3 not found: local loopback check skipped");
+    }
     // With the network allowed, the same command connects.
     let mut net = fixture_with(ApprovalMode::FullAuto, Decision::Approve, |c| {
         c.sandbox.allow_network = true

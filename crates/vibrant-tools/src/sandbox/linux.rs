@@ -48,6 +48,7 @@ pub(crate) struct ChildPlan {
 #[derive(Debug, Clone)]
 pub(crate) struct LandlockPlan {
     pub writable: Vec<PathBuf>,
+    /// Deny TCP bind/connect (used when there is no network namespace to do it).
     pub deny_network: bool,
 }
 
@@ -202,6 +203,26 @@ fn write_proc(path: &std::ffi::CStr, data: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Brings `lo` up in the child's new network namespace (errors ignored).
+fn loopback_up() {
+    // SAFETY: a zeroed ifreq is a valid value (plain integers, arrays and a union of them);
+    // the socket is closed on every path; the ioctls read and write only `ifr`.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return;
+        }
+        let mut ifr: libc::ifreq = std::mem::zeroed();
+        ifr.ifr_name[0] = b'l' as libc::c_char;
+        ifr.ifr_name[1] = b'o' as libc::c_char;
+        if libc::ioctl(fd, libc::SIOCGIFFLAGS as _, &mut ifr) == 0 {
+            ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            libc::ioctl(fd, libc::SIOCSIFFLAGS as _, &ifr);
+        }
+        libc::close(fd);
+    }
+}
+
 fn child_setup(p: &mut Prepared) -> io::Result<()> {
     if p.flags != 0 {
         // SAFETY: unshare takes flags only; the child is single-threaded as CLONE_NEWUSER requires.
@@ -250,6 +271,11 @@ fn child_setup(p: &mut Prepared) -> io::Result<()> {
                 }
             }
         }
+    }
+    if p.flags & libc::CLONE_NEWNET != 0 {
+        // Best effort: without loopback, tests that talk to a local server fail. Nothing
+        // outside the namespace is reachable through it.
+        loopback_up();
     }
     if let Some(ruleset) = p.ruleset.take() {
         ruleset

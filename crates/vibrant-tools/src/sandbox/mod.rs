@@ -191,11 +191,16 @@ impl Sandbox {
         let namespaces = [Namespaces::User, Namespaces::Privileged, Namespaces::None];
         let mut ns_errors = Vec::new();
         for ns in namespaces {
+            // With a network namespace, Landlock's TCP rules would only break local servers.
+            let landlock = landlock.clone().map(|l| LandlockPlan {
+                deny_network: !policy.allow_network && ns == Namespaces::None,
+                ..l
+            });
             let plan = ChildPlan {
                 namespaces: ns,
                 new_net: !policy.allow_network,
                 read_only: read_only.clone(),
-                landlock: landlock.clone(),
+                landlock,
             };
             match Self::try_plan(&plan, root) {
                 Ok(()) => {
