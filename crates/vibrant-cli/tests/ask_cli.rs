@@ -475,3 +475,34 @@ fn ctrl_c_stops_the_embedded_engine_and_keeps_the_answer() {
     );
     assert!(shown.contains("[cancelled]"), "{shown}");
 }
+
+#[test]
+fn a_closed_stdout_stops_the_answer_and_exits_0() {
+    let fx = Fixture::new();
+    let mut parts = vec![HEAD.to_vec()];
+    parts.extend((0..100).map(|i| delta(&format!("w{i} "))));
+    let url = serve(parts, std::time::Duration::from_millis(20));
+    let mut args = remote_args(&url);
+    args.push("count".to_owned());
+    let mut child = fx
+        .command(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 3];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout); // like `| head -c 3`
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{stderr}");
+    assert!(stderr.contains("stop: cancelled"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}

@@ -356,11 +356,17 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
             cancel.store(true, Ordering::Relaxed);
         }
     })?;
-    if let Some(e) = out.write_err.take() {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(e).context("writing to stdout");
+    // A closed pipe (`vibrant ask … | head -3`) stops the answer; it still gets saved, and the
+    // command exits 0 as every command does on a closed pipe.
+    let broken_pipe = match out.write_err.take() {
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            out.write_err = Some(e);
+            true
         }
-    } else if !out.json {
+        Some(e) => return Err(e).context("writing to stdout"),
+        None => false,
+    };
+    if !broken_pipe && !out.json {
         if !out.stream {
             out.write(&completion.text);
         }
@@ -427,6 +433,7 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         eprintln!("[{}]", parts.join(" | "));
     }
     match completion.finish {
+        _ if broken_pipe => Ok(()),
         FinishReason::Cancelled => {
             if show && !args.json {
                 eprintln!("interrupted; the partial answer is kept");
