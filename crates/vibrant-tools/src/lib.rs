@@ -31,6 +31,7 @@ pub mod output;
 pub mod patch;
 #[cfg(unix)]
 mod proc;
+pub mod project;
 pub mod sandbox;
 pub mod specs;
 pub mod text;
@@ -42,6 +43,7 @@ pub use checkpoint::{Checkpoint, FileChange, FileState, UndoReport};
 pub use command::{CommandOutput, run_shell};
 pub use doom::DoomLoopGuard;
 pub use error::ToolError;
+pub use project::{Diagnostic, ProjectKind, RunSummary, summarize};
 pub use sandbox::{Sandbox, SandboxPolicy, SandboxStatus};
 pub use specs::{ToolSpec, all_specs};
 pub use toolbox::{ToolResult, Toolbox, ToolboxConfig, unified_diff};

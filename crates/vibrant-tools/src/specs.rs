@@ -147,6 +147,31 @@ pub fn all_specs() -> Vec<ToolSpec> {
             mutating: true,
         },
         ToolSpec {
+            name: "run_tests",
+            description: "Run the project's tests with its own tool (cargo, go, npm/pnpm/yarn, pytest, maven, gradle, ctest, make), detected from the files in cwd; returns pass/fail counts, failed tests and compiler errors.",
+            parameters: object(
+                json!({
+                    "filter": {"type": "string", "description": "only tests whose name matches (passed to the tool's filter option)"},
+                    "cwd": {"type": "string", "description": "project directory relative to the workspace root (default: the root)"},
+                    "timeout_secs": {"type": "integer", "minimum": 1, "maximum": 600}
+                }),
+                &[],
+            ),
+            mutating: true,
+        },
+        ToolSpec {
+            name: "run_build",
+            description: "Build or type-check the project with its own tool; returns the compiler errors as path:line:col: message.",
+            parameters: object(
+                json!({
+                    "cwd": {"type": "string", "description": "project directory relative to the workspace root (default: the root)"},
+                    "timeout_secs": {"type": "integer", "minimum": 1, "maximum": 600}
+                }),
+                &[],
+            ),
+            mutating: true,
+        },
+        ToolSpec {
             name: "git_status",
             description: "Show the git branch and changed files (git status --short --branch).",
             parameters: object(json!({}), &[]),

@@ -282,6 +282,7 @@ impl Toolbox {
             "write_file" => crate::edit_tools::write_file(self, &args),
             "apply_patch" => crate::edit_tools::apply_patch(self, &args),
             "run_command" => self.run_command(&args),
+            "run_tests" | "run_build" => crate::project::run(self, name, &args),
             "git_status" | "git_diff" | "git_log" => crate::git::run(self, name, &args),
             _ => Err(ToolError::UnknownTool {
                 name: name.to_owned(),
@@ -348,20 +349,14 @@ impl Toolbox {
         Ok(ToolResult::ok("read_file", out))
     }
 
-    fn run_command(&mut self, args: &Args<'_>) -> Result<ToolResult> {
-        let command = args.str_req("command")?;
-        if command.trim().is_empty() {
-            return Err(ToolError::args("run_command", "command is empty"));
-        }
-        let cwd = self.ws.resolve(args.str_opt("cwd")?.unwrap_or("."))?;
-        if !cwd.abs.is_dir() {
-            return Err(ToolError::NotFound { path: cwd.rel });
-        }
-        let timeout = args
-            .u64_opt("timeout_secs")?
-            .map(Duration::from_secs)
-            .unwrap_or(self.cfg.command_timeout)
-            .min(self.cfg.max_command_timeout);
+    /// Asks for approval as the mode requires, then runs `command` in `cwd` under the sandbox.
+    /// Returns the output and the sandbox description.
+    pub(crate) fn execute(
+        &mut self,
+        command: &str,
+        cwd: &WsPath,
+        timeout: Duration,
+    ) -> Result<(crate::command::CommandOutput, String)> {
         let status = self.sandbox.status();
         let policy = self.sandbox.policy();
         let describe = status.describe(policy);
@@ -390,6 +385,24 @@ impl Toolbox {
             timeout,
             self.cfg.max_output_chars * 2,
         )?;
+        Ok((out, describe))
+    }
+
+    fn run_command(&mut self, args: &Args<'_>) -> Result<ToolResult> {
+        let command = args.str_req("command")?;
+        if command.trim().is_empty() {
+            return Err(ToolError::args("run_command", "command is empty"));
+        }
+        let cwd = self.ws.resolve(args.str_opt("cwd")?.unwrap_or("."))?;
+        if !cwd.abs.is_dir() {
+            return Err(ToolError::NotFound { path: cwd.rel });
+        }
+        let timeout = args
+            .u64_opt("timeout_secs")?
+            .map(Duration::from_secs)
+            .unwrap_or(self.cfg.command_timeout)
+            .min(self.cfg.max_command_timeout);
+        let (out, describe) = self.execute(command, &cwd, timeout)?;
         let mut text = if out.timed_out {
             format!("timed out after {}s and was killed", timeout.as_secs())
         } else {

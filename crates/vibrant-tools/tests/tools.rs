@@ -507,3 +507,48 @@ fn git_tools_read_the_repository() {
     let out = f.ok("git_diff", json!({"staged": true}));
     assert_eq!(out, "no changes");
 }
+
+#[test]
+fn run_tests_and_run_build_condense_a_cargo_project() {
+    let has_cargo = std::process::Command::new("cargo")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_cargo {
+        println!("skipped: cargo not found");
+        return;
+    }
+    let mut f = fixture();
+    f.write(
+        "Cargo.toml",
+        "[package]\nname = \"tiny\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    );
+    f.write(
+        "src/lib.rs",
+        "pub fn add(a: i32, b: i32) -> i32 { a - b }\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() { assert_eq!(super::add(2, 2), 4); }\n    #[test]\n    fn zero() { assert_eq!(super::add(0, 0), 0); }\n}\n",
+    );
+    let out = f.ok("run_tests", json!({}));
+    println!("{out}");
+    assert!(
+        out.starts_with("tests FAILED (exit code 101) — cargo: `RUST_BACKTRACE=0 cargo test"),
+        "{out}"
+    );
+    assert!(out.contains("tests: 1 passed, 1 failed"), "{out}");
+    assert!(out.contains("failed tests (1):\n  tests::adds"), "{out}");
+    assert!(
+        out.contains("src/lib.rs:6:17: panic: assertion `left == right` failed; left: 0; right: 4"),
+        "{out}"
+    );
+    assert!(!out.contains("stack backtrace"), "{out}");
+    f.write(
+        "src/lib.rs",
+        "pub fn add(a: i32, b: i32) -> i32 { a + c }\n",
+    );
+    let out = f.ok("run_build", json!({}));
+    println!("{out}");
+    assert!(out.starts_with("build FAILED"), "{out}");
+    assert!(out.contains("src/lib.rs:1:"), "{out}");
+    assert!(out.contains("error[E0425]"), "{out}");
+    let out = f.fail("run_tests", json!({"cwd": "src"}));
+    assert!(out.contains("no build tool found in `src`"), "{out}");
+}
