@@ -181,16 +181,27 @@ impl CheckpointStore {
             }
         }
         let mut conflicts = Vec::new();
+        // Between two undone turns that touched the same file, someone else may have changed
+        // it (the later turn's `before` is not the earlier turn's `after`): restoring the
+        // earlier state would lose that change.
+        let mut last_after: BTreeMap<&str, (u64, &FileState)> = BTreeMap::new();
+        for c in undo.iter().rev() {
+            for f in &c.files {
+                if let Some((prev_id, prev)) = last_after.insert(&f.path, (c.id, &f.after))
+                    && !same_content(prev, &f.before)
+                {
+                    conflicts.push(format!(
+                        "{} (changed between checkpoints {prev_id} and {})",
+                        f.path, c.id
+                    ));
+                }
+            }
+        }
         let mut targets = Vec::new();
         for (rel, (expected, target)) in &plan {
             let p = workspace.resolve_for_write(rel)?;
             let now = self.state_of(&p.abs)?;
-            let same = match (&now, expected) {
-                (FileState::Absent, FileState::Absent) => true,
-                (FileState::File { blob: a, .. }, FileState::File { blob: b, .. }) => a == b,
-                _ => false,
-            };
-            if !same {
+            if !same_content(&now, expected) {
                 conflicts.push(format!(
                     "{rel} ({})",
                     match (&now, expected) {
@@ -296,6 +307,14 @@ impl CheckpointStore {
             });
         }
         Ok(bytes)
+    }
+}
+
+fn same_content(a: &FileState, b: &FileState) -> bool {
+    match (a, b) {
+        (FileState::Absent, FileState::Absent) => true,
+        (FileState::File { blob: a, .. }, FileState::File { blob: b, .. }) => a == b,
+        _ => false,
     }
 }
 

@@ -12,6 +12,9 @@ use crate::error::{Result, ToolError};
 #[derive(Debug, Clone)]
 pub struct Workspace {
     root: PathBuf,
+    /// The root as given (absolute, not canonicalised), so absolute paths through a
+    /// symlinked root are accepted too.
+    given: PathBuf,
 }
 
 /// A path proven to lie inside the workspace.
@@ -33,7 +36,11 @@ impl Workspace {
                 path: root.display().to_string(),
             });
         }
-        Ok(Workspace { root: canonical })
+        let given = std::path::absolute(root).unwrap_or_else(|_| canonical.clone());
+        Ok(Workspace {
+            root: canonical,
+            given,
+        })
     }
 
     /// The canonical root directory.
@@ -54,10 +61,10 @@ impl Workspace {
             return Err(escape("it contains a NUL byte"));
         }
         let raw = Path::new(if trimmed.is_empty() { "." } else { trimmed });
-        let joined = if raw.is_absolute() {
-            raw.to_path_buf()
-        } else {
-            self.root.join(raw)
+        let joined = match raw.strip_prefix(&self.given) {
+            Ok(rest) if raw.is_absolute() && self.given != self.root => self.root.join(rest),
+            _ if raw.is_absolute() => raw.to_path_buf(),
+            _ => self.root.join(raw),
         };
         // Lexical normalisation: `..` may not climb above the root.
         let mut parts: Vec<std::ffi::OsString> = Vec::new();
@@ -149,5 +156,66 @@ impl Workspace {
                 .join("/"),
             Err(_) => abs.display().to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_absolute_and_normalised_paths() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("a/b")).unwrap();
+        let ws = Workspace::new(d.path()).unwrap();
+        assert_eq!(ws.resolve("").unwrap().rel, ".");
+        assert_eq!(ws.resolve(".").unwrap().abs, ws.root());
+        assert_eq!(ws.resolve("a/b/").unwrap().rel, "a/b");
+        assert_eq!(
+            ws.resolve("./a/./b/../b/new/file.txt").unwrap().rel,
+            "a/b/new/file.txt"
+        );
+        let abs = ws.root().join("a/b/x.rs");
+        assert_eq!(ws.resolve(abs.to_str().unwrap()).unwrap().rel, "a/b/x.rs");
+        assert!(ws.resolve("a/../..").is_err());
+        assert!(ws.resolve("../../../../../../../../etc/passwd").is_err());
+        assert!(ws.resolve("/").is_err());
+        assert!(ws.resolve("a\0b").is_err());
+    }
+
+    #[test]
+    fn writes_refuse_the_root_and_git_internals() {
+        let d = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(d.path()).unwrap();
+        assert!(matches!(
+            ws.resolve_for_write("."),
+            Err(ToolError::OutsideWorkspace { .. })
+        ));
+        assert!(matches!(
+            ws.resolve_for_write(".git/config"),
+            Err(ToolError::GitInternals { .. })
+        ));
+        assert!(matches!(
+            ws.resolve_for_write("sub/.git/HEAD"),
+            Err(ToolError::GitInternals { .. })
+        ));
+        assert!(ws.resolve_for_write(".github/workflows/ci.yml").is_ok());
+        assert!(ws.resolve_for_write(".gitignore").is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_root_given_through_a_symlink_is_canonical() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("real")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("real"), d.path().join("link")).unwrap();
+        let ws = Workspace::new(d.path().join("link")).unwrap();
+        assert_eq!(ws.root(), d.path().join("real").canonicalize().unwrap());
+        let via_link = d.path().join("link/x.txt");
+        assert_eq!(
+            ws.resolve(via_link.to_str().unwrap()).unwrap().abs,
+            ws.root().join("x.txt")
+        );
+        assert_eq!(ws.resolve("x.txt").unwrap().abs, ws.root().join("x.txt"));
     }
 }

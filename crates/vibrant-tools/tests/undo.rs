@@ -144,3 +144,37 @@ fn checkpoints_survive_a_new_toolbox() {
     tb.undo(1).unwrap();
     assert_eq!(f.read("a.txt"), "one\n");
 }
+
+#[test]
+fn undo_across_turns_refuses_to_lose_a_change_made_between_them() {
+    let mut f = fixture();
+    f.write("a.txt", "v0\n");
+    f.tb.begin_turn("one");
+    f.ok(
+        "edit_file",
+        json!({"path": "a.txt", "old_string": "v0", "new_string": "v1"}),
+    );
+    // The user edits between the turns; the agent reads the file again and edits on top.
+    f.write("a.txt", "v1 user\n");
+    f.tb.begin_turn("two");
+    f.ok("read_file", json!({"path": "a.txt"}));
+    f.ok(
+        "edit_file",
+        json!({"path": "a.txt", "old_string": "v1 user", "new_string": "v2 user"}),
+    );
+    let e = f.tb.undo(2).unwrap_err().to_string();
+    assert!(
+        e.contains("a.txt (changed between checkpoints 1 and 2)"),
+        "{e}"
+    );
+    assert_eq!(f.read("a.txt"), "v2 user\n");
+    // Undoing only the last turn keeps the user's change.
+    f.tb.undo(1).unwrap();
+    assert_eq!(f.read("a.txt"), "v1 user\n");
+}
+
+#[test]
+fn toolbox_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<vibrant_tools::Toolbox>();
+}
