@@ -252,6 +252,7 @@ fn worker(sh: &Shared) {
     loop {
         // Spin for new work, then park.
         let start = Instant::now();
+        let mut spins = 0u32;
         let generation = loop {
             if sh.stop.load(Ordering::Relaxed) {
                 return;
@@ -260,7 +261,9 @@ fn worker(sh: &Shared) {
             if g != seen {
                 break g;
             }
-            if start.elapsed() > SPIN {
+            spins = spins.wrapping_add(1);
+            // Reading the clock costs more than a spin: look at it every 64 spins.
+            if spins.is_multiple_of(64) && start.elapsed() > SPIN {
                 let guard = sh.lock.lock().unwrap_or_else(|e| e.into_inner());
                 sh.sleepers.fetch_add(1, Ordering::SeqCst);
                 let g = sh.counter.load(Ordering::SeqCst) >> 32;
