@@ -254,6 +254,55 @@ impl CheckpointStore {
         Ok(report)
     }
 
+    /// Keeps the newest `keep` checkpoints: older and undone manifests are deleted, then every
+    /// object no remaining manifest refers to. Returns (manifests, objects) removed.
+    pub fn prune(&mut self, keep: usize) -> Result<(usize, usize)> {
+        let all = self.list()?;
+        let mut manifests = 0;
+        let drop_n = all.len().saturating_sub(keep);
+        for c in &all[..drop_n] {
+            let p = self.manifest_path(c.id);
+            std::fs::remove_file(&p).map_err(|e| ToolError::io(&p, e))?;
+            manifests += 1;
+        }
+        let undone = self.dir.join("undone");
+        if let Ok(entries) = std::fs::read_dir(&undone) {
+            for e in entries.flatten() {
+                std::fs::remove_file(e.path()).map_err(|err| ToolError::io(e.path(), err))?;
+                manifests += 1;
+            }
+        }
+        let mut live = std::collections::HashSet::new();
+        for c in &all[drop_n..] {
+            for f in &c.files {
+                for st in [&f.before, &f.after] {
+                    if let FileState::File { blob, .. } = st {
+                        live.insert(blob.clone());
+                    }
+                }
+            }
+        }
+        let objects_dir = self.dir.join("objects");
+        let mut objects = 0;
+        let entries =
+            std::fs::read_dir(&objects_dir).map_err(|e| ToolError::io(&objects_dir, e))?;
+        for e in entries.flatten() {
+            if !live.contains(&*e.file_name().to_string_lossy()) {
+                std::fs::remove_file(e.path()).map_err(|err| ToolError::io(e.path(), err))?;
+                objects += 1;
+            }
+        }
+        if drop_n > 0
+            && self
+                .current
+                .as_ref()
+                .is_some_and(|c| all[..drop_n].iter().any(|d| d.id == c.id))
+        {
+            self.current = None;
+        }
+        Ok((manifests, objects))
+    }
+
     fn manifest_path(&self, id: u64) -> PathBuf {
         self.dir.join(format!("{id:08}.json"))
     }

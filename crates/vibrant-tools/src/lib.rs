@@ -44,7 +44,7 @@ pub use command::{CommandOutput, run_shell};
 pub use doom::DoomLoopGuard;
 pub use error::ToolError;
 pub use project::{Diagnostic, ProjectKind, RunSummary, summarize};
-pub use sandbox::{Sandbox, SandboxPolicy, SandboxStatus};
+pub use sandbox::{Sandbox, SandboxPolicy, SandboxStatus, is_secret_env};
 pub use specs::{ToolSpec, all_specs};
 pub use toolbox::{ToolResult, Toolbox, ToolboxConfig, unified_diff};
 pub use workspace::{Workspace, WsPath};

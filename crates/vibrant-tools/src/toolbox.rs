@@ -206,6 +206,12 @@ impl Toolbox {
         Ok(report)
     }
 
+    /// Deletes all but the newest `keep` checkpoints and the contents only they referred to.
+    /// Returns (manifests, objects) removed.
+    pub fn prune_checkpoints(&mut self, keep: usize) -> Result<(usize, usize)> {
+        self.checkpoints.prune(keep)
+    }
+
     /// The live checkpoints, oldest first.
     pub fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
         self.checkpoints.list()

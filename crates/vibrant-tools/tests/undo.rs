@@ -178,3 +178,27 @@ fn toolbox_can_move_to_another_thread() {
     fn assert_send<T: Send>() {}
     assert_send::<vibrant_tools::Toolbox>();
 }
+
+#[test]
+fn prune_keeps_the_newest_checkpoints_and_their_objects() {
+    let mut f = fixture();
+    f.write("a.txt", "v0\n");
+    for i in 1..=4 {
+        f.tb.begin_turn(&format!("turn {i}"));
+        f.ok("edit_file", json!({"path": "a.txt", "old_string": format!("v{}", i - 1), "new_string": format!("v{i}")}));
+    }
+    f.tb.undo(1).unwrap(); // back to v3; checkpoint 4 is in undone/
+    let objects = || {
+        std::fs::read_dir(f.state.path().join("checkpoints/objects"))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(objects(), 5, "v0..v4");
+    let (manifests, removed) = f.tb.prune_checkpoints(1).unwrap();
+    assert_eq!(manifests, 3, "checkpoints 1 and 2, and the undone 4");
+    assert_eq!(removed, 3, "v0, v1 and v4 are no longer referred to");
+    assert_eq!(objects(), 2);
+    assert_eq!(f.tb.checkpoints().unwrap().len(), 1);
+    f.tb.undo(1).unwrap();
+    assert_eq!(f.read("a.txt"), "v2\n");
+}

@@ -34,6 +34,9 @@ pub struct SandboxPolicy {
     /// Directories writable besides the workspace and the sandbox temp dir (for example a
     /// build tool's cache such as `~/.cargo/registry`).
     pub extra_writable: Vec<PathBuf>,
+    /// Remove environment variables that look like credentials (see [`is_secret_env`]) from
+    /// commands' environment.
+    pub scrub_secrets: bool,
 }
 
 impl Default for SandboxPolicy {
@@ -42,8 +45,31 @@ impl Default for SandboxPolicy {
             enabled: true,
             allow_network: false,
             extra_writable: Vec::new(),
+            scrub_secrets: true,
         }
     }
+}
+
+/// An environment variable name that looks like it holds a credential: it contains `TOKEN`,
+/// `SECRET`, `PASSWORD`, `PASSWD`, `CREDENTIAL`, `API_KEY`, `APIKEY`, `PRIVATE_KEY` or
+/// `ACCESS_KEY` (case-insensitive), or ends in `_KEY` or `_PAT`.
+pub fn is_secret_env(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "CREDENTIAL",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "ACCESS_KEY",
+    ]
+    .iter()
+    .any(|p| n.contains(p))
+        || n.ends_with("_KEY")
+        || n.ends_with("_PAT")
 }
 
 /// What the sandbox enforces on this machine (measured once by starting a probe process).
@@ -279,6 +305,13 @@ impl Sandbox {
     /// Applies the sandbox to `cmd` (call before spawning it).
     pub fn apply(&self, cmd: &mut Command) -> Result<(), String> {
         cmd.env("TMPDIR", &self.temp_dir);
+        if self.policy.enabled && self.policy.scrub_secrets {
+            for (name, _) in std::env::vars_os() {
+                if is_secret_env(&name.to_string_lossy()) {
+                    cmd.env_remove(&name);
+                }
+            }
+        }
         #[cfg(target_os = "linux")]
         if let Some(plan) = &self.plan {
             let mut plan = plan.clone();
@@ -289,5 +322,39 @@ impl Sandbox {
             linux::install(cmd, &plan)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_secret_env;
+
+    #[test]
+    fn secret_looking_names() {
+        for n in [
+            "GITHUB_TOKEN",
+            "HF_TOKEN",
+            "OPENAI_API_KEY",
+            "aws_secret_access_key",
+            "AWS_ACCESS_KEY_ID",
+            "DB_PASSWORD",
+            "SSH_PRIVATE_KEY",
+            "GITLAB_PAT",
+            "MY_KEY",
+        ] {
+            assert!(is_secret_env(n), "{n}");
+        }
+        for n in [
+            "PATH",
+            "HOME",
+            "CARGO_HOME",
+            "RUST_LOG",
+            "KEYBOARD_LAYOUT",
+            "TERM",
+            "SSH_AUTH_SOCK",
+            "LANG",
+        ] {
+            assert!(!is_secret_env(n), "{n}");
+        }
     }
 }
