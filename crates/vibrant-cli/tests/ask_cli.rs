@@ -506,3 +506,99 @@ fn a_closed_stdout_stops_the_answer_and_exits_0() {
     assert!(stderr.contains("stop: cancelled"), "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
 }
+
+/// Serves one connection per response, in order, and returns the request bodies.
+fn serve_each(
+    responses: Vec<Vec<u8>>,
+) -> (String, std::thread::JoinHandle<Vec<serde_json::Value>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut bodies = Vec::new();
+        for response in responses {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0;
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                if h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            bodies.push(serde_json::from_slice(&body).unwrap());
+            let mut stream = stream;
+            stream.write_all(&response).unwrap();
+        }
+        bodies
+    });
+    (url, handle)
+}
+
+fn reply(text: &str) -> Vec<u8> {
+    [HEAD, &delta(text), b"data: [DONE]\n\n"].concat()
+}
+
+#[test]
+fn a_long_continued_session_is_compacted_and_says_so() {
+    let fx = Fixture::new();
+    let long = "lorem ipsum dolor sit amet ".repeat(40); // ~310 estimated tokens
+    let (url, server) = serve_each(vec![
+        reply(&long),
+        reply(&long),
+        reply("The user asked twice about lorem ipsum."),
+        reply("Done."),
+    ]);
+    let ask = |q: &str, extra: &[&str]| {
+        let mut args = remote_args(&url);
+        args.extend(["--ctx", "800", "-n", "100"].map(str::to_owned));
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args.push(q.to_owned());
+        fx.run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None)
+    };
+    assert!(ask("first?", &[]).status.success());
+    let out = ask("second?", &["--continue"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("compacted"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = ask("third?", &["--continue"]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("note: compacted 4 earlier messages into a summary"),
+        "{stderr}"
+    );
+    // With this window the first question and answer did not fit the summary request: said so.
+    assert!(stderr.contains("the 2 oldest were too long to summarise"), "{stderr}");
+    assert_eq!(text(&out.stdout), "Done.\n");
+    let bodies = server.join().unwrap();
+    // The third request asked for the summary; the fourth sent it instead of the old turns.
+    let summary_request = bodies[2]["messages"].as_array().unwrap();
+    assert!(
+        summary_request.last().unwrap()["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Summarise the conversation above")
+    );
+    let last = bodies[3]["messages"].as_array().unwrap();
+    let roles: Vec<&str> = last.iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user"]);
+    assert!(
+        last[1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("The user asked twice about lorem ipsum.")
+    );
+    // The session file keeps the full history.
+    let out = fx.run(&["sessions", "list", "--json"], None);
+    let info: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(info["messages"], 7);
+}

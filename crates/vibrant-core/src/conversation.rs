@@ -5,10 +5,36 @@
 //! fit, [`Conversation::fit`] first replaces old tool output, then the repository context
 //! attached to older user turns, with a short note (oldest first, never the newest message), and
 //! reports how many it pruned; if it still does not fit, it refuses with
-//! [`ConversationError::Overflow`]. Summarising older turns (compaction) is a follow-up.
+//! [`ConversationError::Overflow`]. The caller can then [`Conversation::compact`]: the model
+//! summarises the older turns, which are replaced by the summary, and `fit` is tried again.
 
-use crate::backend::{Backend, BackendError};
+use std::sync::atomic::AtomicBool;
+
+use crate::backend::{Backend, BackendError, CompletionRequest, FinishReason};
 use crate::message::{Message, PRUNED_NOTE, Role};
+
+/// The instruction that asks the model to summarise the conversation so far.
+pub const COMPACT_PROMPT: &str = "Summarise the conversation above so you can continue it later. \
+Keep every name, file, function and decision exactly as written and add nothing that was not said. \
+At most 100 words, no preamble.";
+
+/// Starts the user message that replaces compacted turns.
+pub const SUMMARY_HEADER: &str = "Summary of our earlier conversation:";
+
+/// What [`Conversation::compact`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Compaction {
+    /// Messages replaced by the summary.
+    pub replaced: usize,
+    /// The summary the model wrote.
+    pub summary: String,
+    /// The oldest of those, left out of the summary because even with their context pruned
+    /// they did not fit the window next to the summary (reported, never silent).
+    pub left_out: usize,
+    /// Prompt tokens before and after.
+    pub before: usize,
+    pub after: usize,
+}
 
 /// Why a conversation cannot be sent.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +47,10 @@ pub enum ConversationError {
         answer: usize,
         window: usize,
     },
+    #[error("compaction was interrupted; the conversation is unchanged")]
+    CompactionCancelled,
+    #[error("the model returned an empty summary; the conversation is unchanged")]
+    EmptySummary,
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
@@ -129,6 +159,88 @@ impl Conversation {
         }
     }
 
+    /// Replaces every message between the system prompt and the last `keep_last` messages with a
+    /// summary the model writes (at most `summary_tokens`), as a user message starting with
+    /// [`SUMMARY_HEADER`] and a short assistant acknowledgement, so roles still alternate.
+    /// `Ok(None)` when there is nothing older to compact. The request that asks for the summary
+    /// sends the older turns with their attached context pruned; if that is still too long, the
+    /// oldest turns are left out of it and counted in [`Compaction::left_out`].
+    pub fn compact(
+        &mut self,
+        backend: &mut dyn Backend,
+        keep_last: usize,
+        summary_tokens: usize,
+        cancel: &AtomicBool,
+    ) -> Result<Option<Compaction>, ConversationError> {
+        let start = usize::from(
+            self.messages
+                .first()
+                .is_some_and(|m| m.role == Role::System),
+        );
+        let end = self.messages.len().saturating_sub(keep_last);
+        if end <= start {
+            return Ok(None);
+        }
+        let before = backend.count_prompt(&self.messages)?;
+        let mut request_messages: Vec<Message> = self.messages[..end]
+            .iter()
+            .map(|m| {
+                let mut m = m.clone();
+                if m.context.is_some() {
+                    m.context = Some(PRUNED_NOTE.to_owned());
+                }
+                if m.role == Role::Tool {
+                    m.content = PRUNED_NOTE.to_owned();
+                }
+                m
+            })
+            .collect();
+        request_messages.push(Message::user(COMPACT_PROMPT));
+        let window = backend.context_window();
+        let mut left_out = 0;
+        loop {
+            let prompt = backend.count_prompt(&request_messages)?;
+            if prompt + summary_tokens <= window {
+                break;
+            }
+            // Keep the system prompt, at least one older message and the instruction.
+            if request_messages.len() <= start + 2 {
+                return Err(ConversationError::Overflow {
+                    prompt,
+                    answer: summary_tokens,
+                    window,
+                });
+            }
+            request_messages.remove(start);
+            left_out += 1;
+        }
+        let mut request = CompletionRequest::new(&request_messages, summary_tokens);
+        request.temperature = 0.0;
+        let done = backend.complete(&request, cancel, &mut |_| {})?;
+        if done.finish == FinishReason::Cancelled {
+            return Err(ConversationError::CompactionCancelled);
+        }
+        let summary = done.text.trim().to_owned();
+        if summary.is_empty() {
+            return Err(ConversationError::EmptySummary);
+        }
+        let replacement = [
+            Message::user(format!("{SUMMARY_HEADER}\n{summary}")),
+            Message::assistant("Understood."),
+        ];
+        let replaced = end - start;
+        self.messages.splice(start..end, replacement);
+        let after = backend.count_prompt(&self.messages)?;
+        tracing::info!(replaced, before, after, "compacted the conversation");
+        Ok(Some(Compaction {
+            replaced,
+            summary,
+            left_out,
+            before,
+            after,
+        }))
+    }
+
     /// Prunes the oldest prunable message: tool output first, then attached context. Never the
     /// newest message. False when nothing is left to prune.
     fn prune_one(&mut self) -> bool {
@@ -156,14 +268,48 @@ impl Conversation {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicBool;
-
     use super::*;
-    use crate::backend::{Completion, CompletionRequest};
+    use crate::backend::Completion;
 
     /// Counts one token per word plus four per message: enough to test the accounting, which
     /// only relies on `count_prompt` and `context_window`.
     struct Words(usize);
+
+    /// [`Words`] that answers every request with a fixed text and records the requests.
+    struct Scripted {
+        words: Words,
+        reply: &'static str,
+        requests: Vec<Vec<Message>>,
+    }
+
+    impl Backend for Scripted {
+        fn describe(&self) -> String {
+            "scripted".to_owned()
+        }
+        fn context_window(&self) -> usize {
+            self.words.context_window()
+        }
+        fn count_tokens(&self, text: &str) -> usize {
+            self.words.count_tokens(text)
+        }
+        fn count_prompt(&self, messages: &[Message]) -> Result<usize, BackendError> {
+            self.words.count_prompt(messages)
+        }
+        fn complete(
+            &mut self,
+            request: &CompletionRequest<'_>,
+            _: &AtomicBool,
+            on_delta: &mut dyn FnMut(&str),
+        ) -> Result<Completion, BackendError> {
+            self.requests.push(request.messages.to_vec());
+            on_delta(self.reply);
+            Ok(Completion {
+                text: self.reply.to_owned(),
+                finish: FinishReason::Stop,
+                usage: crate::backend::Usage::default(),
+            })
+        }
+    }
 
     impl Backend for Words {
         fn describe(&self) -> String {
@@ -267,5 +413,75 @@ mod tests {
         assert_eq!(room, 34);
         assert_eq!(c.room_for_context(&backend, "q", 1000).unwrap(), 0);
         assert_eq!(c.turns(), 1);
+    }
+
+    #[test]
+    fn compaction_replaces_older_turns_with_a_summary() {
+        let mut c = Conversation::new("sys");
+        c.push(Message::user_with_context("q1", Some(words(60))));
+        c.push(Message::assistant(words(50)));
+        c.push(Message::user("q2"));
+        c.push(Message::assistant(words(50)));
+        c.push(Message::user_with_context("q3", Some(words(10))));
+        let mut b = Scripted {
+            words: Words(200),
+            reply: " q1 was about checksums ",
+            requests: Vec::new(),
+        };
+        // 5 + 70 + 54 + 5 + 54 + 20 = 208 tokens; pruning q1's context (to 18) is not enough
+        // with 50 reserved for the answer.
+        assert!(matches!(
+            c.clone().fit(&b, 50),
+            Err(ConversationError::Overflow { .. })
+        ));
+        let mut small = c.clone();
+        let done = c
+            .compact(&mut b, 1, 20, &AtomicBool::new(false))
+            .unwrap()
+            .unwrap();
+        assert_eq!(done.replaced, 4);
+        assert_eq!(done.left_out, 0);
+        assert_eq!((done.before, done.after), (208, 43));
+        assert_eq!(done.summary, "q1 was about checksums");
+        assert!(done.after < done.before);
+        // The summary request had the older turns with context pruned, then the instruction.
+        let req = &b.requests[0];
+        assert_eq!(req.len(), 6);
+        assert_eq!(req[1].context.as_deref(), Some(PRUNED_NOTE));
+        assert_eq!(req[5].content, COMPACT_PROMPT);
+        // system, summary, acknowledgement, the kept question.
+        let roles: Vec<Role> = c.messages().iter().map(|m| m.role).collect();
+        assert_eq!(
+            roles,
+            [Role::System, Role::User, Role::Assistant, Role::User]
+        );
+        assert!(c.messages()[1].content.starts_with(SUMMARY_HEADER));
+        assert!(c.messages()[1].content.ends_with("q1 was about checksums"));
+        assert_eq!(c.messages()[3].content, "q3");
+        assert!(c.fit(&b, 50).is_ok());
+
+        // In a smaller window the oldest turns are left out of the summary, and counted.
+        let mut b = Scripted {
+            words: Words(125),
+            reply: "summary",
+            requests: Vec::new(),
+        };
+        let done = small
+            .compact(&mut b, 1, 20, &AtomicBool::new(false))
+            .unwrap()
+            .unwrap();
+        assert_eq!((done.replaced, done.left_out), (4, 2));
+        assert_eq!(b.requests[0].len(), 4); // system, q2, a2, instruction
+        assert_eq!(small.messages().len(), 4);
+
+        // Nothing older left: nothing to do.
+        let mut single = Conversation::new("sys");
+        single.push(Message::user("only"));
+        assert_eq!(
+            single
+                .compact(&mut b, 1, 40, &AtomicBool::new(false))
+                .unwrap(),
+            None
+        );
     }
 }

@@ -27,7 +27,7 @@ pub use backend::{
     Backend, BackendError, Completion, CompletionRequest, EmbeddedBackend, FinishReason,
     OllamaBackend, OpenAiBackend, RemoteConfig, Usage,
 };
-pub use conversation::{Conversation, ConversationError, Prepared};
+pub use conversation::{Compaction, Conversation, ConversationError, Prepared};
 pub use inject::{
     ContextSource, InjectError, InjectOptions, InjectedContext, ModelTokenCounter, gather,
 };

@@ -135,3 +135,30 @@ fn injected_context_fits_the_budget_and_names_its_sources() {
     .unwrap_err();
     assert!(err.to_string().contains("piped input has"), "{err}");
 }
+
+#[test]
+fn compaction_summarises_with_the_model() {
+    let mut b = backend();
+    let mut conv = Conversation::new(SYSTEM_PROMPT);
+    conv.push(Message::user(
+        "My project is called Zephyrine. It parses TOML files into a tree.",
+    ));
+    conv.push(Message::assistant(
+        "Understood: Zephyrine is a TOML parser that builds a tree.",
+    ));
+    conv.push(Message::user("Which crate should I use for the lexer?"));
+    conv.push(Message::assistant(
+        "You could write the lexer by hand or use logos.",
+    ));
+    conv.push(Message::user("What was my project called?"));
+    let done = conv
+        .compact(&mut b, 1, 48, &AtomicBool::new(false))
+        .unwrap()
+        .unwrap();
+    eprintln!("summary: {:?}", done.summary);
+    assert_eq!((done.replaced, done.left_out), (4, 0));
+    assert!(done.summary.contains("Zephyrine"), "{}", done.summary);
+    assert!(done.after < done.before + 48);
+    assert_eq!(conv.messages().len(), 4);
+    assert_eq!(conv.messages()[3].content, "What was my project called?");
+}

@@ -16,9 +16,9 @@ use vibrant_config::BackendKind;
 use vibrant_context::{CharEstimate, TokenCounter};
 use vibrant_core::prompt::SYSTEM_PROMPT;
 use vibrant_core::{
-    Backend, CompletionRequest, Conversation, EmbeddedBackend, FinishReason, InjectOptions,
-    Message, ModelTokenCounter, OllamaBackend, OpenAiBackend, RemoteConfig, SessionRecord,
-    SessionWriter,
+    Backend, CompletionRequest, Conversation, ConversationError, EmbeddedBackend, FinishReason,
+    InjectOptions, Message, ModelTokenCounter, OllamaBackend, OpenAiBackend, RemoteConfig,
+    SessionRecord, SessionWriter,
 };
 use vibrant_engine::{LoadOptions, Model};
 
@@ -323,7 +323,41 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         question.clone(),
         Some(injected.text),
     ));
-    let prepared = conv.fit(backend.as_ref(), answer_tokens)?;
+    let prepared = match conv.fit(backend.as_ref(), answer_tokens) {
+        Err(ConversationError::Overflow { .. }) if conv.messages().len() > 2 => {
+            // A long continued session: the model summarises the older turns (compaction).
+            if show && !args.json {
+                eprintln!(
+                    "note: the conversation does not fit the {window}-token window; summarising older turns…"
+                );
+            }
+            let summary_tokens = (window / 8).clamp(32, 256);
+            if let Some(c) = conv.compact(backend.as_mut(), 1, summary_tokens, &cancel)? {
+                out.event(json!({
+                    "type": "compacted",
+                    "replaced": c.replaced,
+                    "left_out": c.left_out,
+                    "before": c.before,
+                    "after": c.after,
+                }));
+                if show && !args.json {
+                    eprintln!(
+                        "note: compacted {} earlier messages into a summary ({} → {} prompt tokens){}",
+                        c.replaced,
+                        c.before,
+                        c.after,
+                        if c.left_out > 0 {
+                            format!("; the {} oldest were too long to summarise", c.left_out)
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+            }
+            conv.fit(backend.as_ref(), answer_tokens)?
+        }
+        other => other?,
+    };
     if prepared.pruned > 0 && show {
         eprintln!(
             "note: removed the repository context of {} earlier message(s) to fit the {}-token window",
