@@ -7,7 +7,8 @@
 //!   OpenAI-compatible HTTP server ([`OpenAiBackend`], `POST /v1/chat/completions` with SSE) and
 //!   Ollama's native API ([`OllamaBackend`], `POST /api/chat` with NDJSON).
 //! - [`conversation`]: roles and turns, the system prompt ([`prompt`]), token accounting against
-//!   the context window, and pruning that never truncates silently.
+//!   the context window, pruning and compaction (model-written summaries of older turns); nothing
+//!   is ever truncated silently.
 //! - [`inject`]: the repository context for a question (explicit paths, piped input, project
 //!   summary, assembled snippets) under a token budget, with the list of sources used.
 //! - [`session`]: conversations saved as append-only JSONL files per repository, with torn-line
