@@ -123,8 +123,9 @@ fn capture(mut r: impl Read, cap: usize) -> String {
             chunk = &chunk[take..];
         }
         tail.extend(chunk);
-        while tail.len() > half {
-            tail.pop_front();
+        if tail.len() > half {
+            let excess = tail.len() - half;
+            tail.drain(..excess);
         }
     }
     let omitted = total - head.len() - tail.len();

@@ -20,16 +20,7 @@ fn changed(tool: &str, summary: String, diff: String, files: Vec<String>) -> Too
 
 /// Reads an existing text file for editing.
 fn load(path: &WsPath) -> Result<(Vec<u8>, TextFile)> {
-    let bytes = read_opt(&path.abs)?.ok_or_else(|| ToolError::NotFound {
-        path: path.rel.clone(),
-    })?;
-    if !path.abs.is_file() {
-        return Err(ToolError::NotFound {
-            path: path.rel.clone(),
-        });
-    }
-    let file = TextFile::decode(&path.rel, &bytes)?;
-    Ok((bytes, file))
+    crate::text::read_text_file(&path.abs, &path.rel)
 }
 
 pub(crate) fn edit_file(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult> {

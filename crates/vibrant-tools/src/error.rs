@@ -40,6 +40,11 @@ pub enum ToolError {
         "`{path}` already exists and you have not read it; call read_file first, then edit_file or write_file"
     )]
     NotRead { path: String },
+    /// A file too large for the text tools.
+    #[error(
+        "`{path}` is {size} bytes, over the {limit}-byte limit of the file tools; use grep, or run_command with head/tail/sed"
+    )]
+    TooLarge { path: String, size: u64, limit: u64 },
     /// A file that is not UTF-8 text.
     #[error("`{path}` is not UTF-8 text ({why}); the file tools only edit text files")]
     NotText { path: String, why: String },

@@ -91,7 +91,7 @@ pub(crate) fn glob(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult> {
     let pattern = args.str_req("pattern")?;
     let base = tb.ws.resolve(args.str_opt("path")?.unwrap_or("."))?;
     let matcher = globset::GlobBuilder::new(pattern)
-        .literal_separator(false)
+        .literal_separator(true)
         .build()
         .map_err(|e| ToolError::args("glob", format!("bad glob pattern `{pattern}`: {e}")))?
         .compile_matcher();
@@ -226,11 +226,7 @@ pub(crate) fn symbols(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult> {
     use vibrant_context::Language;
     use vibrant_context::syntax::{ChunkOptions, analyze};
     let p = tb.ws.resolve(args.str_req("path")?)?;
-    if !p.abs.is_file() {
-        return Err(ToolError::NotFound { path: p.rel });
-    }
-    let bytes = std::fs::read(&p.abs).map_err(|e| ToolError::io(&p.abs, e))?;
-    let file = TextFile::decode(&p.rel, &bytes)?;
+    let (bytes, file) = crate::text::read_text_file(&p.abs, &p.rel)?;
     let lang = Language::detect(&p.abs, &bytes[..bytes.len().min(256)]);
     if !lang.has_grammar() {
         return Ok(ToolResult::ok(

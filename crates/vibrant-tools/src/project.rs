@@ -195,6 +195,8 @@ struct Patterns {
     counts: Regex,
 }
 
+static PATTERNS: std::sync::LazyLock<Patterns> = std::sync::LazyLock::new(patterns);
+
 fn patterns() -> Patterns {
     let re = |s: &str| Regex::new(s).unwrap_or_else(|e| panic!("built-in regex {s}: {e}"));
     Patterns {
@@ -224,7 +226,7 @@ fn patterns() -> Patterns {
 
 /// Condenses a test or build log.
 pub fn summarize(log: &str) -> RunSummary {
-    let p = patterns();
+    let p = &*PATTERNS;
     let mut s = RunSummary::default();
     let lines: Vec<&str> = log.lines().collect();
     let push = |s: &mut RunSummary, d: Diagnostic| {

@@ -15,7 +15,7 @@ use crate::error::{Result, ToolError};
 use crate::output::cap_head_tail;
 use crate::sandbox::{Sandbox, SandboxPolicy, SandboxStatus};
 use crate::specs::{ToolSpec, all_specs};
-use crate::text::{TextFile, hash_bytes, write_atomic};
+use crate::text::{hash_bytes, write_atomic};
 use crate::workspace::{Workspace, WsPath};
 
 /// How a [`Toolbox`] is set up.
@@ -299,11 +299,7 @@ impl Toolbox {
 
     fn read_file(&mut self, args: &Args<'_>) -> Result<ToolResult> {
         let p = self.ws.resolve(args.str_req("path")?)?;
-        if !p.abs.is_file() {
-            return Err(ToolError::NotFound { path: p.rel });
-        }
-        let bytes = std::fs::read(&p.abs).map_err(|e| ToolError::io(&p.abs, e))?;
-        let file = TextFile::decode(&p.rel, &bytes)?;
+        let (bytes, file) = crate::text::read_text_file(&p.abs, &p.rel)?;
         self.seen.insert(p.abs.clone(), hash_bytes(&bytes));
         let lines: Vec<&str> = file.text.lines().collect();
         let total = lines.len();
@@ -316,6 +312,12 @@ impl Toolbox {
         .min(total);
         if total == 0 {
             return Ok(ToolResult::ok("read_file", format!("{} is empty", p.rel)));
+        }
+        if end < start && start <= total {
+            return Err(ToolError::args(
+                "read_file",
+                format!("end_line {end} is before start_line {start}"),
+            ));
         }
         if start > total {
             return Err(ToolError::args(

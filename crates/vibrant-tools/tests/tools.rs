@@ -63,6 +63,42 @@ fn read_file_numbers_lines_and_pages() {
     );
     assert!(out.contains("call read_file with start_line=13"), "{out}");
     assert!(!out.contains("line 13\n"));
+    let out = f.fail(
+        "read_file",
+        json!({"path": "a.txt", "start_line": 10, "end_line": 5}),
+    );
+    assert!(out.contains("end_line 5 is before start_line 10"), "{out}");
+    let out = f.fail("read_file", json!({"path": "a.txt", "start_line": 99}));
+    assert!(out.contains("past the end of a.txt (50 lines)"), "{out}");
+    let out = f.fail("read_file", json!({"path": "nope.txt"}));
+    assert!(out.contains("`nope.txt` does not exist"), "{out}");
+    std::fs::create_dir(f.path("dir")).unwrap();
+    let out = f.fail("read_file", json!({"path": "dir"}));
+    assert!(
+        out.contains("`dir` does not exist or is not a file"),
+        "{out}"
+    );
+}
+
+#[test]
+fn large_and_binary_files_are_refused_with_advice() {
+    let mut f = fixture();
+    let big = std::fs::File::create(f.path("big.log")).unwrap();
+    big.set_len(vibrant_tools::text::MAX_TEXT_FILE + 1).unwrap();
+    let out = f.fail("read_file", json!({"path": "big.log"}));
+    assert!(
+        out.contains("over the 8388608-byte limit") && out.contains("grep"),
+        "{out}"
+    );
+    f.write("bin", b"\x00\x01binary".as_slice());
+    let out = f.fail(
+        "edit_file",
+        json!({"path": "bin", "old_string": "binary", "new_string": "x"}),
+    );
+    assert!(
+        out.contains("not UTF-8 text (it contains NUL bytes)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -133,6 +169,11 @@ fn glob_finds_files() {
     assert!(
         out.contains("2 file(s)") && out.contains("src/a.rs") && out.contains("src/b/c.rs"),
         "{out}"
+    );
+    let out = f.ok("glob", json!({"pattern": "src/*.rs"}));
+    assert!(
+        out.contains("1 file(s)") && out.contains("src/a.rs"),
+        "`*` does not cross directories: {out}"
     );
     let out = f.ok("glob", json!({"pattern": "*.md"}));
     assert!(out.contains("README.md") && !out.contains(".rs"), "{out}");
