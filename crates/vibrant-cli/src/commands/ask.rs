@@ -29,7 +29,7 @@ use crate::commands::run::RunDefaults;
 /// Default cap on repository context, in tokens (prefill is the slow part on a CPU).
 const DEFAULT_CONTEXT_TOKENS: usize = 1536;
 /// Most tokens the project summary takes of that.
-const SUMMARY_TOKENS: usize = 200;
+const SUMMARY_TOKENS: usize = 300;
 
 /// Arguments of `vibrant ask`.
 #[derive(Debug, clap::Args)]
