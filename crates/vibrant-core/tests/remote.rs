@@ -331,3 +331,50 @@ fn ollama_errors_are_reported() {
         c.finish
     );
 }
+
+#[test]
+fn openai_retries_without_stream_options_when_rejected() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let rejected =
+        r#"{"error":{"message":"Unrecognized request argument supplied: stream_options"}}"#;
+    let responses = vec![
+        format!(
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{rejected}",
+            rejected.len()
+        )
+        .into_bytes(),
+        sse(&[&delta("fine"), "[DONE]"]),
+    ];
+    let server = std::thread::spawn(move || {
+        let mut bodies = Vec::new();
+        for response in responses {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0;
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                if h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            bodies.push(serde_json::from_slice::<serde_json::Value>(&body).unwrap());
+            let mut stream = stream;
+            stream.write_all(&response).unwrap();
+        }
+        bodies
+    });
+    let mut backend = OpenAiBackend::new(config(url)).unwrap();
+    let c = ask(&mut backend).0.unwrap();
+    assert_eq!(c.text, "fine");
+    let bodies = server.join().unwrap();
+    assert!(bodies[0].get("stream_options").is_some());
+    assert!(bodies[1].get("stream_options").is_none());
+    assert_eq!(bodies[1]["stream"], true);
+}

@@ -90,12 +90,23 @@ impl Backend for OpenAiBackend {
     ) -> Result<Completion, BackendError> {
         let started = Instant::now();
         let url = self.endpoint();
-        let resp = post_json(
-            &self.client,
-            &url,
-            self.config.api_key.as_deref(),
-            &self.body(request),
-        )?;
+        let mut body = self.body(request);
+        let key = self.config.api_key.as_deref();
+        let resp = match post_json(&self.client, &url, key, &body) {
+            // Some servers reject `stream_options`; usage is optional, so ask again without it.
+            Err(BackendError::Http {
+                status: 400 | 422,
+                message,
+                ..
+            }) if message.contains("stream_options") => {
+                tracing::debug!("{url} rejected stream_options ({message}); retrying without");
+                if let Some(map) = body.as_object_mut() {
+                    map.remove("stream_options");
+                }
+                post_json(&self.client, &url, key, &body)?
+            }
+            other => other?,
+        };
         let mut reader = BufReader::new(resp);
         let mut buf = Vec::new();
         let mut text = String::new();
