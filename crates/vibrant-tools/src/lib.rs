@@ -45,6 +45,6 @@ pub use doom::DoomLoopGuard;
 pub use error::ToolError;
 pub use project::{Diagnostic, ProjectKind, RunSummary, summarize};
 pub use sandbox::{Sandbox, SandboxPolicy, SandboxStatus, is_secret_env};
-pub use specs::{ToolSpec, all_specs};
+pub use specs::{ToolSpec, all_specs, render_tool_list};
 pub use toolbox::{ToolResult, Toolbox, ToolboxConfig, unified_diff};
 pub use workspace::{Workspace, WsPath};

@@ -27,6 +27,44 @@ impl ToolSpec {
     }
 }
 
+impl ToolSpec {
+    /// A one-line signature for text prompts:
+    /// `read_file(path: string, start_line?: integer, end_line?: integer)`.
+    pub fn signature(&self) -> String {
+        let required: Vec<&str> = self.parameters["required"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let args: Vec<String> = self.parameters["properties"]
+            .as_object()
+            .map(|props| {
+                props
+                    .iter()
+                    .map(|(name, schema)| {
+                        let ty = schema["type"].as_str().unwrap_or("any");
+                        let opt = if required.contains(&name.as_str()) {
+                            ""
+                        } else {
+                            "?"
+                        };
+                        format!("{name}{opt}: {ty}")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        format!("{}({})", self.name, args.join(", "))
+    }
+}
+
+/// The tools as compact text, one `signature — description` line each, for prompts of models
+/// without native tool support (and for counting what the tool list costs in tokens).
+pub fn render_tool_list(specs: &[ToolSpec]) -> String {
+    specs
+        .iter()
+        .map(|s| format!("- {} — {}\n", s.signature(), s.description))
+        .collect()
+}
+
 fn object(props: Value, required: &[&str]) -> Value {
     json!({"type": "object", "properties": props, "required": required, "additionalProperties": false})
 }
@@ -196,4 +234,24 @@ pub fn all_specs() -> Vec<ToolSpec> {
             mutating: false,
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_mark_optional_arguments() {
+        let specs = all_specs();
+        let read = specs.iter().find(|s| s.name == "read_file").unwrap();
+        assert_eq!(
+            read.signature(),
+            "read_file(path: string, start_line?: integer, end_line?: integer)"
+        );
+        let git = specs.iter().find(|s| s.name == "git_status").unwrap();
+        assert_eq!(git.signature(), "git_status()");
+        let list = render_tool_list(&specs);
+        assert_eq!(list.lines().count(), specs.len());
+        assert!(list.contains("- edit_file(path: string, old_string: string, new_string: string, replace_all?: boolean) — Replace"), "{list}");
+    }
 }
