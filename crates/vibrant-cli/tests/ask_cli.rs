@@ -577,7 +577,10 @@ fn a_long_continued_session_is_compacted_and_says_so() {
         "{stderr}"
     );
     // With this window the first question and answer did not fit the summary request: said so.
-    assert!(stderr.contains("the 2 oldest were too long to summarise"), "{stderr}");
+    assert!(
+        stderr.contains("the 2 oldest were too long to summarise"),
+        "{stderr}"
+    );
     assert_eq!(text(&out.stdout), "Done.\n");
     let bodies = server.join().unwrap();
     // The third request asked for the summary; the fourth sent it instead of the old turns.
@@ -601,4 +604,50 @@ fn a_long_continued_session_is_compacted_and_says_so() {
     let out = fx.run(&["sessions", "list", "--json"], None);
     let info: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
     assert_eq!(info["messages"], 7);
+}
+
+#[test]
+fn explicit_context_comes_first_and_is_reported() {
+    let fx = Fixture::new();
+    // The server refuses, but the context event is printed before the request.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = fx.run(
+        &[
+            "--set",
+            "backend.kind=openai",
+            "--set",
+            &format!("backend.url=http://127.0.0.1:{port}"),
+            "ask",
+            "-m",
+            "m",
+            "--json",
+            "--no-session",
+            "--context",
+            "src/lib.rs",
+            "what does pack do?",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["type"], "start");
+    assert_eq!(events[0]["session"], serde_json::Value::Null);
+    let sources = events[1]["sources"].as_array().unwrap();
+    let explicit: Vec<&serde_json::Value> =
+        sources.iter().filter(|s| s["kind"] == "explicit").collect();
+    assert_eq!(explicit.len(), 1);
+    assert_eq!(explicit[0]["path"], "src/lib.rs");
+    assert_eq!(explicit[0]["lines"], serde_json::json!([1, 7]));
+    let tokens: u64 = sources.iter().map(|s| s["tokens"].as_u64().unwrap()).sum();
+    assert_eq!(events[1]["tokens"].as_u64().unwrap(), tokens);
+    assert!(tokens <= events[1]["budget"].as_u64().unwrap());
+    assert!(text(&out.stderr).contains("cannot connect"));
 }

@@ -38,7 +38,12 @@ pub struct AskArgs {
     #[arg(required = true, num_args = 1.., value_name = "QUESTION")]
     pub question: Vec<String>,
     /// Files, directories or globs to include first (repeatable, or comma-separated).
-    #[arg(long = "context", value_name = "PATH", value_delimiter = ',')]
+    #[arg(
+        long = "context",
+        value_name = "PATH",
+        value_delimiter = ',',
+        conflicts_with = "no_context"
+    )]
     pub context: Vec<String>,
     /// Send no repository context (piped stdin is still used).
     #[arg(long)]
