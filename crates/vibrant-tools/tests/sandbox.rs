@@ -176,3 +176,46 @@ fn full_auto_asks_when_the_sandbox_is_off() {
             .complete(&vibrant_tools::SandboxPolicy::default());
     assert_eq!(g.asked.lock().unwrap().is_empty(), sandboxed);
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinks_do_not_lead_commands_out() {
+    let mut f = fixture();
+    if !sandbox_available(f.tb.sandbox_status(), false) {
+        return;
+    }
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), f.path("out-link")).unwrap();
+    let out = f.ok(
+        "run_command",
+        json!({"command": "echo x > out-link/planted; echo rc=$?"}),
+    );
+    assert!(!outside.path().join("planted").exists(), "{out}");
+    assert!(out.contains("rc=1") || out.contains("rc=2"), "{out}");
+}
+
+#[test]
+fn commands_cannot_signal_processes_outside_the_sandbox() {
+    let mut f = fixture();
+    let status = f.tb.sandbox_status().clone();
+    if !sandbox_available(&status, false) || status.landlock_abi.is_none_or(|v| v < 6) {
+        println!("skipped: signal scoping needs Landlock ABI 6 ({status:?})");
+        return;
+    }
+    let mut victim = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let out = f.ok(
+        "run_command",
+        json!({"command": format!("kill -9 {}; echo rc=$?", victim.id())}),
+    );
+    let still_running = victim.try_wait().unwrap().is_none();
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    assert!(
+        still_running,
+        "the sandboxed command killed a process outside: {out}"
+    );
+    assert!(out.contains("rc=1"), "{out}");
+}
