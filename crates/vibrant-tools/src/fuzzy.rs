@@ -137,7 +137,14 @@ pub fn apply_edit(
     // Tier 4: similarity over windows of the same number of lines.
     let scored = best_windows(&lines, &old_lines);
     let Some(&(best_i, best)) = scored.first() else {
-        return Err("the file is shorter than old_string; read it again with read_file".to_owned());
+        return Err(format!(
+            "old_string was not found, and no region of the file resembles it{}; read the file again with read_file and copy the exact lines",
+            if lines.len() < k {
+                " (the file is shorter than old_string)"
+            } else {
+                ""
+            }
+        ));
     };
     if best >= threshold {
         let rival = scored
@@ -158,6 +165,15 @@ pub fn apply_edit(
             replacements: 1,
         });
     }
+    if best < 0.3 {
+        return Err(format!(
+            "old_string was not found, and no region of the file resembles it (the closest, lines {}-{}, is only {:.0}% similar); \
+             read the file again with read_file and copy the exact lines",
+            best_i + 1,
+            best_i + k,
+            best * 100.0
+        ));
+    }
     let from = best_i.saturating_sub(1);
     let to = (best_i + k + 1).min(lines.len());
     let excerpt: String = (from..to)
@@ -174,6 +190,9 @@ pub fn apply_edit(
     ))
 }
 
+/// Line comparisons the similarity tier may make before it only scores anchored windows.
+const SIMILARITY_BUDGET: usize = 200_000;
+
 /// Windows of `old.len()` lines scored by length-weighted line similarity, best first.
 fn best_windows(lines: &[&str], old: &[&str]) -> Vec<(usize, f64)> {
     let k = old.len();
@@ -182,7 +201,36 @@ fn best_windows(lines: &[&str], old: &[&str]) -> Vec<(usize, f64)> {
     }
     let norm_text: Vec<String> = lines.iter().map(|l| squash(l)).collect();
     let norm_old: Vec<String> = old.iter().map(|l| squash(l)).collect();
-    let mut scored: Vec<(usize, f64)> = (0..=lines.len() - k)
+    let windows = lines.len() - k + 1;
+    // Scoring every window costs windows × k line comparisons. Past a budget, only windows
+    // anchored by at least one identical (non-blank) line are scored.
+    let candidates: Vec<usize> = if windows.saturating_mul(k) <= SIMILARITY_BUDGET {
+        (0..windows).collect()
+    } else {
+        let mut at: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+        for (j, l) in norm_old.iter().enumerate() {
+            if !l.is_empty() {
+                at.entry(l.as_str()).or_default().push(j);
+            }
+        }
+        let mut c: Vec<usize> = norm_text
+            .iter()
+            .enumerate()
+            .flat_map(|(t, l)| {
+                at.get(l.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(move |&j| t.checked_sub(j))
+            })
+            .filter(|&i| i < windows)
+            .collect();
+        c.sort_unstable();
+        c.dedup();
+        c.truncate(SIMILARITY_BUDGET / k.max(1));
+        c
+    };
+    let mut scored: Vec<(usize, f64)> = candidates
+        .into_iter()
         .map(|i| {
             let mut num = 0.0;
             let mut den = 0.0;
@@ -335,11 +383,36 @@ mod tests {
     }
 
     #[test]
+    fn unrelated_text_gets_no_did_you_mean() {
+        let e = apply_edit("alpha\nbeta\n", "zzzz qqqq\nxxxx", "x", false, 0.85).unwrap_err();
+        assert!(
+            e.contains("no region of the file resembles it") && !e.contains("Did you mean"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn no_match_gives_did_you_mean() {
         let text = "alpha\nbeta\ngamma\ndelta\n";
-        let e = apply_edit(text, "gamma ray burst\nomega", "x", false, 0.85).unwrap_err();
+        let e = apply_edit(text, "gamma ray\ndelta force", "x", false, 0.85).unwrap_err();
         assert!(e.contains("Did you mean lines 3-4"), "{e}");
         assert!(e.contains("    3\tgamma"), "{e}");
+    }
+
+    #[test]
+    fn large_files_use_anchored_windows() {
+        let mut text: String = (0..60_000).map(|i| format!("let v{i} = {i};\n")).collect();
+        text.push_str("fn target() {\n    let total = compute(1, 2);\n    total\n}\n");
+        let old = "fn target() {\n    let total = compute(1, 3);\n    total\n}";
+        let r = apply_edit(&text, old, "fn target() {\n    0\n}", false, 0.85).unwrap();
+        assert!(matches!(r.tier, MatchTier::Similar(_)), "{:?}", r.tier);
+        assert_eq!(r.line, 60_001);
+        assert!(
+            r.text
+                .ends_with("let v59999 = 59999;\nfn target() {\n    0\n}\n")
+        );
+        let e = apply_edit(&text, "nothing\nlike\nthis\nat\nall", "x", false, 0.85).unwrap_err();
+        assert!(e.contains("no region of the file resembles it"), "{e}");
     }
 
     #[test]
