@@ -651,3 +651,41 @@ fn explicit_context_comes_first_and_is_reported() {
     assert!(tokens <= events[1]["budget"].as_u64().unwrap());
     assert!(text(&out.stderr).contains("cannot connect"));
 }
+
+#[test]
+fn no_stream_prints_at_the_end_and_a_torn_session_is_repaired() {
+    let fx = Fixture::new();
+    let url = serve(vec![reply("whole answer")], std::time::Duration::ZERO);
+    let mut args = remote_args(&url);
+    args.extend(["--no-stream", "q"].map(str::to_owned));
+    let out = fx.run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "whole answer\n");
+
+    // A crash while writing leaves a torn last line: repaired on the next load, and reported.
+    let out = fx.run(&["sessions", "list", "--json"], None);
+    let info: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    let path = PathBuf::from(info["path"].as_str().unwrap());
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    f.write_all(br#"{"type":"message","ro"#).unwrap();
+    drop(f);
+    let out = fx.run(&["sessions", "show", "latest", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("removed a torn last line (21 bytes)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let records: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 4); // meta, system, user, assistant
+    assert_eq!(records[0]["type"], "meta");
+    assert_eq!(records[3]["content"], "whole answer");
+    assert_eq!(records[3]["finish"], "stop");
+    assert!(std::fs::read_to_string(&path).unwrap().ends_with("}\n"));
+}
