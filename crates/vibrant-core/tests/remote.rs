@@ -378,3 +378,32 @@ fn openai_retries_without_stream_options_when_rejected() {
     assert!(bodies[1].get("stream_options").is_none());
     assert_eq!(bodies[1]["stream"], true);
 }
+
+#[test]
+fn cancel_works_while_the_server_is_silent() {
+    // The server reads the request and then says nothing (a long prefill, a stalled link).
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let _keep = stream;
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    for mut backend in [
+        Box::new(OpenAiBackend::new(config(url.clone())).unwrap()) as Box<dyn Backend>,
+        Box::new(OllamaBackend::new(config(url.clone())).unwrap()),
+    ] {
+        let messages = [Message::user("hi")];
+        let cancel = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let c = backend
+            .complete(&CompletionRequest::new(&messages, 8), &cancel, &mut |_| {})
+            .unwrap();
+        assert_eq!(c.finish, FinishReason::Cancelled);
+        assert_eq!(c.text, "");
+    }
+}

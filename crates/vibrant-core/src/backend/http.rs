@@ -1,7 +1,9 @@
 //! The HTTP plumbing shared by the remote backends: a blocking client without a total timeout
 //! (answers stream for minutes), readable errors, and line reading that keeps partial text.
 
-use std::io::BufRead;
+use std::io::{BufRead, BufReader};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use super::BackendError;
@@ -109,10 +111,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Reads the next line (without the line ending); `Ok(None)` at the end of the stream.
-pub(crate) fn next_line(
-    reader: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-) -> Result<Option<String>, String> {
+fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<Option<String>, String> {
     buf.clear();
     match reader.read_until(b'\n', buf) {
         Ok(0) => Ok(None),
@@ -123,6 +122,122 @@ pub(crate) fn next_line(
             Ok(Some(String::from_utf8_lossy(buf).into_owned()))
         }
         Err(e) => Err(error_chain(&e)),
+    }
+}
+
+/// What the reader thread sends.
+enum Item {
+    Started,
+    Failed(BackendError),
+    Line(String),
+    End,
+    Broken(String),
+}
+
+/// The next thing in a [`LineStream`].
+pub(crate) enum Next {
+    Line(String),
+    /// The server closed the stream.
+    End,
+    /// Reading failed (the connection broke).
+    Broken(String),
+    /// The cancel flag was set.
+    Cancelled,
+}
+
+/// A streaming response read line by line on a helper thread, so that a silent server (a long
+/// prefill, a stalled connection) never keeps the caller from noticing the cancel flag. When the
+/// stream is dropped, the thread stops at its next line and closes the connection.
+pub(crate) struct LineStream {
+    rx: mpsc::Receiver<Item>,
+}
+
+/// How often a waiting caller looks at the cancel flag.
+const POLL: Duration = Duration::from_millis(50);
+
+impl LineStream {
+    /// Posts `body` to `url` on a helper thread and waits for the response headers. `Ok(None)`
+    /// when `cancel` was set first.
+    pub(crate) fn open(
+        client: &reqwest::blocking::Client,
+        url: &str,
+        api_key: Option<&str>,
+        body: &serde_json::Value,
+        cancel: &AtomicBool,
+    ) -> Result<Option<Self>, BackendError> {
+        let (tx, rx) = mpsc::sync_channel(64);
+        let (client, url, api_key, body) = (
+            client.clone(),
+            url.to_owned(),
+            api_key.map(str::to_owned),
+            body.clone(),
+        );
+        std::thread::Builder::new()
+            .name("vibrant-http-stream".to_owned())
+            .spawn(move || {
+                let resp = match post_json(&client, &url, api_key.as_deref(), &body) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = tx.send(Item::Failed(e));
+                        return;
+                    }
+                };
+                if tx.send(Item::Started).is_err() {
+                    return;
+                }
+                let mut reader = BufReader::new(resp);
+                let mut buf = Vec::new();
+                loop {
+                    let item = match next_line(&mut reader, &mut buf) {
+                        Ok(Some(line)) => Item::Line(line),
+                        Ok(None) => Item::End,
+                        Err(e) => Item::Broken(e),
+                    };
+                    let last = !matches!(item, Item::Line(_));
+                    if tx.send(item).is_err() || last {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| BackendError::Request {
+                url: String::new(),
+                message: format!("cannot start the stream reader: {e}"),
+            })?;
+        let stream = Self { rx };
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            match stream.rx.recv_timeout(POLL) {
+                Ok(Item::Started) => return Ok(Some(stream)),
+                Ok(Item::Failed(e)) => return Err(e),
+                Ok(_) | Err(RecvTimeoutError::Disconnected) => {
+                    return Err(BackendError::Request {
+                        url: String::new(),
+                        message: "the stream reader stopped unexpectedly".to_owned(),
+                    });
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }
+
+    /// The next line, waiting for it while watching `cancel`.
+    pub(crate) fn next(&self, cancel: &AtomicBool) -> Next {
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Next::Cancelled;
+            }
+            match self.rx.recv_timeout(POLL) {
+                Ok(Item::Line(l)) => return Next::Line(l),
+                Ok(Item::End) => return Next::End,
+                Ok(Item::Broken(e)) => return Next::Broken(e),
+                Ok(Item::Started | Item::Failed(_)) | Err(RecvTimeoutError::Disconnected) => {
+                    return Next::Broken("the stream reader stopped unexpectedly".to_owned());
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
     }
 }
 

@@ -228,3 +228,15 @@ pub(crate) fn estimate_prompt(messages: &[Message]) -> usize {
         .sum::<usize>()
         + 3
 }
+
+/// The result when the cancel flag was set before the server answered.
+pub(crate) fn cancelled(started: std::time::Instant) -> Completion {
+    Completion {
+        text: String::new(),
+        finish: FinishReason::Cancelled,
+        usage: Usage {
+            total: started.elapsed(),
+            ..Usage::default()
+        },
+    }
+}

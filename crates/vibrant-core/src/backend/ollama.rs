@@ -1,16 +1,15 @@
 //! Ollama's native API: `POST {base}/api/chat` with `stream: true`, read as one JSON object per
 //! line.
 
-use std::io::BufReader;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::http::{client, next_line, post_json, stream_failure};
+use super::http::{LineStream, Next, client, stream_failure};
 use super::{
     Backend, BackendError, Completion, CompletionRequest, FinishReason, RemoteConfig, Usage,
-    estimate_prompt,
+    cancelled, estimate_prompt,
 };
 use crate::message::Message;
 
@@ -89,26 +88,28 @@ impl Backend for OllamaBackend {
     ) -> Result<Completion, BackendError> {
         let started = Instant::now();
         let url = self.endpoint();
-        let resp = post_json(
+        let opened = LineStream::open(
             &self.client,
             &url,
             self.config.api_key.as_deref(),
             &self.body(request),
+            cancel,
         )?;
-        let mut reader = BufReader::new(resp);
-        let mut buf = Vec::new();
+        let Some(stream) = opened else {
+            return Ok(cancelled(started));
+        };
         let mut text = String::new();
         let mut usage = Usage::default();
         let mut finish: Option<FinishReason> = None;
         loop {
-            if cancel.load(Ordering::Relaxed) {
-                finish = Some(FinishReason::Cancelled);
-                break;
-            }
-            let line = match next_line(&mut reader, &mut buf) {
-                Ok(Some(line)) => line,
-                Ok(None) => break,
-                Err(message) => {
+            let line = match stream.next(cancel) {
+                Next::Line(line) => line,
+                Next::End => break,
+                Next::Cancelled => {
+                    finish = Some(FinishReason::Cancelled);
+                    break;
+                }
+                Next::Broken(message) => {
                     let err = BackendError::Dropped {
                         url: url.clone(),
                         message,

@@ -1,16 +1,15 @@
 //! An OpenAI-compatible server (llama.cpp's `llama-server`, vLLM, LM Studio, hosted APIs):
 //! `POST {base}/v1/chat/completions` with `stream: true`, read as server-sent events.
 
-use std::io::BufReader;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::http::{client, next_line, post_json, stream_failure};
+use super::http::{LineStream, Next, client, stream_failure};
 use super::{
     Backend, BackendError, Completion, CompletionRequest, FinishReason, RemoteConfig, Usage,
-    estimate_prompt,
+    cancelled, estimate_prompt,
 };
 use crate::message::Message;
 
@@ -92,7 +91,7 @@ impl Backend for OpenAiBackend {
         let url = self.endpoint();
         let mut body = self.body(request);
         let key = self.config.api_key.as_deref();
-        let resp = match post_json(&self.client, &url, key, &body) {
+        let opened = match LineStream::open(&self.client, &url, key, &body, cancel) {
             // Some servers reject `stream_options`; usage is optional, so ask again without it.
             Err(BackendError::Http {
                 status: 400 | 422,
@@ -103,25 +102,26 @@ impl Backend for OpenAiBackend {
                 if let Some(map) = body.as_object_mut() {
                     map.remove("stream_options");
                 }
-                post_json(&self.client, &url, key, &body)?
+                LineStream::open(&self.client, &url, key, &body, cancel)?
             }
             other => other?,
         };
-        let mut reader = BufReader::new(resp);
-        let mut buf = Vec::new();
+        let Some(stream) = opened else {
+            return Ok(cancelled(started));
+        };
         let mut text = String::new();
         let mut usage = Usage::default();
         let mut server_finish: Option<String> = None;
         let mut finish: Option<FinishReason> = None;
         loop {
-            if cancel.load(Ordering::Relaxed) {
-                finish = Some(FinishReason::Cancelled);
-                break;
-            }
-            let line = match next_line(&mut reader, &mut buf) {
-                Ok(Some(line)) => line,
-                Ok(None) => break,
-                Err(message) => {
+            let line = match stream.next(cancel) {
+                Next::Line(line) => line,
+                Next::End => break,
+                Next::Cancelled => {
+                    finish = Some(FinishReason::Cancelled);
+                    break;
+                }
+                Next::Broken(message) => {
                     let err = BackendError::Dropped {
                         url: url.clone(),
                         message,
