@@ -61,8 +61,19 @@ pub fn apply_edit(
     let hits: Vec<usize> = text.match_indices(old).map(|(i, _)| i).collect();
     if hits.len() == 1 || (replace_all && !hits.is_empty()) {
         let line = line_of(text, hits[0]);
+        let h = hits[0];
+        let line_start = text[..h].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let prefix = &text[line_start..h];
         let out = if replace_all {
             text.replace(old, new)
+        } else if !prefix.is_empty()
+            && prefix.trim().is_empty()
+            && !old.starts_with(char::is_whitespace)
+            && new.starts_with(prefix)
+        {
+            // The search text left out the line's indentation but the replacement repeats it:
+            // replace from the start of the line so it is not doubled.
+            format!("{}{new}{}", &text[..line_start], &text[h + old.len()..])
         } else {
             text.replacen(old, new, 1)
         };
@@ -266,9 +277,7 @@ fn splice(
     for &s in starts {
         out.extend(lines[i..s].iter().map(|l| (*l).to_owned()));
         if reindent {
-            let from = first_indent(old);
-            let to = first_indent(&lines[s..s + k]);
-            out.extend(new.iter().map(|l| reindent_line(l, from, to)));
+            out.extend(reindent_block(new, old, &lines[s..s + k]));
         } else {
             out.extend(new.iter().map(|l| (*l).to_owned()));
         }
@@ -288,12 +297,84 @@ fn reindent_line(line: &str, from: &str, to: &str) -> String {
     }
 }
 
-fn first_indent<'a>(lines: &[&'a str]) -> &'a str {
-    lines
-        .iter()
-        .find(|l| !l.trim().is_empty())
-        .map(|l| indent(l))
-        .unwrap_or("")
+/// Re-indents `new` to fit `file` (the matched lines, one per line of `old`). The new lines
+/// are aligned with the old ones by a line diff (ignoring whitespace): an unchanged line is
+/// anchored to its old line, a replacing line to the old line it replaces (the last one when
+/// there are more new lines), an inserted line to the old line before it. Each line takes the
+/// indentation its anchor has in the file, keeping any indentation beyond the anchor's in `old`
+/// (unless `old` is flat while the file is not: then `old`'s indentation means nothing).
+fn reindent_block(new: &[&str], old: &[&str], file: &[&str]) -> Vec<String> {
+    if old.is_empty() {
+        return new.iter().map(|l| l.trim().to_owned()).collect();
+    }
+    let old_sq: Vec<String> = old.iter().map(|l| squash(l)).collect();
+    let new_sq: Vec<String> = new.iter().map(|l| squash(l)).collect();
+    let mut anchor = vec![0usize; new.len()];
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_sq, &new_sq) {
+        match op {
+            similar::DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
+                for t in 0..len {
+                    anchor[new_index + t] = old_index + t;
+                }
+            }
+            similar::DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                for t in 0..new_len {
+                    anchor[new_index + t] = old_index + t.min(old_len - 1);
+                }
+            }
+            similar::DiffOp::Insert {
+                old_index,
+                new_index,
+                new_len,
+            } => {
+                for t in 0..new_len {
+                    anchor[new_index + t] = old_index.saturating_sub(1).min(old.len() - 1);
+                }
+            }
+            similar::DiffOp::Delete { .. } => {}
+        }
+    }
+    // When the search text is flat (one indentation level) but the file is not, its
+    // indentation carries no information: each line takes its anchor's indentation.
+    let flat = |ls: &[&str]| {
+        let mut levels = ls
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| indent(l));
+        let first = levels.next();
+        levels.all(|i| Some(i) == first)
+    };
+    let absolute = flat(old) && !flat(file);
+    new.iter()
+        .zip(anchor)
+        .map(|(l, j)| {
+            // A blank anchor says nothing about indentation: use the nearest non-blank one before it.
+            let j = (0..=j)
+                .rev()
+                .find(|&j| !old[j].trim().is_empty())
+                .unwrap_or(j);
+            let (from, to) = (indent(old[j]), indent(file[j]));
+            if l.trim().is_empty() {
+                String::new()
+            } else if absolute {
+                format!("{to}{}", l.trim_start())
+            } else if from.is_empty() && !to.is_empty() && indent(l).starts_with(to) {
+                // The model indented the replacement but not the search text.
+                (*l).to_owned()
+            } else {
+                reindent_line(l, from, to)
+            }
+        })
+        .collect()
 }
 
 fn indent(line: &str) -> &str {
@@ -363,6 +444,46 @@ mod tests {
             r.text,
             "impl A {\n        fn f() {\n            h();\n            g();\n        }\n}\n"
         );
+    }
+
+    #[test]
+    fn indentation_is_fitted_line_by_line() {
+        let text = "pub fn mul(a: i32, b: i32) -> i32 {\n    a + b\n}\n";
+        let r = apply_edit(
+            text,
+            "pub fn mul(a: i32, b: i32) -> i32 {\na + b\n}",
+            "pub fn mul(a: i32, b: i32) -> i32 {\nlet p = a * b;\np\n}",
+            false,
+            0.85,
+        )
+        .unwrap();
+        assert_eq!(r.tier, MatchTier::Indentation);
+        assert_eq!(
+            r.text,
+            "pub fn mul(a: i32, b: i32) -> i32 {\n    let p = a * b;\n    p\n}\n"
+        );
+        // Nested closing braces anchor to the nearest one.
+        let text = "fn f() {\n\tif x {\n\t\ty();\n\t}\n}\n";
+        let old = "fn f() {\n  if x {\n    y();\n  }\n}";
+        let new = "fn f() {\n  if x {\n    y();\n    z();\n  }\n}";
+        let r = apply_edit(text, old, new, false, 0.85).unwrap();
+        assert_eq!(r.text, "fn f() {\n\tif x {\n\t\ty();\n\t\tz();\n\t}\n}\n");
+    }
+
+    #[test]
+    fn indented_replacement_for_an_unindented_search_line() {
+        let text = "def f():\n    return 2\n";
+        let r = apply_edit(text, "return 2", "    return 3", false, 0.85).unwrap();
+        // An exact match; the replacement's indentation is not doubled.
+        assert_eq!(r.tier, MatchTier::Exact);
+        assert_eq!(r.text, "def f():\n    return 3\n");
+        let r = apply_edit(text, "return 2", "return 3", false, 0.85).unwrap();
+        assert_eq!(r.text, "def f():\n    return 3\n");
+        let r = apply_edit("x = f(a, b)\n", "a, b", " a,  b", false, 0.85).unwrap();
+        assert_eq!(r.text, "x = f( a,  b)\n", "mid-line matches are literal");
+        let r = apply_edit("if x:\n    y = 2\n", "y  =  2", "    y = 3", false, 0.85).unwrap();
+        assert_eq!(r.tier, MatchTier::Indentation);
+        assert_eq!(r.text, "if x:\n    y = 3\n");
     }
 
     #[test]
