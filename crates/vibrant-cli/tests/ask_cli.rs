@@ -376,6 +376,9 @@ fn ask_with_an_openai_compatible_server() {
         err.contains("cannot connect to") && err.contains("backend.url"),
         "{err}"
     );
+    // The answer never started, so no session was left behind for it.
+    let out = fx.run(&["sessions", "list", "--json"], None);
+    assert_eq!(text(&out.stdout).lines().count(), 2, "{}", text(&out.stdout));
 }
 
 #[test]

@@ -125,6 +125,29 @@ impl Out {
     }
 }
 
+/// Deletes a new session when dropped, unless [`DiscardSession::keep`] was called.
+struct DiscardSession {
+    store: vibrant_core::SessionStore,
+    id: String,
+    keep: bool,
+}
+
+impl DiscardSession {
+    fn keep(mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for DiscardSession {
+    fn drop(&mut self) {
+        if !self.keep
+            && let Err(e) = self.store.remove(&self.id)
+        {
+            tracing::warn!("could not remove the unused session {}: {e}", self.id);
+        }
+    }
+}
+
 fn read_piped_stdin() -> Result<Option<String>> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -226,6 +249,9 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
     } else {
         Some(super::sessions::store(ctx)?)
     };
+    // A new session is deleted again if the answer never starts (refused connection, prompt too
+    // long…), so failures leave no empty sessions behind.
+    let mut discard: Option<DiscardSession> = None;
     let (mut conv, mut writer): (Conversation, Option<SessionWriter>) = match &store {
         Some(store) if want_session => {
             let id = super::sessions::resolve(store, args.resume.as_deref().unwrap_or("latest"))?;
@@ -243,6 +269,11 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         }
         Some(store) => {
             let mut writer = store.create(kind, &model_name)?;
+            discard = Some(DiscardSession {
+                store: store.clone(),
+                id: writer.id().to_owned(),
+                keep: false,
+            });
             let conv = Conversation::new(SYSTEM_PROMPT);
             for m in conv.messages() {
                 writer.append_message(m)?;
@@ -395,6 +426,9 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
             cancel.store(true, Ordering::Relaxed);
         }
     })?;
+    if let Some(d) = discard.take() {
+        d.keep();
+    }
     // A closed pipe (`vibrant ask … | head -3`) stops the answer; it still gets saved, and the
     // command exits 0 as every command does on a closed pipe.
     let broken_pipe = match out.write_err.take() {
