@@ -49,6 +49,63 @@ pub fn apply_edit(
     replace_all: bool,
     threshold: f64,
 ) -> Result<EditOutcome, String> {
+    let first = cascade(text, old, new, replace_all, threshold);
+    if first.is_ok() {
+        return first;
+    }
+    // Two mistakes small models make: pasting `read_file`'s line-number gutter into the
+    // search text, and escaping newlines twice (`\\n` in the JSON, a literal `\n` here).
+    if let Some(stripped) = strip_line_numbers(old) {
+        let new = strip_line_numbers(new).unwrap_or_else(|| new.to_owned());
+        if let Ok(r) = cascade(text, &stripped, &new, replace_all, threshold) {
+            return Ok(r);
+        }
+    }
+    if !old.contains('\n') && old.contains("\\n") && !text.contains(old) {
+        let unescape = |s: &str| {
+            s.replace("\\n", "\n")
+                .replace("\\t", "\t")
+                .replace("\\\"", "\"")
+        };
+        if let Ok(r) = cascade(text, &unescape(old), &unescape(new), replace_all, threshold) {
+            return Ok(r);
+        }
+    }
+    first
+}
+
+/// `old` without a `read_file` gutter (`   12\t` before every non-empty line), if it has one.
+fn strip_line_numbers(s: &str) -> Option<String> {
+    let gutter = |l: &str| {
+        let t = l.trim_start_matches(' ');
+        let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        (digits > 0 && t[digits..].starts_with(['\t', '│', '|'])).then(|| {
+            let rest = &t[digits..];
+            let sep = rest.chars().next().map(char::len_utf8).unwrap_or(0);
+            rest[sep..].to_owned()
+        })
+    };
+    let lines: Vec<&str> = s.split('\n').collect();
+    let nonempty = lines.iter().filter(|l| !l.is_empty()).count();
+    if nonempty == 0 || lines.iter().any(|l| !l.is_empty() && gutter(l).is_none()) {
+        return None;
+    }
+    Some(
+        lines
+            .iter()
+            .map(|l| gutter(l).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+fn cascade(
+    text: &str,
+    old: &str,
+    new: &str,
+    replace_all: bool,
+    threshold: f64,
+) -> Result<EditOutcome, String> {
     if old.is_empty() {
         return Err(
             "old_string is empty; to create or replace a whole file use write_file".to_owned(),
@@ -484,6 +541,32 @@ mod tests {
         let r = apply_edit("if x:\n    y = 2\n", "y  =  2", "    y = 3", false, 0.85).unwrap();
         assert_eq!(r.tier, MatchTier::Indentation);
         assert_eq!(r.text, "if x:\n    y = 3\n");
+    }
+
+    #[test]
+    fn pasted_line_numbers_and_double_escaped_newlines() {
+        let text = "fn a() {\n    b();\n}\n";
+        let r = apply_edit(
+            text,
+            "    1\tfn a() {\n    2\t    b();",
+            "    1\tfn a() {\n    2\t    c();",
+            false,
+            0.85,
+        )
+        .unwrap();
+        assert_eq!(r.text, "fn a() {\n    c();\n}\n");
+        let r = apply_edit(
+            text,
+            "fn a() {\\n    b();",
+            "fn a() {\\n    d();",
+            false,
+            0.85,
+        )
+        .unwrap();
+        assert_eq!(r.text, "fn a() {\n    d();\n}\n");
+        // Digits followed by a tab that are really in the file are matched as they are.
+        let r = apply_edit("1\tone\n2\ttwo\n", "2\ttwo", "2\tTWO", false, 0.85).unwrap();
+        assert_eq!(r.text, "1\tone\n2\tTWO\n");
     }
 
     #[test]
