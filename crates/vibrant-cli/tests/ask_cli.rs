@@ -378,7 +378,12 @@ fn ask_with_an_openai_compatible_server() {
     );
     // The answer never started, so no session was left behind for it.
     let out = fx.run(&["sessions", "list", "--json"], None);
-    assert_eq!(text(&out.stdout).lines().count(), 2, "{}", text(&out.stdout));
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        2,
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
