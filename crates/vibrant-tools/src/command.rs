@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::{Result, ToolError};
@@ -63,14 +64,19 @@ pub fn run_shell(
         message: e.to_string(),
     })?;
     let pid = child.id();
-    let out = child
-        .stdout
-        .take()
-        .map(|s| std::thread::spawn(move || capture(s, cap_bytes)));
-    let err = child
-        .stderr
-        .take()
-        .map(|s| std::thread::spawn(move || capture(s, cap_bytes)));
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let out = Arc::new(Mutex::new(Capture::new(cap_bytes)));
+    let err = Arc::new(Mutex::new(Capture::new(cap_bytes)));
+    let mut readers = 0;
+    if let Some(s) = child.stdout.take() {
+        spawn_reader(s, out.clone(), done_tx.clone());
+        readers += 1;
+    }
+    if let Some(s) = child.stderr.take() {
+        spawn_reader(s, err.clone(), done_tx.clone());
+        readers += 1;
+    }
+    drop(done_tx);
     let mut timed_out = false;
     let status = loop {
         match child.try_wait() {
@@ -91,51 +97,96 @@ pub fn run_shell(
     };
     // Background processes the command left behind would keep the pipes open.
     kill_group(pid);
-    let join = |h: Option<std::thread::JoinHandle<String>>| {
-        h.and_then(|h| h.join().ok()).unwrap_or_default()
-    };
+    // One that left the process group (setsid) survives that; do not wait for it forever.
+    let grace = Instant::now() + READER_GRACE;
+    let mut finished = 0;
+    while finished < readers {
+        let left = grace.saturating_duration_since(Instant::now());
+        match done_rx.recv_timeout(left) {
+            Ok(()) => finished += 1,
+            Err(_) => break,
+        }
+    }
+    let render = |c: &Arc<Mutex<Capture>>| c.lock().map(|c| c.render()).unwrap_or_default();
+    let mut stderr = render(&err);
+    if finished < readers {
+        stderr.push_str("\n[a background process that left the command's process group still holds its output open; it was left running]\n");
+    }
     Ok(CommandOutput {
         exit_code: status.and_then(|s| s.code()),
         timed_out,
-        stdout: join(out),
-        stderr: join(err),
+        stdout: render(&out),
+        stderr,
         duration_ms: start.elapsed().as_millis() as u64,
     })
 }
 
-/// Reads a stream to the end, keeping the first and last `cap / 2` bytes.
-fn capture(mut r: impl Read, cap: usize) -> String {
-    let half = (cap / 2).max(1);
-    let mut head = Vec::new();
-    let mut tail: VecDeque<u8> = VecDeque::new();
-    let mut total = 0usize;
-    let mut buf = [0u8; 8192];
-    loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        total += n;
-        let mut chunk = &buf[..n];
-        if head.len() < half {
-            let take = (half - head.len()).min(chunk.len());
-            head.extend_from_slice(&chunk[..take]);
+/// How long to wait for the output pipes to close once the command has ended.
+const READER_GRACE: Duration = Duration::from_secs(2);
+
+fn spawn_reader(
+    mut r: impl Read + Send + 'static,
+    into: Arc<Mutex<Capture>>,
+    done: std::sync::mpsc::Sender<()>,
+) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if let Ok(mut c) = into.lock() {
+                        c.push(&buf[..n]);
+                    }
+                }
+            }
+        }
+        let _ = done.send(());
+    });
+}
+
+/// A stream's output, keeping the first and last `cap / 2` bytes.
+struct Capture {
+    half: usize,
+    head: Vec<u8>,
+    tail: VecDeque<u8>,
+    total: usize,
+}
+
+impl Capture {
+    fn new(cap: usize) -> Self {
+        Capture {
+            half: (cap / 2).max(1),
+            head: Vec::new(),
+            tail: VecDeque::new(),
+            total: 0,
+        }
+    }
+
+    fn push(&mut self, mut chunk: &[u8]) {
+        self.total += chunk.len();
+        if self.head.len() < self.half {
+            let take = (self.half - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
             chunk = &chunk[take..];
         }
-        tail.extend(chunk);
-        if tail.len() > half {
-            let excess = tail.len() - half;
-            tail.drain(..excess);
+        self.tail.extend(chunk);
+        if self.tail.len() > self.half {
+            let excess = self.tail.len() - self.half;
+            self.tail.drain(..excess);
         }
     }
-    let omitted = total - head.len() - tail.len();
-    let mut s = String::from_utf8_lossy(&head).into_owned();
-    if omitted > 0 {
-        s.push_str(&format!("\n[... {omitted} bytes omitted ...]\n"));
+
+    fn render(&self) -> String {
+        let omitted = self.total - self.head.len() - self.tail.len();
+        let mut s = String::from_utf8_lossy(&self.head).into_owned();
+        if omitted > 0 {
+            s.push_str(&format!("\n[... {omitted} bytes omitted ...]\n"));
+        }
+        let tail: Vec<u8> = self.tail.iter().copied().collect();
+        s.push_str(&String::from_utf8_lossy(&tail));
+        s
     }
-    let tail: Vec<u8> = tail.into_iter().collect();
-    s.push_str(&String::from_utf8_lossy(&tail));
-    s
 }
 
 #[cfg(unix)]

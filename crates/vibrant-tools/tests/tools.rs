@@ -488,6 +488,26 @@ fn run_command_timeout_kills_the_process_group() {
 }
 
 #[test]
+fn a_background_process_that_escapes_the_group_does_not_hang_the_call() {
+    let has_setsid = std::process::Command::new("setsid")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_setsid {
+        println!("skipped: setsid not found");
+        return;
+    }
+    let mut f = fixture();
+    let out = f.ok(
+        "run_command",
+        json!({"command": "setsid sh -c 'touch escaped; sleep 20' & while [ ! -f escaped ]; do sleep 0.01; done; echo started"}),
+    );
+    assert!(out.starts_with("exit code 0"), "{out}");
+    assert!(out.contains("started"), "{out}");
+    assert!(out.contains("still holds its output open"), "{out}");
+}
+
+#[test]
 fn run_command_output_is_capped_head_and_tail() {
     let mut f = fixture_with(ApprovalMode::FullAuto, Decision::Approve, |c| {
         c.max_output_chars = 2000
