@@ -208,12 +208,7 @@ impl Sandbox {
                 "the kernel has no Landlock: commands can write anywhere the user can".to_owned(),
             );
         }
-        let git = root.join(".git");
-        let read_only = if git.is_dir() {
-            vec![git.join("hooks"), git.join("config")]
-        } else {
-            Vec::new()
-        };
+        let read_only = git_read_only(root);
         let namespaces = [Namespaces::User, Namespaces::Privileged, Namespaces::None];
         let mut ns_errors = Vec::new();
         for ns in namespaces {
