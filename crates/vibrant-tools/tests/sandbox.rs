@@ -67,6 +67,13 @@ fn commands_cannot_write_outside_the_workspace_but_can_inside() {
     assert_eq!(f.read("inside.txt"), "inside\n");
     assert_eq!(f.read("d/y"), "x\n");
     assert!(out.contains("tmp"), "the temp dir is writable: {out}");
+    if std::env::var_os("XDG_CACHE_HOME").is_none() {
+        let out = f.ok("run_command", json!({"command": "mkdir -p \"$XDG_CACHE_HOME/tool\" && echo cached > \"$XDG_CACHE_HOME/tool/x\" && cat \"$XDG_CACHE_HOME/tool/x\""}));
+        assert!(
+            out.starts_with("exit code 0") && out.contains("cached"),
+            "caches go to the temp dir: {out}"
+        );
+    }
     // The same command without the sandbox does write outside (the test can fail).
     let mut open = fixture_with(ApprovalMode::FullAuto, Decision::Approve, |c| {
         c.sandbox.enabled = false

@@ -300,6 +300,14 @@ impl Sandbox {
     /// Applies the sandbox to `cmd` (call before spawning it).
     pub fn apply(&self, cmd: &mut Command) -> Result<(), String> {
         cmd.env("TMPDIR", &self.temp_dir);
+        if self.policy.enabled {
+            // Caches that would otherwise go to the (read-only) home directory.
+            for (var, sub) in [("XDG_CACHE_HOME", "cache"), ("npm_config_cache", "npm")] {
+                if std::env::var_os(var).is_none() {
+                    cmd.env(var, self.temp_dir.join(sub));
+                }
+            }
+        }
         if self.policy.enabled && self.policy.scrub_secrets {
             for (name, _) in std::env::vars_os() {
                 if is_secret_env(&name.to_string_lossy()) {
