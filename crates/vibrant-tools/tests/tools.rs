@@ -613,3 +613,59 @@ fn run_tests_and_run_build_condense_a_cargo_project() {
     let out = f.fail("run_tests", json!({"cwd": "src"}));
     assert!(out.contains("no build tool found in `src`"), "{out}");
 }
+
+fn have(tool: &str) -> bool {
+    std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn run_build_condenses_gcc_errors_through_make() {
+    if !have("make") || !have("gcc") {
+        println!("skipped: make or gcc not found");
+        return;
+    }
+    let mut f = fixture();
+    f.write(
+        "Makefile",
+        "all:\n\tgcc -c main.c -o main.o\ntest: all\n\t./check.sh\n",
+    );
+    f.write("main.c", "int main(void) {\n    return 0\n}\n");
+    let out = f.ok("run_build", json!({}));
+    assert!(
+        out.starts_with("build FAILED") && out.contains("make: `make`"),
+        "{out}"
+    );
+    assert!(out.contains("errors (1):\n  main.c:2:"), "{out}");
+    f.write("main.c", "int main(void) {\n    return 0;\n}\n");
+    let out = f.ok("run_build", json!({}));
+    assert!(out.starts_with("build PASSED"), "{out}");
+}
+
+#[test]
+fn run_tests_runs_npm_scripts() {
+    if !have("npm") || !have("node") {
+        println!("skipped: npm or node not found");
+        return;
+    }
+    let mut f = fixture();
+    f.write(
+        "package.json",
+        "{\"name\": \"t\", \"version\": \"1.0.0\", \"scripts\": {\"test\": \"node test.js\"}}\n",
+    );
+    f.write(
+        "test.js",
+        "const assert = require('assert');\nassert.strictEqual(1 + 1, 3, 'math is broken');\n",
+    );
+    let out = f.ok("run_tests", json!({}));
+    assert!(
+        out.starts_with("tests FAILED") && out.contains("npm: `npm test --silent`"),
+        "{out}"
+    );
+    assert!(out.contains("math is broken"), "{out}");
+    f.write("test.js", "console.log('all good');\n");
+    let out = f.ok("run_tests", json!({}));
+    assert!(out.starts_with("tests PASSED"), "{out}");
+}
