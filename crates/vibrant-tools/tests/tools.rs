@@ -669,3 +669,35 @@ fn run_tests_runs_npm_scripts() {
     let out = f.ok("run_tests", json!({}));
     assert!(out.starts_with("tests PASSED"), "{out}");
 }
+
+#[test]
+fn apply_patch_respects_the_stale_check_and_asks_once_for_all_files() {
+    let mut f = fixture_with(ApprovalMode::Suggest, Decision::Approve, |_| {});
+    f.write("a.txt", "one\n");
+    f.write("b.txt", "two\n");
+    f.ok("read_file", json!({"path": "a.txt"}));
+    f.write("a.txt", "one (changed by the user)\n");
+    let patch = "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-one (changed by the user)\n+ONE\n";
+    let out = f.fail("apply_patch", json!({"patch": patch}));
+    assert!(
+        out.contains("changed on disk since you last read it"),
+        "{out}"
+    );
+    assert!(
+        f.asked.lock().unwrap().is_empty(),
+        "nothing is asked for a refused patch"
+    );
+    f.ok("read_file", json!({"path": "a.txt"}));
+    let patch = format!("{patch}--- a/b.txt\n+++ b/b.txt\n@@ -1 +1 @@\n-two\n+TWO\n");
+    f.ok("apply_patch", json!({"patch": patch}));
+    let asked = f.asked.lock().unwrap();
+    assert_eq!(asked.len(), 1);
+    assert!(
+        matches!(&asked[0], ApprovalRequest::Edit { tool, paths, diff } if tool == "apply_patch" && paths == &["a.txt", "b.txt"] && diff.contains("+ONE") && diff.contains("+TWO")),
+        "{:?}",
+        asked[0]
+    );
+    drop(asked);
+    assert_eq!(f.read("a.txt"), "ONE\n");
+    assert_eq!(f.read("b.txt"), "TWO\n");
+}
