@@ -8,8 +8,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use vibrant_config::ColorChoice;
 
 use crate::commands::{
-    ask, bench, completions, config, context, index, map, model, perplexity, run, search, sessions,
-    symbols, system, tokenize,
+    ask, bench, chat, completions, config, context, index, map, model, perplexity, run, search,
+    sessions, symbols, system, tokenize,
 };
 
 /// `vibrant --version`: the version, plus the git commit and date when built from a checkout
@@ -51,6 +51,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Answer a question about this repository (streams to stdout; context and stats to stderr).
     Ask(ask::AskArgs),
+    /// A full-screen conversation about this repository (streams answers; /help inside).
+    Chat(chat::ChatArgs),
     /// List, show or delete the saved conversations of this repository.
     #[command(subcommand)]
     Sessions(sessions::SessionsCommand),

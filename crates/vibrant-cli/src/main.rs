@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod logging;
 mod output;
+mod tui;
 
 use std::process::ExitCode;
 

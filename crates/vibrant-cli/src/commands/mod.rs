@@ -4,6 +4,7 @@
 
 pub mod ask;
 pub mod bench;
+pub mod chat;
 pub mod completions;
 pub mod config;
 pub mod context;
@@ -100,6 +101,7 @@ impl Context {
 pub fn run(ctx: Context, command: Command) -> Result<()> {
     match command {
         Command::Ask(args) => ask::run(&ctx, args),
+        Command::Chat(args) => chat::run(&ctx, args),
         Command::Sessions(cmd) => sessions::run(&ctx, cmd),
         Command::System(args) => system::run(&ctx, &args),
         Command::Config(cmd) => config::run(&ctx, cmd),

@@ -1,0 +1,262 @@
+//! Rendered-frame tests of the chat screen (ratatui `TestBackend` + insta snapshots) and of
+//! how keys change the state.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::style::Color;
+
+use super::{Action, App, Author, Event, Status};
+use crate::tui::SlashCommand;
+
+fn app(color: bool) -> App {
+    App::new(
+        Status {
+            model: "qwen2.5-coder-0.5b".to_owned(),
+            backend: "embedded".to_owned(),
+            used_tokens: 0,
+            window: 4096,
+            tokens_per_second: None,
+            session: None,
+        },
+        color,
+    )
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| app.render(f)).unwrap();
+    t
+}
+
+fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn mods(code: KeyCode, m: KeyModifiers) -> Event {
+    Event::Key(KeyEvent::new(code, m))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        assert_eq!(app.update(key(KeyCode::Char(c))), Action::None);
+    }
+}
+
+const ANSWER: &str = "Use `fs::read_to_string`:\n\n```rust\nlet s = std::fs::read_to_string(\"a.txt\")?;\n```\n\nIt returns an `io::Result<String>`.";
+
+#[test]
+fn empty_screen() {
+    let mut a = app(true);
+    let t = draw(&mut a, 80, 24);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn conversation_with_a_code_block() {
+    let mut a = app(true);
+    type_text(&mut a, "how do I read a file?");
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        Action::Submit("how do I read a file?".to_owned())
+    );
+    a.delta(ANSWER);
+    a.status.used_tokens = 312;
+    a.status.tokens_per_second = Some(41.25);
+    a.finish(None);
+    let t = draw(&mut a, 80, 24);
+    insta::assert_snapshot!(t.backend());
+    // The code line is styled apart from the prose (no syntax highlighting).
+    let buf = t.backend().buffer();
+    let row = (0..24)
+        .find(|&y| {
+            (0..80)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains("let s =")
+        })
+        .unwrap();
+    let prose = (0..24)
+        .find(|&y| {
+            (0..80)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains("It returns")
+        })
+        .unwrap();
+    assert_ne!(buf[(4, row)].fg, buf[(4, prose)].fg);
+    assert_eq!(buf[(4, row)].fg, Color::LightYellow);
+}
+
+#[test]
+fn no_color_draws_without_colors() {
+    let mut a = app(false);
+    type_text(&mut a, "q");
+    a.update(key(KeyCode::Enter));
+    a.delta(ANSWER);
+    a.finish(None);
+    let t = draw(&mut a, 80, 24);
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(
+            cell.fg,
+            Color::Reset,
+            "a colored cell under NO_COLOR: {cell:?}"
+        );
+        assert_eq!(
+            cell.bg,
+            Color::Reset,
+            "a colored cell under NO_COLOR: {cell:?}"
+        );
+    }
+}
+
+#[test]
+fn streaming_shows_a_cursor() {
+    let mut a = app(true);
+    type_text(&mut a, "explain main");
+    a.update(key(KeyCode::Enter));
+    assert!(a.streaming);
+    a.delta("The `main` function parses the command line and");
+    let t = draw(&mut a, 80, 24);
+    insta::assert_snapshot!(t.backend());
+    // While streaming, Enter does not send another question.
+    type_text(&mut a, "more");
+    assert_eq!(a.update(key(KeyCode::Enter)), Action::None);
+    assert!(a.notice.as_deref().unwrap().contains("Ctrl-C"));
+}
+
+#[test]
+fn help_overlay() {
+    let mut a = app(true);
+    type_text(&mut a, "/help");
+    assert_eq!(a.update(key(KeyCode::Enter)), Action::None);
+    assert!(a.show_help);
+    let t = draw(&mut a, 80, 24);
+    insta::assert_snapshot!(t.backend());
+    a.update(key(KeyCode::Esc));
+    assert!(!a.show_help);
+}
+
+#[test]
+fn terminal_too_small() {
+    let mut a = app(true);
+    let t = draw(&mut a, 60, 20);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn alt_and_shift_enter_insert_newlines_and_enter_sends() {
+    let mut a = app(true);
+    type_text(&mut a, "line one");
+    assert_eq!(
+        a.update(mods(KeyCode::Enter, KeyModifiers::ALT)),
+        Action::None
+    );
+    type_text(&mut a, "two");
+    assert_eq!(
+        a.update(mods(KeyCode::Enter, KeyModifiers::SHIFT)),
+        Action::None
+    );
+    type_text(&mut a, "three");
+    assert_eq!(a.input.lines().len(), 3);
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        Action::Submit("line one\ntwo\nthree".to_owned())
+    );
+    assert_eq!(a.entries[0].author, Author::User);
+    assert_eq!(a.entries[1].author, Author::Assistant);
+    assert!(a.input.is_blank());
+}
+
+#[test]
+fn ctrl_c_cancels_then_exits_and_ctrl_d_exits_on_empty_input() {
+    let ctrl = |c| mods(KeyCode::Char(c), KeyModifiers::CONTROL);
+    let mut a = app(true);
+    type_text(&mut a, "q");
+    a.update(key(KeyCode::Enter));
+    assert_eq!(a.update(ctrl('c')), Action::Cancel);
+    assert_eq!(a.update(ctrl('c')), Action::Quit);
+
+    let mut a = app(true);
+    type_text(&mut a, "draft");
+    assert_eq!(a.update(ctrl('d')), Action::None); // not empty: ignored
+    assert_eq!(a.update(ctrl('c')), Action::None); // clears the input
+    assert!(a.input.is_blank());
+    type_text(&mut a, "x"); // another key disarms
+    assert_eq!(a.update(ctrl('c')), Action::None);
+    assert_eq!(a.update(ctrl('d')), Action::Quit);
+}
+
+#[test]
+fn slash_commands_reach_the_caller_and_errors_show_in_the_status_line() {
+    let mut a = app(true);
+    type_text(&mut a, "/save out.md");
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        Action::Command(SlashCommand::Save("out.md".into()))
+    );
+    type_text(&mut a, "/bogus");
+    assert_eq!(a.update(key(KeyCode::Enter)), Action::None);
+    assert!(a.notice.as_deref().unwrap().contains("/bogus"));
+    type_text(&mut a, "/exit");
+    assert_eq!(a.update(key(KeyCode::Enter)), Action::Quit);
+}
+
+#[test]
+fn page_and_wheel_scroll_within_the_history() {
+    let mut a = app(true);
+    for i in 0..40 {
+        a.push(Author::Note, format!("note {i}"));
+    }
+    draw(&mut a, 80, 24);
+    a.update(key(KeyCode::PageUp));
+    let page = a.scroll;
+    assert!(page > 0);
+    a.update(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 0,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(a.scroll, page + 3);
+    for _ in 0..100 {
+        a.update(key(KeyCode::PageUp));
+    }
+    let t = draw(&mut a, 80, 24);
+    let top: String = (0..80)
+        .map(|x| t.backend().buffer()[(x, 0)].symbol())
+        .collect();
+    assert!(top.starts_with("vibrant"), "scrolled to the top: {top:?}");
+    a.update(key(KeyCode::PageDown));
+    assert!(a.scroll < a.max_scroll);
+    // A resize re-wraps on the next draw and keeps the scroll in range.
+    a.update(Event::Resize);
+    draw(&mut a, 120, 40);
+    assert!(a.scroll <= a.max_scroll);
+}
+
+#[test]
+fn markdown_export_and_last_code_block() {
+    let mut a = app(true);
+    type_text(&mut a, "how do I read a file?");
+    a.update(key(KeyCode::Enter));
+    a.delta(ANSWER);
+    a.finish(Some("a note".to_owned()));
+    assert_eq!(
+        a.last_code_block().as_deref(),
+        Some("let s = std::fs::read_to_string(\"a.txt\")?;")
+    );
+    let md = a.to_markdown();
+    assert!(md.contains("## You\n\nhow do I read a file?\n"));
+    assert!(md.contains("## Assistant\n\nUse `fs::read_to_string`"));
+    assert!(!md.contains("a note"));
+}
+
+#[test]
+fn wrap_breaks_at_spaces_and_hard_breaks_long_words() {
+    assert_eq!(super::wrap("aaa bbb ccc", 7, true), ["aaa bbb", "ccc"]);
+    assert_eq!(super::wrap("abcdefghij", 4, true), ["abcd", "efgh", "ij"]);
+    assert_eq!(super::wrap("ab cd", 3, false), ["ab ", "cd"]);
+    assert_eq!(super::wrap("", 5, true), [""]);
+}

@@ -1,0 +1,526 @@
+//! The generation worker: one thread that owns the backend, the conversation and the session
+//! writer, takes [`Job`]s from the UI and sends [`WorkerEvent`]s back over a channel, so the
+//! screen keeps drawing (and Ctrl-C keeps working) while the model prefills and decodes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread::JoinHandle;
+
+use anyhow::{Context as _, Result};
+use vibrant_core::{
+    Backend, Completion, CompletionRequest, Conversation, ConversationError, FinishReason,
+    InjectedContext, Message, SessionRecord, SessionStore, SessionWriter,
+};
+
+/// Gathers the repository context for a question: (question, token budget, explicit paths).
+pub type GatherFn =
+    Box<dyn FnMut(&str, usize, &[String]) -> Result<InjectedContext> + Send + 'static>;
+
+/// Sampling settings of every answer.
+#[derive(Clone, Debug)]
+pub struct Sampling {
+    pub max_tokens: usize,
+    pub temperature: f32,
+    pub top_k: usize,
+    pub top_p: f32,
+    pub min_p: f32,
+    pub repeat_penalty: f32,
+    pub seed: Option<u64>,
+}
+
+/// Where the conversation is saved.
+pub enum Saving {
+    /// Not saved (`--no-session`).
+    Off,
+    /// A new session is created in `store` when the first question is asked.
+    New {
+        store: SessionStore,
+        kind: String,
+        model: String,
+    },
+    /// Appending to a loaded session.
+    Existing {
+        store: SessionStore,
+        writer: SessionWriter,
+        kind: String,
+        model: String,
+    },
+}
+
+/// Work for the worker.
+#[derive(Clone, Debug)]
+pub enum Job {
+    /// Answer a question, sending the context of these paths first.
+    Ask {
+        question: String,
+        explicit: Vec<String>,
+    },
+    /// Summarise older turns.
+    Compact,
+    /// Start a new conversation (and, when saving, a new session at the next question).
+    Clear,
+}
+
+/// What the worker reports.
+#[derive(Clone, Debug)]
+pub enum WorkerEvent {
+    /// Context attached and prompt size, before generation starts.
+    Started {
+        context_tokens: usize,
+        sources: usize,
+        prompt_tokens: usize,
+        window: usize,
+        pruned: usize,
+        session: Option<String>,
+    },
+    Delta(String),
+    /// The answer ended (any [`FinishReason`], including cancelled).
+    Finished(Completion),
+    /// A note for the scrollback (compaction done, nothing to compact…).
+    Note(String),
+    /// The job failed before an answer started.
+    Failed(String),
+}
+
+/// The state the worker thread owns.
+pub struct ChatEngine {
+    pub backend: Box<dyn Backend + Send>,
+    pub conversation: Conversation,
+    pub system_prompt: String,
+    pub saving: Saving,
+    pub gather: GatherFn,
+    pub sampling: Sampling,
+    /// Most tokens of repository context per question.
+    pub context_cap: usize,
+}
+
+/// The running worker.
+pub struct Worker {
+    pub jobs: Sender<Job>,
+    pub events: Receiver<WorkerEvent>,
+    /// Set to stop the answer being generated.
+    pub cancel: Arc<AtomicBool>,
+    handle: JoinHandle<()>,
+}
+
+impl Worker {
+    /// Starts the thread. `cancel` is checked between tokens; the worker clears it before each job.
+    pub fn spawn(mut engine: ChatEngine, cancel: Arc<AtomicBool>) -> Result<Self> {
+        let (jobs, job_rx) = channel::<Job>();
+        let (tx, events) = channel();
+        let flag = Arc::clone(&cancel);
+        let handle = std::thread::Builder::new()
+            .name("vibrant-chat-worker".to_owned())
+            .spawn(move || {
+                for job in job_rx {
+                    flag.store(false, Ordering::SeqCst);
+                    if let Err(e) = engine.run(job, &flag, &tx) {
+                        tracing::warn!("chat job failed: {e:#}");
+                        let _ = tx.send(WorkerEvent::Failed(format!("{e:#}")));
+                    }
+                }
+            })
+            .context("starting the generation thread")?;
+        Ok(Self {
+            jobs,
+            events,
+            cancel,
+            handle,
+        })
+    }
+
+    /// Closes the job channel and waits for the thread (after cancelling any answer).
+    pub fn shutdown(self) {
+        self.cancel.store(true, Ordering::SeqCst);
+        drop(self.jobs);
+        if self.handle.join().is_err() {
+            tracing::warn!("the generation thread panicked");
+        }
+    }
+}
+
+impl ChatEngine {
+    /// The session writer, creating the session on the first question: it is called with that
+    /// question already pushed, and the caller appends it, so all messages but the last are
+    /// written here.
+    fn writer(&mut self) -> Result<Option<&mut SessionWriter>> {
+        if let Saving::New { store, kind, model } = &self.saving {
+            let mut writer = store.create(kind, model)?;
+            let msgs = self.conversation.messages();
+            for m in &msgs[..msgs.len().saturating_sub(1)] {
+                writer.append_message(m)?;
+            }
+            self.saving = Saving::Existing {
+                store: store.clone(),
+                writer,
+                kind: kind.clone(),
+                model: model.clone(),
+            };
+        }
+        Ok(match &mut self.saving {
+            Saving::Existing { writer, .. } => Some(writer),
+            _ => None,
+        })
+    }
+
+    fn answer_tokens(&self) -> usize {
+        self.sampling
+            .max_tokens
+            .min(self.backend.context_window() / 2)
+            .max(1)
+    }
+
+    fn run(&mut self, job: Job, cancel: &AtomicBool, tx: &Sender<WorkerEvent>) -> Result<()> {
+        match job {
+            Job::Clear => {
+                self.conversation = Conversation::new(&self.system_prompt);
+                self.saving = match std::mem::replace(&mut self.saving, Saving::Off) {
+                    Saving::Existing {
+                        store, kind, model, ..
+                    }
+                    | Saving::New { store, kind, model } => Saving::New { store, kind, model },
+                    Saving::Off => Saving::Off,
+                };
+                Ok(())
+            }
+            Job::Compact => {
+                let summary_tokens = (self.backend.context_window() / 8).clamp(32, 256);
+                let c =
+                    self.conversation
+                        .compact(self.backend.as_mut(), 2, summary_tokens, cancel)?;
+                let note = match c {
+                    Some(c) => format!(
+                        "compacted {} earlier messages into a summary ({} → {} prompt tokens)",
+                        c.replaced, c.before, c.after
+                    ),
+                    None => "nothing to compact yet".to_owned(),
+                };
+                let _ = tx.send(WorkerEvent::Note(note));
+                Ok(())
+            }
+            Job::Ask { question, explicit } => self.ask(question, &explicit, cancel, tx),
+        }
+    }
+
+    fn ask(
+        &mut self,
+        question: String,
+        explicit: &[String],
+        cancel: &AtomicBool,
+        tx: &Sender<WorkerEvent>,
+    ) -> Result<()> {
+        let answer_tokens = self.answer_tokens();
+        let room =
+            self.conversation
+                .room_for_context(self.backend.as_ref(), &question, answer_tokens)?;
+        let injected = (self.gather)(&question, room.min(self.context_cap), explicit)?;
+        let context = (!injected.text.is_empty()).then(|| injected.text.clone());
+        self.conversation
+            .push(Message::user_with_context(question, context));
+        let prepared = match self.conversation.fit(self.backend.as_ref(), answer_tokens) {
+            Err(ConversationError::Overflow { .. }) if self.conversation.messages().len() > 2 => {
+                let _ = tx.send(WorkerEvent::Note(
+                    "the conversation no longer fits the window; summarising older turns…"
+                        .to_owned(),
+                ));
+                let summary_tokens = (self.backend.context_window() / 8).clamp(32, 256);
+                self.conversation
+                    .compact(self.backend.as_mut(), 1, summary_tokens, cancel)?;
+                self.conversation.fit(self.backend.as_ref(), answer_tokens)
+            }
+            other => other,
+        };
+        let prepared = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                self.conversation.pop();
+                return Err(e.into());
+            }
+        };
+        let last = self.conversation.messages().last().cloned();
+        let session = match self.writer()? {
+            Some(w) => {
+                if let Some(m) = &last {
+                    w.append_message(m)?;
+                }
+                Some(w.id().to_owned())
+            }
+            None => None,
+        };
+        let _ = tx.send(WorkerEvent::Started {
+            context_tokens: injected.tokens,
+            sources: injected.sources.len(),
+            prompt_tokens: prepared.prompt_tokens,
+            window: prepared.window,
+            pruned: prepared.pruned,
+            session,
+        });
+        let s = &self.sampling;
+        let request = CompletionRequest {
+            messages: self.conversation.messages(),
+            max_tokens: answer_tokens,
+            temperature: s.temperature,
+            top_k: s.top_k,
+            top_p: s.top_p,
+            min_p: s.min_p,
+            repeat_penalty: s.repeat_penalty,
+            seed: s.seed,
+            stop: Vec::new(),
+        };
+        let result = self.backend.complete(&request, cancel, &mut |d| {
+            let _ = tx.send(WorkerEvent::Delta(d.to_owned()));
+        });
+        let completion = match result {
+            Ok(c) => c,
+            Err(e) => {
+                self.conversation.pop();
+                return Err(e.into());
+            }
+        };
+        if completion.text.is_empty() {
+            // Nothing to keep: the question is taken back so the next turn alternates roles.
+            self.conversation.pop();
+        } else {
+            self.conversation
+                .push(Message::assistant(completion.text.clone()));
+            let usage = serde_json::to_value(&completion.usage)?;
+            if let Some(w) = self.writer()? {
+                w.append(&SessionRecord::answer(
+                    &completion.text,
+                    completion.finish.label(),
+                    Some(usage),
+                ))?;
+            }
+        }
+        if let FinishReason::Failed(m) = &completion.finish {
+            tracing::warn!("the answer was cut off: {m}");
+        }
+        let _ = tx.send(WorkerEvent::Finished(completion));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    use vibrant_core::{
+        Backend, BackendError, Completion, CompletionRequest, Conversation, FinishReason,
+        InjectedContext, Message, Role, SessionStore, Usage,
+    };
+
+    use super::{ChatEngine, Job, Sampling, Saving, Worker, WorkerEvent};
+
+    /// A backend that answers with scripted pieces; with `wait_for_cancel` it sends one piece
+    /// and then waits for the cancel flag.
+    struct Scripted {
+        pieces: Vec<&'static str>,
+        wait_for_cancel: bool,
+        seen: Arc<std::sync::Mutex<Vec<Vec<Message>>>>,
+    }
+
+    impl Backend for Scripted {
+        fn describe(&self) -> String {
+            "scripted".to_owned()
+        }
+        fn context_window(&self) -> usize {
+            4096
+        }
+        fn count_tokens(&self, text: &str) -> usize {
+            text.split_whitespace().count()
+        }
+        fn count_prompt(&self, messages: &[Message]) -> Result<usize, BackendError> {
+            Ok(messages
+                .iter()
+                .map(|m| self.count_tokens(&m.wire_text()) + 4)
+                .sum())
+        }
+        fn complete(
+            &mut self,
+            request: &CompletionRequest<'_>,
+            cancel: &AtomicBool,
+            on_delta: &mut dyn FnMut(&str),
+        ) -> Result<Completion, BackendError> {
+            self.seen.lock().unwrap().push(request.messages.to_vec());
+            let mut text = String::new();
+            let mut finish = FinishReason::Stop;
+            for p in &self.pieces {
+                on_delta(p);
+                text.push_str(p);
+                if self.wait_for_cancel {
+                    let start = Instant::now();
+                    while !cancel.load(Ordering::SeqCst)
+                        && start.elapsed() < Duration::from_secs(20)
+                    {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    finish = FinishReason::Cancelled;
+                    break;
+                }
+            }
+            Ok(Completion {
+                text,
+                finish,
+                usage: Usage {
+                    completion_tokens: Some(self.pieces.len()),
+                    ..Usage::default()
+                },
+            })
+        }
+    }
+
+    fn engine(backend: Scripted, saving: Saving) -> ChatEngine {
+        ChatEngine {
+            backend: Box::new(backend),
+            conversation: Conversation::new("be brief"),
+            system_prompt: "be brief".to_owned(),
+            saving,
+            gather: Box::new(|question: &str, _budget, explicit: &[String]| {
+                Ok(InjectedContext {
+                    text: format!("context for {question} from {}", explicit.join(",")),
+                    tokens: 7,
+                    ..InjectedContext::default()
+                })
+            }),
+            sampling: Sampling {
+                max_tokens: 64,
+                temperature: 0.0,
+                top_k: 40,
+                top_p: 1.0,
+                min_p: 0.0,
+                repeat_penalty: 1.0,
+                seed: None,
+            },
+            context_cap: 512,
+        }
+    }
+
+    fn next(w: &Worker) -> WorkerEvent {
+        w.events.recv_timeout(Duration::from_secs(30)).unwrap()
+    }
+
+    #[test]
+    fn a_full_turn_streams_deltas_and_is_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::for_repo(dir.path(), dir.path());
+        let seen = Arc::default();
+        let backend = Scripted {
+            pieces: vec!["Hello", ", ", "world."],
+            wait_for_cancel: false,
+            seen: Arc::clone(&seen),
+        };
+        let saving = Saving::New {
+            store: store.clone(),
+            kind: "embedded".to_owned(),
+            model: "scripted".to_owned(),
+        };
+        let w = Worker::spawn(engine(backend, saving), Arc::new(AtomicBool::new(false))).unwrap();
+        for round in 0..2 {
+            w.jobs
+                .send(Job::Ask {
+                    question: format!("question {round}"),
+                    explicit: vec!["src/main.rs".to_owned()],
+                })
+                .unwrap();
+            let WorkerEvent::Started {
+                context_tokens,
+                window,
+                session,
+                ..
+            } = next(&w)
+            else {
+                panic!("expected Started");
+            };
+            assert_eq!((context_tokens, window), (7, 4096));
+            assert!(session.is_some());
+            let mut text = String::new();
+            let completion = loop {
+                match next(&w) {
+                    WorkerEvent::Delta(d) => text.push_str(&d),
+                    WorkerEvent::Finished(c) => break c,
+                    other => panic!("unexpected {other:?}"),
+                }
+            };
+            assert_eq!(text, "Hello, world.");
+            assert_eq!(completion.finish, FinishReason::Stop);
+        }
+        // The second request carried the first turn and the context of both questions.
+        let seen = seen.lock().unwrap();
+        let second = &seen[1];
+        let roles: Vec<Role> = second.iter().map(|m| m.role).collect();
+        assert_eq!(
+            roles,
+            [Role::System, Role::User, Role::Assistant, Role::User]
+        );
+        assert_eq!(second[2].content, "Hello, world.");
+        assert!(
+            second[3]
+                .context
+                .as_deref()
+                .unwrap()
+                .contains("src/main.rs")
+        );
+        // One session holds both turns.
+        let ids = store.ids().unwrap();
+        assert_eq!(ids.len(), 1);
+        let loaded = store.load(&ids[0]).unwrap();
+        let msgs = loaded.messages();
+        assert_eq!(msgs.len(), 5);
+        assert_eq!(msgs[3].content, "question 1");
+        assert_eq!(msgs[4].content, "Hello, world.");
+        w.shutdown();
+    }
+
+    #[test]
+    fn cancel_keeps_the_partial_answer_and_clear_starts_over() {
+        let seen = Arc::default();
+        let backend = Scripted {
+            pieces: vec!["partial", " never sent"],
+            wait_for_cancel: true,
+            seen: Arc::clone(&seen),
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let w = Worker::spawn(engine(backend, Saving::Off), Arc::clone(&cancel)).unwrap();
+        w.jobs
+            .send(Job::Ask {
+                question: "q".to_owned(),
+                explicit: Vec::new(),
+            })
+            .unwrap();
+        assert!(matches!(
+            next(&w),
+            WorkerEvent::Started { session: None, .. }
+        ));
+        assert!(matches!(next(&w), WorkerEvent::Delta(d) if d == "partial"));
+        w.cancel.store(true, Ordering::SeqCst);
+        let WorkerEvent::Finished(c) = next(&w) else {
+            panic!("expected Finished");
+        };
+        assert_eq!(c.finish, FinishReason::Cancelled);
+        assert_eq!(c.text, "partial");
+        // The flag is cleared for the next job; after /clear only the system prompt remains.
+        w.jobs.send(Job::Clear).unwrap();
+        w.jobs
+            .send(Job::Ask {
+                question: "again".to_owned(),
+                explicit: Vec::new(),
+            })
+            .unwrap();
+        assert!(matches!(next(&w), WorkerEvent::Started { .. }));
+        assert!(matches!(next(&w), WorkerEvent::Delta(_)));
+        cancel.store(true, Ordering::SeqCst);
+        assert!(matches!(next(&w), WorkerEvent::Finished(_)));
+        let seen = seen.lock().unwrap();
+        assert_eq!(
+            seen[1].len(),
+            2,
+            "after /clear: system prompt and the new question"
+        );
+        assert_eq!(seen[1][1].content, "again");
+        drop(seen);
+        w.shutdown();
+    }
+}
