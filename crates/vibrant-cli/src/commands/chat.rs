@@ -279,7 +279,7 @@ pub fn run(ctx: &Context, args: ChatArgs) -> Result<()> {
 
     let mut app = App::new(
         Status {
-            model: model_name.clone(),
+            model: short_model_name(&model_name),
             backend: kind.to_owned(),
             used_tokens: 0,
             window,
@@ -514,6 +514,7 @@ impl Chat<'_> {
             WorkerEvent::Delta(d) => app.delta(&d),
             WorkerEvent::Finished(c) => {
                 self.busy = false;
+                app.notice = None;
                 app.status.used_tokens += c.usage.completion_tokens.unwrap_or(0);
                 app.status.tokens_per_second = c.usage.decode_tps();
                 let note = match &c.finish {
@@ -547,6 +548,19 @@ impl Chat<'_> {
     }
 }
 
+/// A model given as a path is shown by its file name (without `.gguf`) in the status line.
+fn short_model_name(name: &str) -> String {
+    if !name.contains(std::path::MAIN_SEPARATOR) && !name.ends_with(".gguf") {
+        return name.to_owned();
+    }
+    let file = std::path::Path::new(name)
+        .file_name()
+        .map_or_else(|| name.to_owned(), |f| f.to_string_lossy().into_owned());
+    file.strip_suffix(".gguf")
+        .map(str::to_owned)
+        .unwrap_or(file)
+}
+
 /// Standard base64 (for OSC 52).
 fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -571,6 +585,18 @@ fn base64(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn model_paths_are_shortened_for_the_status_line() {
+        assert_eq!(
+            super::short_model_name("/models/qwen2.5-coder-0.5b-q8_0.gguf"),
+            "qwen2.5-coder-0.5b-q8_0"
+        );
+        assert_eq!(
+            super::short_model_name("qwen2.5-coder:1.5b"),
+            "qwen2.5-coder:1.5b"
+        );
+    }
+
     #[test]
     fn base64_matches_rfc4648_vectors() {
         for (plain, enc) in [
