@@ -260,3 +260,15 @@ fn wrap_breaks_at_spaces_and_hard_breaks_long_words() {
     assert_eq!(super::wrap("ab cd", 3, false), ["ab ", "cd"]);
     assert_eq!(super::wrap("", 5, true), [""]);
 }
+
+#[test]
+fn multi_line_input_grows_the_box_and_places_the_cursor() {
+    let mut a = app(true);
+    type_text(&mut a, "first line");
+    a.update(mods(KeyCode::Enter, KeyModifiers::ALT));
+    type_text(&mut a, "second");
+    let mut t = draw(&mut a, 80, 24);
+    insta::assert_snapshot!(t.backend());
+    // Rows from the bottom: status line (23), border (22), "second" (21); after its 6 columns.
+    t.backend_mut().assert_cursor_position((1 + 6, 21));
+}
