@@ -301,7 +301,15 @@ pub fn run(ctx: &Context, args: ChatArgs) -> Result<()> {
     if let Some(p) = &log_path {
         crate::logging::redirect_to_file(p)?;
     }
-    let mut terminal = ratatui::init();
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            ratatui::restore();
+            crate::logging::restore_stderr();
+            worker.shutdown();
+            return Err(e).context("setting up the terminal for the chat screen");
+        }
+    };
     let _ = execute!(
         std::io::stdout(),
         EnableMouseCapture,
