@@ -297,15 +297,40 @@ impl Sandbox {
         &self.root
     }
 
+    /// Whether commands may write under `dir` (the workspace, the temp dir, or an extra
+    /// writable directory). Relative paths are taken from the workspace root.
+    fn is_writable(&self, dir: &Path) -> bool {
+        let dir = if dir.is_absolute() {
+            dir.to_path_buf()
+        } else {
+            self.root.join(dir)
+        };
+        std::iter::once(&self.root)
+            .chain(std::iter::once(&self.temp_dir))
+            .chain(self.policy.extra_writable.iter())
+            .any(|w| dir.starts_with(w))
+    }
+
     /// Applies the sandbox to `cmd` (call before spawning it).
     pub fn apply(&self, cmd: &mut Command) -> Result<(), String> {
         cmd.env("TMPDIR", &self.temp_dir);
         if self.policy.enabled {
-            // Caches that would otherwise go to the (read-only) home directory.
+            // Caches that would otherwise go to a directory commands cannot write (the home
+            // directory, or wherever the user's environment points them).
             for (var, sub) in [("XDG_CACHE_HOME", "cache"), ("npm_config_cache", "npm")] {
-                if std::env::var_os(var).is_none() {
-                    cmd.env(var, self.temp_dir.join(sub));
+                match std::env::var_os(var) {
+                    Some(dir) if self.is_writable(Path::new(&dir)) => {}
+                    _ => {
+                        cmd.env(var, self.temp_dir.join(sub));
+                    }
                 }
+            }
+            // A cargo target dir outside the writable paths would make every build fail: fall
+            // back to cargo's default (`target/` in the workspace).
+            if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR")
+                && !self.is_writable(Path::new(&dir))
+            {
+                cmd.env_remove("CARGO_TARGET_DIR");
             }
         }
         if self.policy.enabled && self.policy.scrub_secrets {
