@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use vibrant_gguf::writer::GgufWriter;
 use vibrant_gguf::{GgmlType, GgufError, Value};
 
-fn seeds() -> Vec<(&'static str, GgufWriter)> {
+pub fn seeds() -> Vec<(&'static str, GgufWriter)> {
     let mut out = Vec::new();
     out.push(("empty", GgufWriter::new()));
 
