@@ -12,15 +12,11 @@ use std::sync::atomic::Ordering;
 
 use anyhow::{Context as _, Result, bail};
 use serde_json::json;
-use vibrant_config::BackendKind;
-use vibrant_context::{CharEstimate, TokenCounter};
 use vibrant_core::prompt::SYSTEM_PROMPT;
 use vibrant_core::{
-    Backend, CompletionRequest, Conversation, ConversationError, EmbeddedBackend, FinishReason,
-    InjectOptions, Message, ModelTokenCounter, OllamaBackend, OpenAiBackend, RemoteConfig,
+    CompletionRequest, Conversation, ConversationError, FinishReason, InjectOptions, Message,
     SessionRecord, SessionWriter,
 };
-use vibrant_engine::{LoadOptions, Model};
 
 use crate::commands::Context;
 use crate::commands::index::{index_options, repo_root, update_index};
@@ -163,7 +159,6 @@ fn read_piped_stdin() -> Result<Option<String>> {
 
 pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
     let defaults = RunDefaults::from_context(ctx)?;
-    let config = ctx.config()?;
     let question = args.question.join(" ");
     if question.trim().is_empty() {
         bail!("the question is empty");
@@ -179,66 +174,9 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
     let n_ctx = args.ctx.unwrap_or(defaults.ctx);
 
     // The backend, and a token counter for the context budget.
-    let (mut backend, counter, kind, model_name): (
-        Box<dyn Backend>,
-        Box<dyn TokenCounter>,
-        &str,
-        String,
-    ) = match config.backend.kind {
-        BackendKind::Embedded => {
-            let resolved = super::model::ensure(ctx, args.model.as_deref(), args.yes, &cancel)?;
-            let threads = args.threads.unwrap_or(defaults.threads);
-            let path = resolved.path().to_path_buf();
-            let model = Model::load(&path, &LoadOptions { threads })
-                .with_context(|| format!("loading model {}", path.display()))?;
-            let counter = ModelTokenCounter(model.tokenizer().clone());
-            let backend = EmbeddedBackend::new(model, n_ctx, resolved.name.clone());
-            (
-                Box::new(backend),
-                Box::new(counter),
-                "embedded",
-                resolved.name,
-            )
-        }
-        kind @ (BackendKind::Openai | BackendKind::Ollama) => {
-            let ollama = kind == BackendKind::Ollama;
-            let url = match (&config.backend.url, ollama) {
-                (Some(u), _) => u.clone(),
-                (None, true) => "http://localhost:11434".to_owned(),
-                (None, false) => bail!(
-                    "the openai backend needs backend.url\nhint: vibrant config set backend.url http://localhost:8080"
-                ),
-            };
-            let model = args
-                .model
-                .clone()
-                .or_else(|| config.model.default.clone())
-                .context(
-                    "a remote backend needs a model name\nhint: pass -m NAME or set model.default",
-                )?;
-            let api_key = match &config.backend.api_key_env {
-                Some(var) => Some(std::env::var(var).map_err(|_| {
-                    anyhow::anyhow!(
-                        "the API key variable {var} (named by backend.api_key_env) is not set"
-                    )
-                })?),
-                None => None,
-            };
-            let remote = RemoteConfig {
-                url,
-                model: model.clone(),
-                api_key,
-                context_window: n_ctx,
-            };
-            let backend: Box<dyn Backend> = if ollama {
-                Box::new(OllamaBackend::new(remote)?)
-            } else {
-                Box::new(OpenAiBackend::new(remote)?)
-            };
-            let name = if ollama { "ollama" } else { "openai" };
-            (backend, Box::new(CharEstimate::default()), name, model)
-        }
-    };
+    let threads = args.threads.unwrap_or(defaults.threads);
+    let (mut backend, counter, kind, model_name) =
+        super::backend::make_backend(ctx, args.model.as_deref(), args.yes, n_ctx, threads)?;
     let window = backend.context_window();
     let answer_tokens = max_tokens.min(window / 2);
 

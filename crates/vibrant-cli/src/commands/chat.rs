@@ -10,14 +10,8 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
-use vibrant_config::BackendKind;
-use vibrant_context::{CharEstimate, TokenCounter};
 use vibrant_core::prompt::SYSTEM_PROMPT;
-use vibrant_core::{
-    Backend, Conversation, EmbeddedBackend, FinishReason, InjectOptions, ModelTokenCounter,
-    OllamaBackend, OpenAiBackend, RemoteConfig,
-};
-use vibrant_engine::{LoadOptions, Model};
+use vibrant_core::{Conversation, FinishReason, InjectOptions};
 
 use crate::commands::Context;
 use crate::commands::index::{index_options, repo_root, update_index};
@@ -80,73 +74,6 @@ pub struct ChatArgs {
     pub threads: Option<usize>,
 }
 
-type Counter = Box<dyn TokenCounter + Send>;
-
-/// The backend, a token counter, the backend kind and the model name, as `ask` chooses them.
-fn make_backend(
-    ctx: &Context,
-    args: &ChatArgs,
-    n_ctx: usize,
-    threads: usize,
-) -> Result<(Box<dyn Backend + Send>, Counter, &'static str, String)> {
-    let config = ctx.config()?;
-    let cancel = super::model::interrupt_flag();
-    Ok(match config.backend.kind {
-        BackendKind::Embedded => {
-            let resolved = super::model::ensure(ctx, args.model.as_deref(), args.yes, &cancel)?;
-            let path = resolved.path().to_path_buf();
-            let model = Model::load(&path, &LoadOptions { threads })
-                .with_context(|| format!("loading model {}", path.display()))?;
-            let counter = ModelTokenCounter(model.tokenizer().clone());
-            let backend = EmbeddedBackend::new(model, n_ctx, resolved.name.clone());
-            (
-                Box::new(backend),
-                Box::new(counter),
-                "embedded",
-                resolved.name,
-            )
-        }
-        kind @ (BackendKind::Openai | BackendKind::Ollama) => {
-            let ollama = kind == BackendKind::Ollama;
-            let url = match (&config.backend.url, ollama) {
-                (Some(u), _) => u.clone(),
-                (None, true) => "http://localhost:11434".to_owned(),
-                (None, false) => bail!(
-                    "the openai backend needs backend.url\nhint: vibrant config set backend.url http://localhost:8080"
-                ),
-            };
-            let model = args
-                .model
-                .clone()
-                .or_else(|| config.model.default.clone())
-                .context(
-                    "a remote backend needs a model name\nhint: pass -m NAME or set model.default",
-                )?;
-            let api_key = match &config.backend.api_key_env {
-                Some(var) => Some(std::env::var(var).map_err(|_| {
-                    anyhow::anyhow!(
-                        "the API key variable {var} (named by backend.api_key_env) is not set"
-                    )
-                })?),
-                None => None,
-            };
-            let remote = RemoteConfig {
-                url,
-                model: model.clone(),
-                api_key,
-                context_window: n_ctx,
-            };
-            let backend: Box<dyn Backend + Send> = if ollama {
-                Box::new(OllamaBackend::new(remote)?)
-            } else {
-                Box::new(OpenAiBackend::new(remote)?)
-            };
-            let name = if ollama { "ollama" } else { "openai" };
-            (backend, Box::new(CharEstimate::default()), name, model)
-        }
-    })
-}
-
 /// `PATH` as `ask --context` takes it: globs as typed, paths made absolute.
 fn resolve_path(path: &str) -> Result<String> {
     if path.contains(['*', '?', '[', '{']) {
@@ -169,7 +96,8 @@ pub fn run(ctx: &Context, args: ChatArgs) -> Result<()> {
     let config = ctx.config()?;
     let n_ctx = args.ctx.unwrap_or(defaults.ctx);
     let threads = args.threads.unwrap_or(defaults.threads);
-    let (backend, counter, kind, model_name) = make_backend(ctx, &args, n_ctx, threads)?;
+    let (backend, counter, kind, model_name) =
+        super::backend::make_backend(ctx, args.model.as_deref(), args.yes, n_ctx, threads)?;
     let window = backend.context_window();
     let describe = backend.describe();
 

@@ -3,6 +3,7 @@
 //! to [`run`].
 
 pub mod ask;
+pub mod backend;
 pub mod bench;
 pub mod chat;
 pub mod completions;

@@ -1,0 +1,81 @@
+//! Choosing and opening the backend that `ask` and `chat` talk to.
+
+use anyhow::{Context as _, Result, bail};
+use vibrant_config::BackendKind;
+use vibrant_context::{CharEstimate, TokenCounter};
+use vibrant_core::{
+    Backend, EmbeddedBackend, ModelTokenCounter, OllamaBackend, OpenAiBackend, RemoteConfig,
+};
+use vibrant_engine::{LoadOptions, Model};
+
+use super::Context;
+
+/// A token counter that can move to the worker thread.
+pub type Counter = Box<dyn TokenCounter + Send>;
+
+/// The backend `ask` and `chat` talk to, a token counter for the context budget, the backend kind
+/// (`embedded`, `openai`, `ollama`) and the model name — from config `backend.*`, `-m` and
+/// `--yes` (the embedded model goes through the first-run flow of [`super::model::ensure`]).
+pub fn make_backend(
+    ctx: &Context,
+    model: Option<&str>,
+    yes: bool,
+    n_ctx: usize,
+    threads: usize,
+) -> Result<(Box<dyn Backend + Send>, Counter, &'static str, String)> {
+    let config = ctx.config()?;
+    let cancel = super::model::interrupt_flag();
+    Ok(match config.backend.kind {
+        BackendKind::Embedded => {
+            let resolved = super::model::ensure(ctx, model, yes, &cancel)?;
+            let path = resolved.path().to_path_buf();
+            let model = Model::load(&path, &LoadOptions { threads })
+                .with_context(|| format!("loading model {}", path.display()))?;
+            let counter = ModelTokenCounter(model.tokenizer().clone());
+            let backend = EmbeddedBackend::new(model, n_ctx, resolved.name.clone());
+            (
+                Box::new(backend),
+                Box::new(counter),
+                "embedded",
+                resolved.name,
+            )
+        }
+        kind @ (BackendKind::Openai | BackendKind::Ollama) => {
+            let ollama = kind == BackendKind::Ollama;
+            let url = match (&config.backend.url, ollama) {
+                (Some(u), _) => u.clone(),
+                (None, true) => "http://localhost:11434".to_owned(),
+                (None, false) => bail!(
+                    "the openai backend needs backend.url\nhint: vibrant config set backend.url http://localhost:8080"
+                ),
+            };
+            let model = model
+                .map(str::to_owned)
+                .or_else(|| config.model.default.clone())
+                .context(
+                    "a remote backend needs a model name\nhint: pass -m NAME or set model.default",
+                )?;
+            let api_key = match &config.backend.api_key_env {
+                Some(var) => Some(std::env::var(var).map_err(|_| {
+                    anyhow::anyhow!(
+                        "the API key variable {var} (named by backend.api_key_env) is not set"
+                    )
+                })?),
+                None => None,
+            };
+            let remote = RemoteConfig {
+                url,
+                model: model.clone(),
+                api_key,
+                context_window: n_ctx,
+            };
+            let backend: Box<dyn Backend + Send> = if ollama {
+                Box::new(OllamaBackend::new(remote)?)
+            } else {
+                Box::new(OpenAiBackend::new(remote)?)
+            };
+            let name = if ollama { "ollama" } else { "openai" };
+            (backend, Box::new(CharEstimate::default()), name, model)
+        }
+    })
+}
