@@ -164,3 +164,38 @@ fn ctrl_c_stops_generation_and_keeps_the_output() {
     assert!(stdout.len() > 10, "generated text was kept: {stdout:?}");
     assert!(stderr.contains("stop: interrupted"), "stderr: {stderr}");
 }
+
+#[test]
+fn engine_kernels_config_selects_the_kernel_level() {
+    let home = tempfile::tempdir().unwrap();
+    let out = vibrant(home.path())
+        .env_remove("VIBRANT_KERNELS")
+        .args([
+            "--set",
+            "engine.kernels=scalar",
+            "bench",
+            "--json",
+            "-p",
+            "16",
+            "-n",
+            "2",
+            "-r",
+            "1",
+            "-m",
+        ])
+        .arg(model_path(SMOL))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["kernels"], "scalar", "{line}");
+        assert!(v["avg_ts"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(stdout.lines().count(), 2, "one line per test (pp16, tg2)");
+}

@@ -83,9 +83,28 @@ pub fn supported_isas() -> Vec<Isa> {
         .collect()
 }
 
+static ACTIVE: OnceLock<Isa> = OnceLock::new();
+
+/// Chooses the level from a setting (`auto`, `scalar`, `avx2`, `avx512`; e.g. the `engine.kernels`
+/// config key) before the first kernel runs. `VIBRANT_KERNELS`, when set, still wins (it is the
+/// debugging override). Returns the level in force: once kernels have run, the choice is fixed
+/// and later calls only report it.
+pub fn configure_isa(setting: &str) -> Isa {
+    *ACTIVE.get_or_init(|| {
+        let env = std::env::var("VIBRANT_KERNELS")
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        let value = env.as_deref().unwrap_or(setting);
+        let (isa, warning) = choose_isa(Some(value), &supported_isas());
+        if let Some(w) = warning {
+            tracing::warn!("{w}");
+        }
+        isa
+    })
+}
+
 /// The level the top-level functions use: the best supported one, or the one `VIBRANT_KERNELS` forces.
 pub fn active_isa() -> Isa {
-    static ACTIVE: OnceLock<Isa> = OnceLock::new();
     *ACTIVE.get_or_init(|| {
         let value = std::env::var("VIBRANT_KERNELS").ok();
         let (isa, warning) = choose_isa(value.as_deref(), &supported_isas());

@@ -39,7 +39,7 @@ pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
-pub use dispatch::{Isa, Kernels, UnsupportedIsa, active_isa, supported_isas};
+pub use dispatch::{Isa, Kernels, UnsupportedIsa, active_isa, configure_isa, supported_isas};
 pub use format::{ActFormat, QK_K, WeightFormat};
 pub use pool::ThreadPool;
 

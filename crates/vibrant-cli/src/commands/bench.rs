@@ -67,6 +67,7 @@ pub fn run(ctx: &super::Context, args: BenchArgs) -> Result<()> {
     if args.repetitions == 0 {
         bail!("--repetitions must be at least 1");
     }
+    vibrant_kernels::configure_isa(ctx.config()?.engine.kernels.as_str());
     let threads = match args.threads {
         Some(t) => t,
         None => ctx.default_threads()?,

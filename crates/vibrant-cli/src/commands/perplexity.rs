@@ -27,6 +27,7 @@ pub struct PerplexityArgs {
 }
 
 pub fn run(ctx: &super::Context, args: PerplexityArgs) -> Result<()> {
+    vibrant_kernels::configure_isa(ctx.config()?.engine.kernels.as_str());
     let default_threads = ctx.default_threads()?;
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;

@@ -84,6 +84,8 @@ impl RunDefaults {
     /// Defaults from the loaded configuration.
     pub fn from_context(ctx: &super::Context) -> Result<Self> {
         let c = ctx.config()?;
+        // The engine's kernels follow `engine.kernels` (VIBRANT_KERNELS still overrides it).
+        vibrant_kernels::configure_isa(c.engine.kernels.as_str());
         let g = &c.generation;
         Ok(Self {
             sampler: SamplerParams {
