@@ -199,3 +199,48 @@ fn engine_kernels_config_selects_the_kernel_level() {
     }
     assert_eq!(stdout.lines().count(), 2, "one line per test (pp16, tg2)");
 }
+
+#[test]
+fn context_budget_is_measured_with_the_model_tokenizer() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("src")).unwrap();
+    for i in 1..=5 {
+        std::fs::write(
+            repo.path().join(format!("src/m{i}.rs")),
+            format!(
+                "pub fn checksum_{i}(data: &[u8]) -> u32 {{\n    data.iter().map(|&b| b as u32 * {i}).sum()\n}}\n\n\
+                 pub struct Packet{i} {{ pub id: u32, pub payload: Vec<u8> }}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let budget = 80;
+    let out = vibrant(home.path())
+        .current_dir(repo.path())
+        .args([
+            "-q",
+            "context",
+            "which function computes the checksum",
+            "--tokens",
+            &budget.to_string(),
+            "-m",
+        ])
+        .arg(model_path(SMOL))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("checksum_"), "{text}");
+    let file = vibrant_gguf::GgufFile::open(model_path(SMOL)).unwrap();
+    let tokenizer = vibrant_engine::Tokenizer::from_gguf(&file).unwrap();
+    let tokens = tokenizer.encode(&text, false, false).unwrap().len();
+    assert!(
+        tokens <= budget,
+        "{tokens} tokens of SmolLM2's tokenizer exceed the budget of {budget}:\n{text}"
+    );
+}

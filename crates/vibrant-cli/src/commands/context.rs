@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use vibrant_context::{AssembleOptions, CharEstimate, TokenCounter, render_snippets};
 
 use crate::commands::Context;
@@ -29,6 +29,36 @@ pub struct ContextArgs {
     /// List each snippet with its reason and token count on stderr.
     #[arg(long)]
     pub explain: bool,
+    /// Count tokens with this GGUF model's tokenizer (default: config `model.default` when it is a
+    /// .gguf file, else an estimate of 3.5 characters per token).
+    #[arg(short = 'm', long, value_name = "FILE.gguf")]
+    pub model: Option<PathBuf>,
+}
+
+/// The token counter for a budget: the tokenizer of `model` (or of `model.default` when that is a
+/// .gguf file on disk), else the character estimate.
+pub fn token_counter(
+    ctx: &Context,
+    model: Option<&std::path::Path>,
+) -> Result<Box<dyn TokenCounter>> {
+    let configured = ctx
+        .config()?
+        .model
+        .default
+        .as_deref()
+        .map(PathBuf::from)
+        .filter(|p| p.extension().is_some_and(|e| e == "gguf") && p.is_file());
+    let Some(path) = model.map(PathBuf::from).or(configured) else {
+        return Ok(Box::new(CharEstimate::default()));
+    };
+    let file = vibrant_gguf::GgufFile::open(&path)
+        .with_context(|| format!("opening {} for its tokenizer", path.display()))?;
+    let tokenizer = vibrant_engine::Tokenizer::from_gguf(&file)
+        .with_context(|| format!("reading the tokenizer of {}", path.display()))?;
+    tracing::debug!(model = %path.display(), "counting tokens with the model's tokenizer");
+    Ok(Box::new(vibrant_core::ModelTokenCounter(
+        std::sync::Arc::new(tokenizer),
+    )))
 }
 
 fn is_glob(s: &str) -> bool {
@@ -64,17 +94,16 @@ pub fn run(ctx: &Context, args: &ContextArgs) -> Result<()> {
             .map(|c| cwd.join(c).to_string_lossy().into_owned()),
         ..AssembleOptions::default()
     };
-    // The estimate is used until the assistant passes the active model's tokenizer.
-    let counter = CharEstimate::default();
+    let counter = token_counter(ctx, args.model.as_deref())?;
     let question = args.query.join(" ");
-    let snippets = index.assemble_with(&question, &opts, &counter)?;
+    let snippets = index.assemble_with(&question, &opts, counter.as_ref())?;
     let mut out = std::io::stdout().lock();
     write!(out, "{}", render_snippets(&snippets))?;
     out.flush()?;
     if args.explain {
         let total: usize = snippets.iter().map(|s| s.tokens).sum();
         eprintln!(
-            "{} snippets, {total} of {budget} tokens ({} estimated for the whole text):",
+            "{} snippets, {total} of {budget} tokens ({} counted over the whole text):",
             snippets.len(),
             counter.count(&render_snippets(&snippets))
         );
