@@ -141,34 +141,8 @@ impl Model {
     }
 }
 
-/// Physical cores when they can be told apart from SMT siblings, else logical CPUs.
+/// The engine's default thread count: the physical cores this process may use, within any cgroup
+/// CPU quota (`vibrant_system`'s recommendation, the same figure `vibrant system` prints).
 pub fn default_threads() -> usize {
-    let logical = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    physical_cores()
-        .map(|p| p.min(logical))
-        .unwrap_or(logical)
-        .max(1)
-}
-
-fn physical_cores() -> Option<usize> {
-    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
-    let mut cores = std::collections::HashSet::new();
-    let (mut phys, mut core) = (None, None);
-    for line in text.lines().chain(std::iter::once("")) {
-        if line.trim().is_empty() {
-            if let (Some(p), Some(c)) = (phys.take(), core.take()) {
-                cores.insert((p, c));
-            }
-            continue;
-        }
-        let mut kv = line.splitn(2, ':').map(str::trim);
-        match (kv.next(), kv.next()) {
-            (Some("physical id"), Some(v)) => phys = v.parse::<u32>().ok(),
-            (Some("core id"), Some(v)) => core = v.parse::<u32>().ok(),
-            _ => {}
-        }
-    }
-    (!cores.is_empty()).then_some(cores.len())
+    vibrant_system::SystemInfo::detect().recommended_threads()
 }
