@@ -304,6 +304,8 @@ mod tests {
             self.requests.push(request.messages.to_vec());
             on_delta(self.reply);
             Ok(Completion {
+                tool_calls: Vec::new(),
+                invalid_tool_calls: Vec::new(),
                 text: self.reply.to_owned(),
                 finish: FinishReason::Stop,
                 usage: crate::backend::Usage::default(),

@@ -26,13 +26,13 @@ mod time;
 
 pub use backend::{
     Backend, BackendError, Completion, CompletionRequest, EmbeddedBackend, FinishReason,
-    OllamaBackend, OpenAiBackend, RemoteConfig, Usage,
+    OllamaBackend, OpenAiBackend, RemoteConfig, ToolChoice, Usage,
 };
 pub use conversation::{Compaction, Conversation, ConversationError, Prepared};
 pub use inject::{
     ContextSource, InjectError, InjectOptions, InjectedContext, ModelTokenCounter, gather,
 };
-pub use message::{Message, Role};
+pub use message::{Message, Role, ToolCall};
 pub use session::{
     LoadedSession, SessionError, SessionInfo, SessionRecord, SessionStore, SessionWriter,
 };

@@ -26,6 +26,30 @@ impl Role {
     }
 }
 
+/// A call of one of the agent's tools, as the model asked for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The id the result message refers to (`call_1`…; a remote server's own id when it gave one).
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The arguments object (a JSON string when a server sent arguments that do not parse, so
+    /// the tool can report the error).
+    pub arguments: serde_json::Value,
+}
+
+impl ToolCall {
+    /// The OpenAI shape chat templates and HTTP APIs use:
+    /// `{"id", "type": "function", "function": {"name", "arguments"}}` with `arguments` an object.
+    pub fn to_openai_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        })
+    }
+}
+
 /// One message of a conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
@@ -35,6 +59,15 @@ pub struct Message {
     /// Repository context attached to a user message; sent before the content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// Tools an assistant message called.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// For a tool result: the id of the call it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// For a tool result: the tool's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// What replaces pruned context or tool output, so the model knows something was there.
@@ -47,6 +80,26 @@ impl Message {
             role,
             content: content.into(),
             context: None,
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            name: None,
+        }
+    }
+
+    /// An assistant message that calls tools.
+    pub fn assistant_with_calls(content: impl Into<String>, tool_calls: Vec<ToolCall>) -> Self {
+        Self {
+            tool_calls,
+            ..Self::assistant(content)
+        }
+    }
+
+    /// The result of the tool call `call`.
+    pub fn tool_result(call: &ToolCall, output: impl Into<String>) -> Self {
+        Self {
+            tool_call_id: Some(call.id.clone()),
+            name: Some(call.name.clone()),
+            ..Self::new(Role::Tool, output)
         }
     }
 

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::message::{Message, Role};
+use crate::message::{Message, Role, ToolCall};
 use crate::time;
 
 /// Format version written in the meta record.
@@ -51,6 +51,15 @@ pub enum SessionRecord {
         /// Token counts and timings of an assistant answer.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         usage: Option<serde_json::Value>,
+        /// Tools an assistant message called (agent sessions).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tool_calls: Vec<ToolCall>,
+        /// For a tool result: the call it answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tool_call_id: Option<String>,
+        /// For a tool result: the tool's name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
 }
 
@@ -64,6 +73,9 @@ impl SessionRecord {
             context: message.context.clone(),
             finish: None,
             usage: None,
+            tool_calls: message.tool_calls.clone(),
+            tool_call_id: message.tool_call_id.clone(),
+            name: message.name.clone(),
         }
     }
 
@@ -76,6 +88,9 @@ impl SessionRecord {
             context: None,
             finish: Some(finish.to_owned()),
             usage,
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            name: None,
         }
     }
 }
@@ -137,11 +152,17 @@ impl LoadedSession {
                     role,
                     content,
                     context,
+                    tool_calls,
+                    tool_call_id,
+                    name,
                     ..
                 } => Some(Message {
                     role: *role,
                     content: content.clone(),
                     context: context.clone(),
+                    tool_calls: tool_calls.clone(),
+                    tool_call_id: tool_call_id.clone(),
+                    name: name.clone(),
                 }),
                 SessionRecord::Meta { .. } => None,
             })
@@ -482,6 +503,9 @@ mod tests {
             context: None,
             finish: Some("stop".into()),
             usage: Some(serde_json::json!({"completion_tokens": 2})),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            name: None,
         })
         .unwrap();
         let id = w.id().to_owned();

@@ -15,7 +15,7 @@ use serde_json::json;
 use vibrant_core::prompt::SYSTEM_PROMPT;
 use vibrant_core::{
     CompletionRequest, Conversation, ConversationError, FinishReason, InjectOptions, Message,
-    SessionRecord, SessionWriter,
+    SessionRecord, SessionWriter, ToolChoice,
 };
 
 use crate::commands::Context;
@@ -353,6 +353,8 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         repeat_penalty: sampler.repeat_penalty,
         seed: args.seed.or(sampler.seed),
         stop: Vec::new(),
+        tools: &[],
+        tool_choice: ToolChoice::Auto,
     };
     let completion = backend.complete(&request, &cancel, &mut |delta| {
         if out.json {

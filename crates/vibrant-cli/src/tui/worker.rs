@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use anyhow::{Context as _, Result};
 use vibrant_core::{
     Backend, Completion, CompletionRequest, Conversation, ConversationError, FinishReason,
-    InjectedContext, Message, SessionRecord, SessionStore, SessionWriter,
+    InjectedContext, Message, SessionRecord, SessionStore, SessionWriter, ToolChoice,
 };
 
 /// Gathers the repository context for a question: (question, token budget, explicit paths).
@@ -267,6 +267,8 @@ impl ChatEngine {
             repeat_penalty: s.repeat_penalty,
             seed: s.seed,
             stop: Vec::new(),
+            tools: &[],
+            tool_choice: ToolChoice::Auto,
         };
         let result = self.backend.complete(&request, cancel, &mut |d| {
             let _ = tx.send(WorkerEvent::Delta(d.to_owned()));
@@ -362,6 +364,8 @@ mod tests {
                 }
             }
             Ok(Completion {
+                tool_calls: Vec::new(),
+                invalid_tool_calls: Vec::new(),
                 text,
                 finish,
                 usage: Usage {

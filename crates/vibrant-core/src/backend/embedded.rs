@@ -10,14 +10,20 @@ use vibrant_engine::{
     ChatMessage, GenerateParams, Model, SamplerParams, Session, StopReason, generate,
 };
 
-use super::{Backend, BackendError, Completion, CompletionRequest, FinishReason, Usage};
-use crate::message::Message;
+use super::toolcall::{self, CallFilter};
+use super::{
+    Backend, BackendError, Completion, CompletionRequest, FinishReason, ToolChoice, Usage,
+    tool_name,
+};
+use crate::message::{Message, Role, ToolCall};
 
 /// Vibrant's own engine, in-process.
 pub struct EmbeddedBackend {
     model: Arc<Model>,
     session: Session,
     name: String,
+    /// Numbers the ids of tool calls (`call_1`, …).
+    call_counter: u64,
 }
 
 impl EmbeddedBackend {
@@ -36,6 +42,7 @@ impl EmbeddedBackend {
             model,
             session,
             name: name.into(),
+            call_counter: 0,
         }
     }
 
@@ -69,22 +76,91 @@ impl EmbeddedBackend {
         self.session.clear();
     }
 
+    /// Whether the model's chat template describes tools itself (Qwen2.5, Llama 3.1…); the
+    /// others get the text protocol of [`toolcall::text_protocol_prompt`].
+    pub fn template_has_tools(&self) -> bool {
+        let src = self.model.chat_template().source();
+        src.contains("tools") && src.contains("tool_call")
+    }
+
     /// The prompt tokens for `messages`, rendered with the model's chat template and the
     /// assistant turn opened.
     pub fn prompt_tokens(&self, messages: &[Message]) -> Result<Vec<u32>, BackendError> {
-        let chat: Vec<ChatMessage> = messages
-            .iter()
-            .map(|m| ChatMessage::new(m.role.as_str(), m.wire_text()))
-            .collect();
+        self.prompt_tokens_with_tools(messages, &[])
+    }
+
+    /// The prompt tokens for `messages` with `tools` described to the model: through the
+    /// template's own tool support when it has one, otherwise as a section appended to the
+    /// system prompt, with earlier calls and results written in the text protocol.
+    pub fn prompt_tokens_with_tools(
+        &self,
+        messages: &[Message],
+        tools: &[serde_json::Value],
+    ) -> Result<Vec<u32>, BackendError> {
+        let native = self.template_has_tools();
+        let mut chat: Vec<ChatMessage> = Vec::with_capacity(messages.len() + 1);
+        for m in messages {
+            chat.push(if native {
+                native_message(m)
+            } else {
+                text_protocol_message(m)
+            });
+        }
+        if !native && !tools.is_empty() {
+            let section = toolcall::text_protocol_prompt(tools);
+            match chat.first_mut() {
+                Some(first) if first.role == "system" => {
+                    first.content = format!("{}\n\n{section}", first.content.trim_end());
+                }
+                _ => chat.insert(0, ChatMessage::system(section)),
+            }
+        }
+        let template_tools = (native && !tools.is_empty()).then_some(tools);
         let rendered = self
             .model
             .chat_template()
-            .render(&chat, None, true)
+            .render(&chat, template_tools, true)
             .map_err(|e| BackendError::Template(e.to_string()))?;
         self.model
             .tokenizer()
             .encode(&rendered, true, true)
             .map_err(|e| BackendError::Template(e.to_string()))
+    }
+}
+
+/// A message for a template with tool support: calls in the OpenAI shape, results as `tool`.
+fn native_message(m: &Message) -> ChatMessage {
+    let mut c = ChatMessage::new(m.role.as_str(), m.wire_text());
+    if !m.tool_calls.is_empty() {
+        c.tool_calls = Some(m.tool_calls.iter().map(ToolCall::to_openai_json).collect());
+    }
+    if m.role == Role::Tool {
+        c.tool_call_id = m.tool_call_id.clone();
+        c.name = m.name.clone();
+    }
+    c
+}
+
+/// A message for a template without tool support: calls written as tagged JSON after the text,
+/// results as a user message wrapping the output.
+fn text_protocol_message(m: &Message) -> ChatMessage {
+    match m.role {
+        Role::Tool => ChatMessage::user(format!(
+            "<tool_response name=\"{}\">\n{}\n</tool_response>",
+            m.name.as_deref().unwrap_or("tool"),
+            m.content.trim_end()
+        )),
+        Role::Assistant if !m.tool_calls.is_empty() => {
+            let mut text = m.content.trim_end().to_owned();
+            for call in &m.tool_calls {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&toolcall::render_call(&call.name, &call.arguments));
+            }
+            ChatMessage::assistant(text)
+        }
+        _ => ChatMessage::new(m.role.as_str(), m.wire_text()),
     }
 }
 
@@ -108,6 +184,14 @@ impl Backend for EmbeddedBackend {
         Ok(self.prompt_tokens(messages)?.len())
     }
 
+    fn count_prompt_with_tools(
+        &self,
+        messages: &[Message],
+        tools: &[serde_json::Value],
+    ) -> Result<usize, BackendError> {
+        Ok(self.prompt_tokens_with_tools(messages, tools)?.len())
+    }
+
     fn complete(
         &mut self,
         request: &CompletionRequest<'_>,
@@ -115,7 +199,12 @@ impl Backend for EmbeddedBackend {
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<Completion, BackendError> {
         let started = Instant::now();
-        let prompt = self.prompt_tokens(request.messages)?;
+        let tools: &[serde_json::Value] = if request.tool_choice == ToolChoice::None {
+            &[]
+        } else {
+            request.tools
+        };
+        let prompt = self.prompt_tokens_with_tools(request.messages, tools)?;
         let window = self.session.n_ctx();
         if prompt.len() >= window {
             return Err(BackendError::PromptTooLong {
@@ -139,12 +228,23 @@ impl Backend for EmbeddedBackend {
             stop_at_eog: true,
         };
         let mut ttft = None;
+        let mut filter = CallFilter::default();
+        let mut emit = |piece: &str| {
+            if !piece.is_empty() {
+                on_delta(piece);
+            }
+        };
         let generation = generate(&mut self.session, &prompt, &params, cancel, &mut |piece| {
             if !piece.is_empty() {
                 ttft.get_or_insert_with(|| started.elapsed());
-                on_delta(piece);
+                if tools.is_empty() {
+                    emit(piece);
+                } else {
+                    filter.push(piece, &mut emit);
+                }
             }
         })?;
+        filter.finish(&mut emit);
         let st = &generation.stats;
         let finish = match &st.stop_reason {
             StopReason::EndOfGeneration | StopReason::StopString(_) => FinishReason::Stop,
@@ -152,8 +252,29 @@ impl Backend for EmbeddedBackend {
             StopReason::Cancelled => FinishReason::Cancelled,
             StopReason::ContextFull => FinishReason::ContextFull,
         };
+        let (text, tool_calls, invalid_tool_calls) = if tools.is_empty() {
+            (generation.text, Vec::new(), Vec::new())
+        } else {
+            let names: Vec<&str> = tools.iter().filter_map(tool_name).collect();
+            let parsed = toolcall::parse_tool_calls(&generation.text, &names);
+            let calls = parsed
+                .calls
+                .into_iter()
+                .map(|c| {
+                    self.call_counter += 1;
+                    ToolCall {
+                        id: format!("call_{}", self.call_counter),
+                        name: c.name,
+                        arguments: c.arguments,
+                    }
+                })
+                .collect();
+            (parsed.text, calls, parsed.invalid)
+        };
         Ok(Completion {
-            text: generation.text,
+            text,
+            tool_calls,
+            invalid_tool_calls,
             finish,
             usage: Usage {
                 prompt_tokens: Some(st.prompt_tokens),

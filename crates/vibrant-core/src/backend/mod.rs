@@ -9,13 +9,14 @@ mod embedded;
 mod http;
 mod ollama;
 mod openai;
+pub mod toolcall;
 
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::message::Message;
+use crate::message::{Message, ToolCall};
 
 pub use embedded::EmbeddedBackend;
 pub use ollama::OllamaBackend;
@@ -35,6 +36,25 @@ pub struct CompletionRequest<'a> {
     pub seed: Option<u64>,
     /// Stop when the answer contains one of these.
     pub stop: Vec<String>,
+    /// Tools the model may call, as OpenAI function JSON
+    /// (`{"type": "function", "function": {"name", "description", "parameters"}}`); empty for a
+    /// plain answer.
+    pub tools: &'a [serde_json::Value],
+    /// Whether the model must, may or must not call a tool (ignored without `tools`).
+    pub tool_choice: ToolChoice,
+}
+
+/// Whether an answer calls tools.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolChoice {
+    /// The model decides: text, tool calls, or text then tool calls.
+    #[default]
+    Auto,
+    /// The answer must be tool calls.
+    Required,
+    /// No tool calls (tools are still described to the model).
+    None,
 }
 
 impl<'a> CompletionRequest<'a> {
@@ -50,6 +70,8 @@ impl<'a> CompletionRequest<'a> {
             repeat_penalty: 1.0,
             seed: None,
             stop: Vec::new(),
+            tools: &[],
+            tool_choice: ToolChoice::Auto,
         }
     }
 }
@@ -128,8 +150,14 @@ impl Usage {
 /// The result of [`Backend::complete`].
 #[derive(Clone, Debug)]
 pub struct Completion {
-    /// The whole answer (everything passed to the callback).
+    /// The whole answer's text (everything passed to the callback); tool-call markup is not
+    /// part of it.
     pub text: String,
+    /// The tools the answer calls, in order.
+    pub tool_calls: Vec<ToolCall>,
+    /// Tool calls the answer tried to make but that could not be read (what was wrong, and the
+    /// text), to be sent back to the model.
+    pub invalid_tool_calls: Vec<String>,
     pub finish: FinishReason,
     pub usage: Usage,
 }
@@ -194,6 +222,17 @@ pub trait Backend {
     /// opened assistant turn.
     fn count_prompt(&self, messages: &[Message]) -> Result<usize, BackendError>;
 
+    /// Tokens the prompt costs with `tools` described to the model. The default adds an estimate
+    /// of the tools' JSON to [`Backend::count_prompt`].
+    fn count_prompt_with_tools(
+        &self,
+        messages: &[Message],
+        tools: &[serde_json::Value],
+    ) -> Result<usize, BackendError> {
+        let tools_text: usize = tools.iter().map(|t| t.to_string().len()).sum();
+        Ok(self.count_prompt(messages)? + tools_text.div_ceil(3))
+    }
+
     /// Streams the answer to `messages`, calling `on_delta` with each piece of text as it
     /// arrives. `cancel` is checked between pieces; when set, the answer so far is returned with
     /// [`FinishReason::Cancelled`].
@@ -203,6 +242,14 @@ pub trait Backend {
         cancel: &AtomicBool,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<Completion, BackendError>;
+}
+
+/// The name of a tool given as OpenAI function JSON (or as a bare function object).
+pub fn tool_name(tool: &serde_json::Value) -> Option<&str> {
+    tool.get("function")
+        .unwrap_or(tool)
+        .get("name")
+        .and_then(serde_json::Value::as_str)
 }
 
 /// Settings of a remote backend.
@@ -233,6 +280,8 @@ pub(crate) fn estimate_prompt(messages: &[Message]) -> usize {
 pub(crate) fn cancelled(started: std::time::Instant) -> Completion {
     Completion {
         text: String::new(),
+        tool_calls: Vec::new(),
+        invalid_tool_calls: Vec::new(),
         finish: FinishReason::Cancelled,
         usage: Usage {
             total: started.elapsed(),

@@ -177,6 +177,8 @@ impl Backend for OllamaBackend {
         };
         usage.total = started.elapsed();
         Ok(Completion {
+            tool_calls: Vec::new(),
+            invalid_tool_calls: Vec::new(),
             text,
             finish,
             usage,

@@ -203,6 +203,8 @@ impl Backend for OpenAiBackend {
         };
         usage.total = started.elapsed();
         Ok(Completion {
+            tool_calls: Vec::new(),
+            invalid_tool_calls: Vec::new(),
             text,
             finish,
             usage,
