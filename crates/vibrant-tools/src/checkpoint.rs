@@ -131,6 +131,19 @@ impl CheckpointStore {
         Ok(())
     }
 
+    /// The checkpoint of the current turn, once the turn changed a file.
+    pub fn current(&self) -> Option<&Checkpoint> {
+        self.current.as_ref()
+    }
+
+    /// The content a state refers to (`None` for [`FileState::Absent`]).
+    pub fn content(&self, state: &FileState) -> Result<Option<Vec<u8>>> {
+        match state {
+            FileState::Absent => Ok(None),
+            FileState::File { blob, .. } => self.read_blob(blob).map(Some),
+        }
+    }
+
     /// The live checkpoints, oldest first.
     pub fn list(&self) -> Result<Vec<Checkpoint>> {
         let mut out = Vec::new();

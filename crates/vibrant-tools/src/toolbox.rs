@@ -212,6 +212,34 @@ impl Toolbox {
         self.checkpoints.prune(keep)
     }
 
+    /// What the current turn changed, as one unified diff per file (from the content before
+    /// the turn's first change to the content after its last), in the order first changed.
+    /// Empty when the turn changed nothing.
+    pub fn turn_diff(&self) -> Result<Vec<(String, String)>> {
+        let Some(cp) = self.checkpoints.current() else {
+            return Ok(Vec::new());
+        };
+        let text = |b: Option<Vec<u8>>| {
+            b.map(|b| String::from_utf8_lossy(&b).replace("\r\n", "\n"))
+                .unwrap_or_default()
+        };
+        let mut out = Vec::new();
+        for f in &cp.files {
+            let before = self.checkpoints.content(&f.before)?;
+            let after = self.checkpoints.content(&f.after)?;
+            let (existed, exists) = (before.is_some(), after.is_some());
+            let (old, new) = (text(before), text(after));
+            if existed == exists && old == new {
+                continue;
+            }
+            out.push((
+                f.path.clone(),
+                unified_diff(&f.path, existed, exists, &old, &new),
+            ));
+        }
+        Ok(out)
+    }
+
     /// The live checkpoints, oldest first.
     pub fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
         self.checkpoints.list()

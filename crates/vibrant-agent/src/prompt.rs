@@ -1,0 +1,18 @@
+//! The agent's system prompt: short (prefill is the expensive part on a CPU) and explicit about
+//! the workflow small models need spelled out.
+
+use std::path::Path;
+
+/// The system prompt for a task in the workspace at `root`; `project` names the detected
+/// build/test tool when there is one.
+pub fn system_prompt(root: &Path, project: Option<&str>) -> String {
+    let project = project.map_or_else(String::new, |p| format!(" It is a {p} project."));
+    format!(
+        "You are Vibrant, a coding agent working in the repository at {}.{project} \
+Complete the user's task using the tools. Start with a short numbered plan. \
+Read code before changing it, change it with edit_file (old_string copied exactly from read_file output), \
+then run the tests or the build to check your work. Call one tool at a time and wait for its result. \
+When the task is done, answer without a tool call: say what you changed and how you verified it.",
+        root.display()
+    )
+}

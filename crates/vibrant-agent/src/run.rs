@@ -1,0 +1,462 @@
+//! The loop: fit, ask, act, observe, verify, repeat.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use serde_json::Value;
+use vibrant_core::{
+    Backend, CompletionRequest, Conversation, ConversationError, FinishReason, Message, ToolCall,
+    ToolChoice,
+};
+use vibrant_tools::{ToolResult, Toolbox};
+
+use crate::config::{AgentConfig, Verify};
+use crate::event::AgentEvent;
+use crate::plan::parse_plan;
+use crate::prompt::system_prompt;
+use crate::report::{AgentReport, Outcome, VerifyResult, diffstat};
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("measuring the prompt failed: {0}")]
+    Backend(#[from] vibrant_core::BackendError),
+}
+
+/// What the toolbox says when the doom-loop guard refuses a call.
+const REPEAT_MARK: &str = "stopped: this is call number";
+
+/// Readable-call failures in a row after which the run is stuck.
+const MAX_INVALID_IN_A_ROW: usize = 3;
+
+/// One agent working on one workspace through one backend. Keep it across tasks (chat) so the
+/// conversation, and with the embedded engine its KV cache, carry over.
+pub struct Agent<'a> {
+    backend: &'a mut dyn Backend,
+    tools: &'a mut Toolbox,
+    config: AgentConfig,
+    conversation: Conversation,
+    tool_json: Vec<Value>,
+    /// Prompt tokens the tool descriptions cost (measured once).
+    tools_cost: Option<usize>,
+}
+
+#[derive(Default)]
+struct Tally {
+    steps: usize,
+    tool_calls: usize,
+    failed_calls: usize,
+    invalid_calls: usize,
+    reflections: usize,
+    prompt_tokens: usize,
+    reused_tokens: usize,
+    completion_tokens: usize,
+    final_message: String,
+    verification: Option<VerifyResult>,
+}
+
+impl<'a> Agent<'a> {
+    /// An agent with a fresh conversation that starts with the agent's system prompt.
+    pub fn new(backend: &'a mut dyn Backend, tools: &'a mut Toolbox, config: AgentConfig) -> Self {
+        let root = tools.workspace().root().to_path_buf();
+        let project = vibrant_tools::project::detect(&root).map(|k| k.name());
+        let conversation = Conversation::new(&system_prompt(&root, project));
+        let tool_json = tools.specs().iter().map(|s| s.to_function_json()).collect();
+        Self {
+            backend,
+            tools,
+            config,
+            conversation,
+            tool_json,
+            tools_cost: None,
+        }
+    }
+
+    /// Continues `conversation` instead (a chat that switched the agent on).
+    pub fn with_conversation(mut self, conversation: Conversation) -> Self {
+        self.conversation = conversation;
+        self
+    }
+
+    /// The conversation so far (tool calls and results included).
+    pub fn conversation(&self) -> &Conversation {
+        &self.conversation
+    }
+
+    /// Gives the conversation back.
+    pub fn into_conversation(self) -> Conversation {
+        self.conversation
+    }
+
+    /// The tools as the model sees them (OpenAI function JSON).
+    pub fn tool_json(&self) -> &[Value] {
+        &self.tool_json
+    }
+
+    /// Works on `task` until done, stuck, out of budget or cancelled. Never panics; a backend
+    /// failure ends the run with [`Outcome::Failed`].
+    pub fn run(
+        &mut self,
+        task: &str,
+        cancel: &AtomicBool,
+        on_event: &mut dyn FnMut(&AgentEvent),
+    ) -> AgentReport {
+        let started = Instant::now();
+        self.tools.begin_turn(task);
+        self.tools.reset_repeat_guard();
+        self.conversation.push(Message::user(task));
+        let mut t = Tally::default();
+        let outcome = self.run_loop(&mut t, started, cancel, on_event);
+        let files = match self.tools.turn_diff() {
+            Ok(diffs) => diffs.iter().map(|(p, d)| diffstat(p, d)).collect(),
+            Err(e) => {
+                on_event(&AgentEvent::Notice {
+                    message: format!("could not read this task's checkpoint for the summary: {e}"),
+                });
+                Vec::new()
+            }
+        };
+        let report = AgentReport {
+            outcome,
+            steps: t.steps,
+            tool_calls: t.tool_calls,
+            failed_calls: t.failed_calls,
+            invalid_calls: t.invalid_calls,
+            reflections: t.reflections,
+            files,
+            verification: t.verification,
+            final_message: t.final_message,
+            prompt_tokens: t.prompt_tokens,
+            reused_tokens: t.reused_tokens,
+            completion_tokens: t.completion_tokens,
+            elapsed_secs: started.elapsed().as_secs_f64(),
+        };
+        on_event(&AgentEvent::Finished {
+            report: report.clone(),
+        });
+        report
+    }
+
+    fn run_loop(
+        &mut self,
+        t: &mut Tally,
+        started: Instant,
+        cancel: &AtomicBool,
+        on_event: &mut dyn FnMut(&AgentEvent),
+    ) -> Outcome {
+        let mut edits_unverified = false;
+        let mut repeats_in_a_row = 0;
+        let mut invalid_in_a_row = 0;
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Outcome::Cancelled;
+            }
+            if t.steps >= self.config.max_steps {
+                return Outcome::StepBudget;
+            }
+            if self
+                .config
+                .time_budget
+                .is_some_and(|b| started.elapsed() >= b)
+            {
+                return Outcome::TimeBudget;
+            }
+            let prepared = match self.fit(cancel, on_event) {
+                Ok(p) => p,
+                Err(e) => return Outcome::Failed { message: e },
+            };
+            t.steps += 1;
+            on_event(&AgentEvent::Step {
+                step: t.steps,
+                prompt_tokens: prepared.prompt_tokens,
+                window: prepared.window,
+            });
+            let c = &self.config;
+            let request = CompletionRequest {
+                messages: self.conversation.messages(),
+                max_tokens: c.answer_tokens,
+                temperature: c.temperature,
+                top_k: c.top_k,
+                top_p: c.top_p,
+                min_p: c.min_p,
+                repeat_penalty: 1.0,
+                seed: c.seed,
+                stop: Vec::new(),
+                tools: &self.tool_json,
+                tool_choice: ToolChoice::Auto,
+            };
+            let completion = match self.backend.complete(&request, cancel, &mut |d| {
+                on_event(&AgentEvent::Delta { text: d.to_owned() });
+            }) {
+                Ok(c) => c,
+                Err(e) => {
+                    return Outcome::Failed {
+                        message: e.to_string(),
+                    };
+                }
+            };
+            let u = &completion.usage;
+            t.prompt_tokens += u.prompt_tokens.unwrap_or(0);
+            t.reused_tokens += u.reused_tokens.unwrap_or(0);
+            t.completion_tokens += u.completion_tokens.unwrap_or(0);
+            if let Some(items) = parse_plan(&completion.text) {
+                on_event(&AgentEvent::Plan { items });
+            }
+            self.conversation.push(Message::assistant_with_calls(
+                completion.text.clone(),
+                completion.tool_calls.clone(),
+            ));
+            match &completion.finish {
+                FinishReason::Cancelled => return Outcome::Cancelled,
+                FinishReason::Failed(m) if completion.tool_calls.is_empty() => {
+                    return Outcome::Failed { message: m.clone() };
+                }
+                _ => {}
+            }
+
+            for message in &completion.invalid_tool_calls {
+                t.invalid_calls += 1;
+                on_event(&AgentEvent::InvalidCall {
+                    message: message.clone(),
+                });
+            }
+            if completion.tool_calls.is_empty() && !completion.invalid_tool_calls.is_empty() {
+                invalid_in_a_row += 1;
+                if invalid_in_a_row >= MAX_INVALID_IN_A_ROW {
+                    return Outcome::Stuck {
+                        reason: format!(
+                            "the model wrote {MAX_INVALID_IN_A_ROW} unreadable tool calls in a row"
+                        ),
+                    };
+                }
+                self.conversation.push(Message::user(invalid_call_feedback(
+                    &completion.invalid_tool_calls,
+                )));
+                continue;
+            }
+            invalid_in_a_row = 0;
+
+            if completion.tool_calls.is_empty() {
+                t.final_message = completion.text.clone();
+                if matches!(completion.finish, FinishReason::Length) {
+                    on_event(&AgentEvent::Notice {
+                        message: "the answer reached the token limit of one step".to_owned(),
+                    });
+                }
+                if !edits_unverified || self.config.verify == Verify::Off {
+                    // A check that failed and was not followed by a fix still stands.
+                    let failed = t.verification.as_ref().is_some_and(|v| !v.passed);
+                    return if failed && self.config.verify != Verify::Off {
+                        Outcome::Unverified
+                    } else {
+                        Outcome::Done
+                    };
+                }
+                edits_unverified = false;
+                let Some((result, output)) = self.verify(on_event) else {
+                    return Outcome::Done;
+                };
+                let passed = result.passed;
+                t.verification = Some(result);
+                if passed {
+                    return Outcome::Done;
+                }
+                if t.reflections >= self.config.max_reflections {
+                    return Outcome::Unverified;
+                }
+                t.reflections += 1;
+                self.conversation.push(Message::user(format!(
+                    "I ran the check after your changes and it failed:\n{}\nFix the problem, then check again.",
+                    output.trim_end()
+                )));
+                continue;
+            }
+
+            for call in &completion.tool_calls {
+                if cancel.load(Ordering::Relaxed) {
+                    // Answer the calls that did not run, so the history stays well-formed.
+                    self.conversation.push(Message::tool_result(
+                        call,
+                        "error: not run, the user cancelled",
+                    ));
+                    continue;
+                }
+                let r = self.call_tool(call, on_event);
+                t.tool_calls += 1;
+                if !r.ok {
+                    t.failed_calls += 1;
+                }
+                if r.output.contains(REPEAT_MARK) {
+                    repeats_in_a_row += 1;
+                } else {
+                    repeats_in_a_row = 0;
+                }
+                if r.ok && !r.changed_files.is_empty() {
+                    edits_unverified = true;
+                }
+                if r.ok && matches!(call.name.as_str(), "run_tests" | "run_build") {
+                    let result = verify_result(&call.name, &r.output);
+                    // The model's own passing check counts as verification.
+                    if result.passed
+                        && (self.config.verify != Verify::Tests || call.name == "run_tests")
+                    {
+                        edits_unverified = false;
+                    }
+                    t.verification = Some(result);
+                }
+                self.conversation.push(Message::tool_result(call, r.output));
+            }
+            if !completion.invalid_tool_calls.is_empty() {
+                self.conversation.push(Message::user(invalid_call_feedback(
+                    &completion.invalid_tool_calls,
+                )));
+            }
+            if cancel.load(Ordering::Relaxed) {
+                return Outcome::Cancelled;
+            }
+            if repeats_in_a_row >= 2 {
+                return Outcome::Stuck {
+                    reason: "the model kept repeating the same tool call".to_owned(),
+                };
+            }
+        }
+    }
+
+    fn call_tool(&mut self, call: &ToolCall, on_event: &mut dyn FnMut(&AgentEvent)) -> ToolResult {
+        on_event(&AgentEvent::ToolCall {
+            id: call.id.clone(),
+            name: call.name.clone(),
+            arguments: call.arguments.clone(),
+        });
+        let r = self.tools.call(&call.name, &call.arguments);
+        on_event(&AgentEvent::ToolResult {
+            id: call.id.clone(),
+            name: call.name.clone(),
+            ok: r.ok,
+            summary: r.output.lines().next().unwrap_or("").to_owned(),
+            output: r.output.clone(),
+            diff: r.diff.clone(),
+            changed_files: r.changed_files.clone(),
+        });
+        r
+    }
+
+    /// Runs the configured check; `None` when there is nothing to run (no project tool found).
+    fn verify(&mut self, on_event: &mut dyn FnMut(&AgentEvent)) -> Option<(VerifyResult, String)> {
+        let root = self.tools.workspace().root().to_path_buf();
+        let tool = match self.config.verify {
+            Verify::Off => return None,
+            Verify::Tests => "run_tests",
+            Verify::Build => "run_build",
+            Verify::Auto => {
+                vibrant_tools::project::detect(&root)?;
+                "run_tests"
+            }
+        };
+        on_event(&AgentEvent::Notice {
+            message: format!("checking the changes with {tool}"),
+        });
+        let r = self
+            .tools
+            .call(tool, &Value::Object(serde_json::Map::new()));
+        // A check of ours must not count towards the model's repeated-call limit.
+        self.tools.reset_repeat_guard();
+        if !r.ok {
+            // Denied by the user, or no tool after all: report, do not loop on it.
+            on_event(&AgentEvent::Notice {
+                message: format!("the automatic check did not run: {}", first_line(&r.output)),
+            });
+            return None;
+        }
+        let result = verify_result(tool, &r.output);
+        on_event(&AgentEvent::Verify {
+            result: result.clone(),
+        });
+        Some((result, r.output))
+    }
+
+    /// Makes the conversation fit the window with room for the answer and the tools; compacts
+    /// older turns when pruning is not enough.
+    fn fit(
+        &mut self,
+        cancel: &AtomicBool,
+        on_event: &mut dyn FnMut(&AgentEvent),
+    ) -> Result<vibrant_core::Prepared, String> {
+        let tools_cost = match self.tools_cost {
+            Some(c) => c,
+            None => {
+                let msgs = self.conversation.messages();
+                let with = self
+                    .backend
+                    .count_prompt_with_tools(msgs, &self.tool_json)
+                    .map_err(|e| e.to_string())?;
+                let without = self.backend.count_prompt(msgs).map_err(|e| e.to_string())?;
+                let c = with.saturating_sub(without);
+                self.tools_cost = Some(c);
+                c
+            }
+        };
+        let reserve = self.config.answer_tokens + tools_cost;
+        match self.conversation.fit(&*self.backend, reserve) {
+            Ok(p) => {
+                if p.pruned > 0 {
+                    on_event(&AgentEvent::Notice {
+                        message: format!(
+                            "pruned {} old tool output(s) to fit the context window",
+                            p.pruned
+                        ),
+                    });
+                }
+                Ok(with_tools(p, tools_cost))
+            }
+            Err(ConversationError::Overflow { .. }) => {
+                on_event(&AgentEvent::Notice {
+                    message: "the context window is full: summarising older steps".to_owned(),
+                });
+                match self
+                    .conversation
+                    .compact(&mut *self.backend, 4, 200, cancel)
+                {
+                    Ok(_) => self
+                        .conversation
+                        .fit(&*self.backend, reserve)
+                        .map(|p| with_tools(p, tools_cost))
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+fn with_tools(mut p: vibrant_core::Prepared, tools_cost: usize) -> vibrant_core::Prepared {
+    p.prompt_tokens += tools_cost;
+    p
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+fn verify_result(tool: &str, output: &str) -> VerifyResult {
+    let summary = first_line(output).to_owned();
+    VerifyResult {
+        tool: tool.to_owned(),
+        passed: summary.contains(" PASSED "),
+        summary,
+    }
+}
+
+fn invalid_call_feedback(problems: &[String]) -> String {
+    let mut s = String::from("Your tool call could not be read:\n");
+    for p in problems {
+        s.push_str("- ");
+        s.push_str(p);
+        s.push('\n');
+    }
+    s.push_str(
+        "Call the tool again as one JSON object: <tool_call>\n{\"name\": \"tool_name\", \"arguments\": {...}}\n</tool_call>",
+    );
+    s
+}
