@@ -49,6 +49,8 @@ pub struct AgentConfig {
     pub top_p: f32,
     pub min_p: f32,
     pub seed: Option<u64>,
+    /// Ask the backend to constrain tool calls to their schemas (the embedded engine does).
+    pub constrain_tools: bool,
 }
 
 impl Default for AgentConfig {
@@ -64,6 +66,7 @@ impl Default for AgentConfig {
             top_p: 0.95,
             min_p: 0.05,
             seed: None,
+            constrain_tools: true,
         }
     }
 }

@@ -184,6 +184,7 @@ impl<'a> Agent<'a> {
                 stop: Vec::new(),
                 tools: &self.tool_json,
                 tool_choice: ToolChoice::Auto,
+                constrain_tools: c.constrain_tools,
             };
             let completion = match self.backend.complete(&request, cancel, &mut |d| {
                 on_event(&AgentEvent::Delta { text: d.to_owned() });

@@ -8,7 +8,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use vibrant_config::ColorChoice;
 
 use crate::commands::{
-    ask, bench, chat, completions, config, context, index, map, model, perplexity, run, search,
+    agent, ask, bench, chat, completions, config, context, index, map, model, perplexity, run, search,
     sessions, symbols, system, tokenize,
 };
 
@@ -53,6 +53,10 @@ pub enum Command {
     Ask(ask::AskArgs),
     /// A full-screen conversation about this repository (streams answers; /help inside).
     Chat(chat::ChatArgs),
+    /// Work on a task with tools: read, edit (diff shown, undoable), build, test, fix.
+    Agent(agent::AgentArgs),
+    /// Restore the files the agent changed in its last turn (or last N turns).
+    Undo(agent::UndoArgs),
     /// List, show or delete the saved conversations of this repository.
     #[command(subcommand)]
     Sessions(sessions::SessionsCommand),

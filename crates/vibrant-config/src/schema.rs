@@ -254,6 +254,23 @@ config_schema! {
         /// The NAME of the environment variable that holds the API key (never the key itself).
         api_key_env: Option<String> = None, check |n| env_var_name(n.as_deref()), user_only = true;
     }
+    /// The agent (`vibrant agent`, `/agent on` in chat).
+    [agent] AgentSection {
+        /// When to ask: suggest (before every edit and command), auto-edit (edits apply, commands ask) or full-auto (commands run in the sandbox without asking).
+        approval: String = "auto-edit".to_owned(), check |m| one_of(m, &["suggest", "auto-edit", "full-auto"]), user_only = true;
+        /// Model answers one task may take at most.
+        max_steps: u32 = 30, check at_least_one;
+        /// Automatic verify-and-fix rounds after the model says it is done.
+        max_reflections: u32 = 3;
+        /// How edits are checked: auto (the project's tests when a tool is detected), tests, build or off.
+        verify: String = "auto".to_owned(), check |v| one_of(v, &["auto", "tests", "build", "off"]);
+        /// Constrain the embedded engine's tool calls to the tools' JSON schemas (grammar-constrained decoding).
+        constrained: bool = true;
+        /// Run commands in the sandbox (Landlock + namespaces on Linux); off runs them like your shell does.
+        sandbox: bool = true, user_only = true;
+        /// Let sandboxed commands use the network.
+        network: bool = false, user_only = true;
+    }
     /// Terminal output.
     [ui] UiSection {
         /// Color output: auto (when a terminal and NO_COLOR is unset), always or never.
@@ -274,6 +291,17 @@ config_schema! {
         state_dir: Option<PathBuf> = None, env "VIBRANT_STATE_DIR", user_only = true;
         /// Downloaded models (default <data_dir>/models).
         models_dir: Option<PathBuf> = None, env "VIBRANT_MODELS_DIR", user_only = true;
+    }
+}
+
+fn one_of(value: &str, allowed: &[&str]) -> Result<(), String> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be one of {}, found {value:?}",
+            allowed.join(", ")
+        ))
     }
 }
 

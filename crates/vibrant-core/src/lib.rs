@@ -34,5 +34,5 @@ pub use inject::{
 };
 pub use message::{Message, Role, ToolCall};
 pub use session::{
-    LoadedSession, SessionError, SessionInfo, SessionRecord, SessionStore, SessionWriter,
+    LoadedSession, SessionError, SessionInfo, SessionRecord, SessionStore, SessionWriter, repo_key,
 };

@@ -438,7 +438,8 @@ impl SessionWriter {
 }
 
 /// `<dir name>-<12 hex digits of the path's hash>`: readable and unique per repository.
-fn repo_key(root: &Path) -> String {
+/// The directory name of a repository's per-repository state: its name and a hash of its path.
+pub fn repo_key(root: &Path) -> String {
     let name: String = root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

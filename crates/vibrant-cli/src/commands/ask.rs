@@ -355,6 +355,7 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         stop: Vec::new(),
         tools: &[],
         tool_choice: ToolChoice::Auto,
+        constrain_tools: true,
     };
     let completion = backend.complete(&request, &cancel, &mut |delta| {
         if out.json {

@@ -2,6 +2,7 @@
 //! configuration. Add a command by adding a module here, a variant to `cli::Command`, and an arm
 //! to [`run`].
 
+pub mod agent;
 pub mod ask;
 pub mod backend;
 pub mod bench;
@@ -103,6 +104,8 @@ pub fn run(ctx: Context, command: Command) -> Result<()> {
     match command {
         Command::Ask(args) => ask::run(&ctx, args),
         Command::Chat(args) => chat::run(&ctx, args),
+        Command::Agent(args) => agent::run(&ctx, args),
+        Command::Undo(args) => agent::undo(&ctx, &args),
         Command::Sessions(cmd) => sessions::run(&ctx, cmd),
         Command::System(args) => system::run(&ctx, &args),
         Command::Config(cmd) => config::run(&ctx, cmd),

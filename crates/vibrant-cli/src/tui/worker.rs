@@ -269,6 +269,7 @@ impl ChatEngine {
             stop: Vec::new(),
             tools: &[],
             tool_choice: ToolChoice::Auto,
+            constrain_tools: true,
         };
         let result = self.backend.complete(&request, cancel, &mut |d| {
             let _ = tx.send(WorkerEvent::Delta(d.to_owned()));

@@ -42,6 +42,9 @@ pub struct CompletionRequest<'a> {
     pub tools: &'a [serde_json::Value],
     /// Whether the model must, may or must not call a tool (ignored without `tools`).
     pub tool_choice: ToolChoice,
+    /// Constrain tool calls to the tools' JSON schemas while decoding (the embedded engine;
+    /// remote servers do what they do).
+    pub constrain_tools: bool,
 }
 
 /// Whether an answer calls tools.
@@ -72,6 +75,7 @@ impl<'a> CompletionRequest<'a> {
             stop: Vec::new(),
             tools: &[],
             tool_choice: ToolChoice::Auto,
+            constrain_tools: true,
         }
     }
 }

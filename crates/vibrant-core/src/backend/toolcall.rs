@@ -67,10 +67,34 @@ pub fn parse_tool_calls(answer: &str, tool_names: &[&str]) -> ParsedAnswer {
         {
             out.calls.push(call);
             text.clear();
+        } else if let Some((at, call)) = first_fenced_call(&text, tool_names) {
+            // A model that writes its calls as JSON code blocks usually writes several in a
+            // row, each planned without seeing the previous result: only the first runs.
+            out.calls.push(call);
+            text.truncate(at);
         }
     }
     out.text = text.trim_end().to_owned();
     out
+}
+
+/// The first fenced code block in `text` that is a call of a known tool: its byte offset and
+/// the call.
+fn first_fenced_call(text: &str, tool_names: &[&str]) -> Option<(usize, ParsedCall)> {
+    let mut from = 0;
+    while let Some(rel) = text[from..].find("```") {
+        let start = from + rel;
+        let body_start = start + 3;
+        let end = text[body_start..].find("```").map(|e| body_start + e)?;
+        let block = &text[start..end + 3];
+        if let Ok(call) = parse_call_json(block)
+            && tool_names.contains(&call.name.as_str())
+        {
+            return Some((start, call));
+        }
+        from = end + 3;
+    }
+    None
 }
 
 fn strip_fence(s: &str) -> &str {
@@ -257,6 +281,17 @@ mod tests {
         );
         assert_eq!(a.calls.len(), 1);
         assert_eq!(a.text, "");
+        // Several fenced calls: the first one runs, the text before it is kept.
+        let a = parse_tool_calls(
+            "Plan:\n1. read\n\n```json\n{\"name\": \"read_file\", \"arguments\": {\"path\": \"a\"}}\n```\n\n```json\n{\"name\": \"grep\", \"arguments\": {\"pattern\": \"x\"}}\n```\nThen done.",
+            &["read_file", "grep"],
+        );
+        assert_eq!(a.calls.len(), 1);
+        assert_eq!(a.calls[0].name, "read_file");
+        assert_eq!(a.text, "Plan:\n1. read");
+        // A fenced block that is code, not a call, stays text.
+        let a = parse_tool_calls("```rust\nfn main() {}\n```", &["read_file"]);
+        assert!(a.calls.is_empty());
         // Bare JSON that is not a tool stays text.
         let a = parse_tool_calls("{\"name\": \"Bob\"}", &["list_dir"]);
         assert!(a.calls.is_empty());
