@@ -126,6 +126,23 @@ pub fn sandbox_policy(ctx: &Context) -> Result<SandboxPolicy> {
     })
 }
 
+/// What `/agent on` in chat needs: the toolbox settings for the repository around the current
+/// directory (approval mode from `agent.approval`), the loop's limits, and the system prompt.
+pub fn agent_setup(
+    ctx: &Context,
+    config: &AgentConfig,
+) -> Result<(ToolboxConfig, AgentConfig, String)> {
+    let loaded = ctx.config()?;
+    let root = workspace_root(None)?;
+    let mut cfg = ToolboxConfig::new(&root, agent_state_dir(ctx, &root)?);
+    cfg.approval = ApprovalMode::parse(&loaded.agent.approval)
+        .with_context(|| format!("unknown approval mode {:?}", loaded.agent.approval))?;
+    cfg.sandbox = sandbox_policy(ctx)?;
+    let project = vibrant_tools::project::detect(&root).map(|k| k.name());
+    let system = vibrant_agent::system_prompt(&root, project);
+    Ok((cfg, config.clone(), system))
+}
+
 pub fn run(ctx: &Context, args: AgentArgs) -> Result<()> {
     let defaults = RunDefaults::from_context(ctx)?;
     let config = ctx.config()?;

@@ -10,15 +10,17 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
+use vibrant_agent::{AgentConfig, Verify};
 use vibrant_core::prompt::SYSTEM_PROMPT;
 use vibrant_core::{Conversation, FinishReason, InjectOptions};
+use vibrant_tools::{ApprovalRequest, Decision};
 
 use crate::commands::Context;
 use crate::commands::index::{index_options, repo_root, update_index};
 use crate::commands::run::RunDefaults;
 use crate::tui::{
-    Action, App, Author, ChatEngine, Event, Job, Sampling, Saving, SlashCommand, Status, Worker,
-    WorkerEvent,
+    Action, AgentSetup, App, Author, ChatEngine, Event, Job, Sampling, Saving, SlashCommand,
+    Status, Worker, WorkerEvent,
 };
 
 /// Default cap on repository context per question, in tokens.
@@ -182,6 +184,20 @@ pub fn run(ctx: &Context, args: ChatArgs) -> Result<()> {
         )?)
     });
     let sampler = &defaults.sampler;
+    // Agent mode (`/agent on`): the same tools, sandbox and checkpoints as `vibrant agent`.
+    let (decisions_tx, decisions_rx) = std::sync::mpsc::channel();
+    let agent = match super::agent::agent_setup(ctx, &sampler_agent_config(ctx, &defaults)?) {
+        Ok((toolbox, config, system_prompt)) => Some(AgentSetup {
+            toolbox,
+            config,
+            system_prompt,
+            decisions: decisions_rx,
+        }),
+        Err(e) => {
+            tracing::warn!("agent mode unavailable: {e:#}");
+            None
+        }
+    };
     let engine = ChatEngine {
         backend,
         conversation,
@@ -198,6 +214,9 @@ pub fn run(ctx: &Context, args: ChatArgs) -> Result<()> {
             seed: args.seed.or(sampler.seed),
         },
         context_cap: args.context_tokens.unwrap_or(DEFAULT_CONTEXT_TOKENS),
+        agent,
+        agent_on: false,
+        toolbox: None,
     };
     let mut explicit = args
         .context
@@ -213,6 +232,7 @@ pub fn run(ctx: &Context, args: ChatArgs) -> Result<()> {
             window,
             tokens_per_second: None,
             session: session_id,
+            agent: false,
         },
         ctx.color.stdout,
     );
@@ -246,6 +266,7 @@ pub fn run(ctx: &Context, args: ChatArgs) -> Result<()> {
     let mut chat = Chat {
         app: &mut app,
         worker: &worker,
+        decisions: decisions_tx,
         explicit: &mut explicit,
         ctx,
         describe: &describe,
@@ -267,6 +288,8 @@ pub fn run(ctx: &Context, args: ChatArgs) -> Result<()> {
 struct Chat<'a> {
     app: &'a mut App,
     worker: &'a Worker,
+    /// Answers to the agent's approval requests.
+    decisions: std::sync::mpsc::Sender<Decision>,
     explicit: &'a mut Vec<String>,
     ctx: &'a Context,
     describe: &'a str,
@@ -315,12 +338,33 @@ impl Chat<'_> {
             Action::None => {}
             Action::Quit => return Ok(true),
             Action::Cancel => self.worker.cancel.store(true, Ordering::SeqCst),
+            Action::Decide(yes) => {
+                let decision = if yes {
+                    Decision::Approve
+                } else {
+                    Decision::Deny { reason: None }
+                };
+                let _ = self.decisions.send(decision);
+                if !yes
+                    && self
+                        .app
+                        .notice
+                        .as_deref()
+                        .is_some_and(|n| n.contains("stopping"))
+                {
+                    self.worker.cancel.store(true, Ordering::SeqCst);
+                }
+            }
             Action::Submit(question) => {
                 self.busy = true;
-                self.send(Job::Ask {
-                    question,
-                    explicit: self.explicit.clone(),
-                })?;
+                if self.app.status.agent {
+                    self.send(Job::Agent { task: question })?;
+                } else {
+                    self.send(Job::Ask {
+                        question,
+                        explicit: self.explicit.clone(),
+                    })?;
+                }
             }
             Action::Command(cmd) => self.command(cmd)?,
         }
@@ -338,6 +382,25 @@ impl Chat<'_> {
         let note = |app: &mut App, text: String| app.push(Author::Note, text);
         match cmd {
             SlashCommand::Help | SlashCommand::Exit => {}
+            SlashCommand::Agent(None) => {
+                let state = if self.app.status.agent { "on" } else { "off" };
+                note(self.app, format!("agent mode is {state} (/agent on|off)"));
+            }
+            SlashCommand::Agent(Some(on)) => {
+                if self.busy {
+                    self.app.notice = Some("wait for the answer to finish".to_owned());
+                } else {
+                    self.app.status.agent = on;
+                    self.send(Job::AgentMode(on))?;
+                }
+            }
+            SlashCommand::Undo(n) => {
+                if self.busy {
+                    self.app.notice = Some("wait for the agent to finish".to_owned());
+                } else {
+                    self.send(Job::Undo(n))?;
+                }
+            }
             SlashCommand::Clear => {
                 self.app.status.session = None;
                 self.send(Job::Clear)?;
@@ -480,7 +543,54 @@ impl Chat<'_> {
                 app.finish(None);
                 app.push(Author::Error, e);
             }
+            WorkerEvent::AgentNote(n) => app.agent_note(n),
+            WorkerEvent::Approval(request) => app.ask_approval(describe_request(&request)),
+            WorkerEvent::AgentFinished {
+                summary,
+                prompt_tokens,
+                completion_tokens,
+            } => {
+                self.busy = false;
+                app.notice = None;
+                app.status.used_tokens = prompt_tokens.min(app.status.window) + completion_tokens;
+                app.finish(Some(summary));
+            }
         }
+    }
+}
+
+/// The agent's limits in chat: the configured ones, greedy sampling.
+fn sampler_agent_config(ctx: &Context, defaults: &RunDefaults) -> Result<AgentConfig> {
+    let config = ctx.config()?;
+    Ok(AgentConfig {
+        max_steps: config.agent.max_steps as usize,
+        max_reflections: config.agent.max_reflections as usize,
+        verify: Verify::parse(&config.agent.verify).unwrap_or_default(),
+        answer_tokens: defaults.max_tokens.clamp(64, 1024),
+        constrain_tools: config.agent.constrained,
+        top_k: defaults.sampler.top_k,
+        top_p: defaults.sampler.top_p,
+        min_p: defaults.sampler.min_p,
+        seed: defaults.sampler.seed,
+        ..AgentConfig::default()
+    })
+}
+
+/// An approval request as the scrollback shows it.
+fn describe_request(request: &ApprovalRequest) -> String {
+    match request {
+        ApprovalRequest::Edit { tool, paths, diff } => format!(
+            "approve? {tool} wants to change {}:\n```diff\n{}\n```\npress y to apply, n to refuse",
+            paths.join(", "),
+            diff.trim_end()
+        ),
+        ApprovalRequest::Command {
+            command,
+            cwd,
+            sandbox,
+        } => format!(
+            "approve? run in {cwd} ({sandbox}):\n    {command}\npress y to run, n to refuse"
+        ),
     }
 }
 

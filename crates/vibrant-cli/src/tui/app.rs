@@ -53,6 +53,8 @@ pub struct Status {
     /// Decode speed of the last answer.
     pub tokens_per_second: Option<f64>,
     pub session: Option<String>,
+    /// Agent mode is on.
+    pub agent: bool,
 }
 
 /// An input to [`App::update`].
@@ -74,6 +76,8 @@ pub enum Action {
     Command(SlashCommand),
     /// Stop the answer being generated.
     Cancel,
+    /// The user answered the agent's approval request (true: go ahead).
+    Decide(bool),
     Quit,
 }
 
@@ -90,6 +94,8 @@ pub struct App {
     /// A one-line message in the status bar (cleared by the next key).
     pub notice: Option<String>,
     pub show_help: bool,
+    /// The agent is waiting for the user to approve an edit or a command (y/n).
+    pub pending_approval: bool,
     /// Colors allowed (false under `NO_COLOR` / `--color never`).
     pub color: bool,
     /// A Ctrl-C was pressed; another one exits.
@@ -110,6 +116,7 @@ impl App {
             streaming: false,
             notice: None,
             show_help: false,
+            pending_approval: false,
             color,
             ctrl_c_armed: false,
             view_height: 10,
@@ -135,6 +142,29 @@ impl App {
         {
             e.text.push_str(text);
         }
+    }
+
+    /// Agent activity in the middle of a streamed answer: the answer so far stays, the note
+    /// follows it, and the next streamed text starts a new answer entry.
+    pub fn agent_note(&mut self, text: impl Into<String>) {
+        if self
+            .entries
+            .last()
+            .is_some_and(|e| e.author == Author::Assistant && e.text.trim().is_empty())
+        {
+            self.entries.pop();
+        }
+        self.push(Author::Note, text);
+        if self.streaming {
+            self.push(Author::Assistant, String::new());
+        }
+    }
+
+    /// Shows an approval request and waits for y/n.
+    pub fn ask_approval(&mut self, text: impl Into<String>) {
+        self.agent_note(text);
+        self.pending_approval = true;
+        self.notice = Some("approve? y = yes, n = no".to_owned());
     }
 
     /// Ends streaming; an empty answer entry is removed, a note is added when given.
@@ -214,6 +244,20 @@ impl App {
             return self.ctrl_c();
         }
         self.ctrl_c_armed = false;
+        if self.pending_approval {
+            let answer = match key.code {
+                KeyCode::Char('y' | 'Y') => true,
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => false,
+                _ => {
+                    self.notice = Some("approve? y = yes, n = no".to_owned());
+                    return Action::None;
+                }
+            };
+            self.pending_approval = false;
+            self.notice = None;
+            self.agent_note(if answer { "  approved" } else { "  denied" });
+            return Action::Decide(answer);
+        }
         self.notice = None;
         if self.show_help {
             if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
@@ -247,6 +291,13 @@ impl App {
     fn ctrl_c(&mut self) -> Action {
         if self.ctrl_c_armed {
             return Action::Quit;
+        }
+        if self.pending_approval {
+            // Deny, then stop: the chat layer cancels after answering.
+            self.pending_approval = false;
+            self.ctrl_c_armed = true;
+            self.notice = Some("denied and stopping… (Ctrl-C again exits)".to_owned());
+            return Action::Decide(false);
         }
         self.ctrl_c_armed = true;
         if self.streaming {
@@ -498,6 +549,9 @@ impl App {
     fn render_status(&self, frame: &mut Frame<'_>, area: Rect) {
         let s = &self.status;
         let mut parts = vec![s.model.clone(), s.backend.clone()];
+        if s.agent {
+            parts.push("agent".to_owned());
+        }
         if s.window > 0 {
             parts.push(format!("ctx {}/{}", s.used_tokens, s.window));
         }

@@ -16,6 +16,10 @@ pub enum SlashCommand {
     Compact,
     Copy,
     Model,
+    /// `/agent on|off` (`None`: show whether it is on).
+    Agent(Option<bool>),
+    /// `/undo [N]`: restore the files of the agent's last N turns.
+    Undo(usize),
 }
 
 /// The help text (one line per command).
@@ -34,6 +38,8 @@ pub const HELP: &[(&str, &str)] = &[
     ("/compact", "summarise older turns to free the window"),
     ("/copy", "copy the last code block (OSC 52)"),
     ("/model", "show the model and backend"),
+    ("/agent on|off", "let the model read, edit and run tests"),
+    ("/undo [N]", "undo the agent's edits of its last N turns"),
 ];
 
 /// Parses `line` when it starts with `/`: `None` for ordinary text, `Some(Err(why))` for an
@@ -61,6 +67,21 @@ pub fn parse(line: &str) -> Option<Result<SlashCommand, String>> {
         "compact" => Ok(SlashCommand::Compact),
         "copy" => Ok(SlashCommand::Copy),
         "model" => Ok(SlashCommand::Model),
+        "agent" => match arg {
+            "" => Ok(SlashCommand::Agent(None)),
+            "on" => Ok(SlashCommand::Agent(Some(true))),
+            "off" => Ok(SlashCommand::Agent(Some(false))),
+            other => Err(format!("/agent takes on or off, not {other:?}")),
+        },
+        "undo" => match arg {
+            "" => Ok(SlashCommand::Undo(1)),
+            n => n
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n >= 1)
+                .map(SlashCommand::Undo)
+                .ok_or_else(|| format!("/undo takes a number of turns, not {n:?}")),
+        },
         "context" => {
             let (sub, path) = match arg.split_once(char::is_whitespace) {
                 Some((s, p)) => (s, p.trim()),
@@ -117,6 +138,11 @@ mod tests {
             ("/compact", C::Compact),
             ("/copy", C::Copy),
             ("/model", C::Model),
+            ("/agent on", C::Agent(Some(true))),
+            ("/agent off", C::Agent(Some(false))),
+            ("/agent", C::Agent(None)),
+            ("/undo", C::Undo(1)),
+            ("/undo 3", C::Undo(3)),
         ] {
             assert_eq!(parse(text), Some(Ok(cmd)));
         }
@@ -131,5 +157,7 @@ mod tests {
         );
         assert!(matches!(parse("/frobnicate"), Some(Err(e)) if e.contains("/frobnicate")));
         assert!(matches!(parse("/context zap x"), Some(Err(e)) if e.contains("zap")));
+        assert!(matches!(parse("/agent maybe"), Some(Err(e)) if e.contains("maybe")));
+        assert!(matches!(parse("/undo 0"), Some(Err(e)) if e.contains("number")));
     }
 }

@@ -8,10 +8,12 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
 
 use anyhow::{Context as _, Result};
+use vibrant_agent::{Agent, AgentConfig, AgentEvent};
 use vibrant_core::{
     Backend, Completion, CompletionRequest, Conversation, ConversationError, FinishReason,
     InjectedContext, Message, SessionRecord, SessionStore, SessionWriter, ToolChoice,
 };
+use vibrant_tools::{ApprovalMode, ApprovalRequest, Approver, Decision, Toolbox, ToolboxConfig};
 
 /// Gathers the repository context for a question: (question, token budget, explicit paths).
 pub type GatherFn =
@@ -60,6 +62,12 @@ pub enum Job {
     Compact,
     /// Start a new conversation (and, when saving, a new session at the next question).
     Clear,
+    /// Work on a task with tools (agent mode).
+    Agent { task: String },
+    /// Switch agent mode on or off (the system prompt changes with it).
+    AgentMode(bool),
+    /// Restore the files of the agent's last N turns.
+    Undo(usize),
 }
 
 /// What the worker reports.
@@ -81,6 +89,51 @@ pub enum WorkerEvent {
     Note(String),
     /// The job failed before an answer started.
     Failed(String),
+    /// Agent activity for the scrollback (a tool call and its result, a check, a diff).
+    AgentNote(String),
+    /// The agent wants to edit or run something: answer on [`ChatEngine::decisions`].
+    Approval(ApprovalRequest),
+    /// The agent's task ended; the summary for the scrollback.
+    AgentFinished {
+        summary: String,
+        prompt_tokens: usize,
+        completion_tokens: usize,
+    },
+}
+
+/// What agent mode needs: the toolbox settings (the toolbox is opened on first use, on the
+/// worker thread) and the loop's limits.
+pub struct AgentSetup {
+    pub toolbox: ToolboxConfig,
+    pub config: AgentConfig,
+    /// The agent's system prompt (replaces the chat's while agent mode is on).
+    pub system_prompt: String,
+    /// Where the UI's answers to approval requests arrive.
+    pub decisions: Receiver<Decision>,
+}
+
+/// Asks the UI: sends the request as an event and waits for its answer.
+struct ChannelApprover {
+    tx: Sender<WorkerEvent>,
+    rx: Arc<std::sync::Mutex<Receiver<Decision>>>,
+}
+
+impl Approver for ChannelApprover {
+    fn approve(&mut self, request: &ApprovalRequest) -> Decision {
+        if self
+            .tx
+            .send(WorkerEvent::Approval(request.clone()))
+            .is_err()
+        {
+            return Decision::Deny {
+                reason: Some("the chat screen closed".to_owned()),
+            };
+        }
+        let answer = self.rx.lock().ok().and_then(|rx| rx.recv().ok());
+        answer.unwrap_or(Decision::Deny {
+            reason: Some("the chat screen closed".to_owned()),
+        })
+    }
 }
 
 /// The state the worker thread owns.
@@ -93,6 +146,12 @@ pub struct ChatEngine {
     pub sampling: Sampling,
     /// Most tokens of repository context per question.
     pub context_cap: usize,
+    /// Agent mode's settings; `None` when it is not available (no state dir).
+    pub agent: Option<AgentSetup>,
+    /// Agent mode is on: questions are tasks.
+    pub agent_on: bool,
+    /// The toolbox, opened the first time agent mode is used.
+    pub toolbox: Option<Toolbox>,
 }
 
 /// The running worker.
@@ -200,7 +259,211 @@ impl ChatEngine {
                 Ok(())
             }
             Job::Ask { question, explicit } => self.ask(question, &explicit, cancel, tx),
+            Job::AgentMode(on) => self.agent_mode(on, tx),
+            Job::Agent { task } => self.agent_task(task, cancel, tx),
+            Job::Undo(n) => {
+                let tools = self.open_toolbox(tx)?;
+                let note = match tools.undo(n) {
+                    Ok(r) => {
+                        let mut lines = vec![format!(
+                            "undid {} agent turn{}",
+                            r.checkpoints.len(),
+                            if r.checkpoints.len() == 1 { "" } else { "s" }
+                        )];
+                        lines.extend(r.restored.iter().map(|p| format!("  restored {p}")));
+                        lines.extend(r.removed.iter().map(|p| format!("  removed {p}")));
+                        lines.join("\n")
+                    }
+                    Err(e) => format!("cannot undo: {e}"),
+                };
+                let _ = tx.send(WorkerEvent::Note(note));
+                Ok(())
+            }
         }
+    }
+
+    /// The toolbox, opening it (and probing the sandbox) on first use.
+    fn open_toolbox(&mut self, tx: &Sender<WorkerEvent>) -> Result<&mut Toolbox> {
+        if self.toolbox.is_none() {
+            let setup = self
+                .agent
+                .as_mut()
+                .context("agent mode needs a state directory (set paths.state_dir)")?;
+            // The decision channel's receiver moves into the approver.
+            let (_, placeholder) = channel();
+            let decisions = std::mem::replace(&mut setup.decisions, placeholder);
+            let approver = ChannelApprover {
+                tx: tx.clone(),
+                rx: Arc::new(std::sync::Mutex::new(decisions)),
+            };
+            let tools = Toolbox::new(setup.toolbox.clone(), Box::new(approver))
+                .context("opening the agent's tools")?;
+            self.toolbox = Some(tools);
+        }
+        self.toolbox
+            .as_mut()
+            .context("the agent's tools are not open")
+    }
+
+    fn agent_mode(&mut self, on: bool, tx: &Sender<WorkerEvent>) -> Result<()> {
+        let system = match (&self.agent, on) {
+            (None, true) => {
+                anyhow::bail!("agent mode needs a state directory (set paths.state_dir)")
+            }
+            (Some(setup), true) => setup.system_prompt.clone(),
+            (_, false) => self.system_prompt.clone(),
+        };
+        let note = if on {
+            let tools = self.open_toolbox(tx)?;
+            let mode = tools.approval_mode();
+            let sandbox = tools.sandbox_status().warnings.join("; ");
+            format!(
+                "agent mode on ({mode}): your messages are tasks; the model may read and edit files and run commands{}. /undo restores the last turn, /agent off returns to questions.{}",
+                if mode == ApprovalMode::FullAuto {
+                    ""
+                } else {
+                    ", asking you first"
+                },
+                if sandbox.is_empty() {
+                    String::new()
+                } else {
+                    format!("\nsandbox: {sandbox}")
+                }
+            )
+        } else {
+            "agent mode off: your messages are questions again".to_owned()
+        };
+        let mut messages = self.conversation.messages().to_vec();
+        match messages.first_mut() {
+            Some(m) if m.role == vibrant_core::Role::System => m.content = system,
+            _ => messages.insert(0, Message::system(system)),
+        }
+        self.conversation = Conversation::from_messages(messages);
+        self.agent_on = on;
+        let _ = tx.send(WorkerEvent::Note(note));
+        Ok(())
+    }
+
+    fn agent_task(
+        &mut self,
+        task: String,
+        cancel: &AtomicBool,
+        tx: &Sender<WorkerEvent>,
+    ) -> Result<()> {
+        self.open_toolbox(tx)?;
+        let config = self
+            .agent
+            .as_ref()
+            .map(|s| s.config.clone())
+            .unwrap_or_default();
+        let before = self.conversation.messages().len();
+        let conversation = std::mem::take(&mut self.conversation);
+        let (Some(tools), backend) = (self.toolbox.as_mut(), self.backend.as_mut()) else {
+            anyhow::bail!("the agent's tools are not open");
+        };
+        let mut agent = Agent::new(backend, tools, config).with_conversation(conversation);
+        let report = agent.run(&task, cancel, &mut |e| {
+            let event = match e {
+                AgentEvent::Delta { text } => WorkerEvent::Delta(text.clone()),
+                AgentEvent::ToolCall {
+                    name, arguments, ..
+                } => WorkerEvent::AgentNote(format!("→ {name} {}", short_args(arguments))),
+                AgentEvent::ToolResult {
+                    ok, summary, diff, ..
+                } => {
+                    let mark = if *ok { "✓" } else { "✗" };
+                    let mut text = format!("  {mark} {summary}");
+                    if let Some(d) = diff {
+                        text.push_str("\n```diff\n");
+                        text.push_str(d.trim_end());
+                        text.push_str("\n```");
+                    }
+                    WorkerEvent::AgentNote(text)
+                }
+                AgentEvent::InvalidCall { message } => {
+                    WorkerEvent::AgentNote(format!("  ✗ unreadable tool call: {message}"))
+                }
+                AgentEvent::Verify { result } => WorkerEvent::AgentNote(format!(
+                    "{} {}",
+                    if result.passed {
+                        "✓ check passed:"
+                    } else {
+                        "✗ check failed:"
+                    },
+                    result.summary
+                )),
+                AgentEvent::Notice { message } => WorkerEvent::AgentNote(message.clone()),
+                AgentEvent::Step { .. } | AgentEvent::Plan { .. } | AgentEvent::Finished { .. } => {
+                    return;
+                }
+            };
+            let _ = tx.send(event);
+        });
+        self.conversation = agent.into_conversation();
+        // Save what the task added (the task, the model's answers, tool calls and results).
+        let added: Vec<Message> = self.conversation.messages()[before..].to_vec();
+        if let Some(w) = self.writer_for_agent()? {
+            for m in &added {
+                w.append_message(m)?;
+            }
+        }
+        let mut summary = format!("agent: {}", report.outcome.label());
+        if let vibrant_agent::Outcome::Stuck { reason }
+        | vibrant_agent::Outcome::Failed { message: reason } = &report.outcome
+        {
+            summary.push_str(&format!(" — {reason}"));
+        }
+        if !report.files.is_empty() {
+            summary.push_str(&format!(" · {}", report.diffstat_line()));
+            for f in &report.files {
+                summary.push_str(&format!(
+                    "\n  {} {} +{} -{}",
+                    f.status, f.path, f.added, f.removed
+                ));
+            }
+        }
+        if let Some(v) = &report.verification {
+            summary.push_str(&format!(
+                "\nverified: {} ({})",
+                if v.passed { "yes" } else { "NO" },
+                v.summary
+            ));
+        }
+        summary.push_str(&format!(
+            "\n{} steps, {} tool calls, {:.1} s{}",
+            report.steps,
+            report.tool_calls,
+            report.elapsed_secs,
+            if report.files.is_empty() {
+                ""
+            } else {
+                " · /undo restores the files"
+            }
+        ));
+        let _ = tx.send(WorkerEvent::AgentFinished {
+            summary,
+            prompt_tokens: report.prompt_tokens,
+            completion_tokens: report.completion_tokens,
+        });
+        Ok(())
+    }
+
+    /// The session writer for an agent task: like [`Self::writer`], but every message is
+    /// appended by the caller afterwards (the session is created with those before the task).
+    fn writer_for_agent(&mut self) -> Result<Option<&mut SessionWriter>> {
+        if let Saving::New { store, kind, model } = &self.saving {
+            let writer = store.create(kind, model)?;
+            self.saving = Saving::Existing {
+                store: store.clone(),
+                writer,
+                kind: kind.clone(),
+                model: model.clone(),
+            };
+        }
+        Ok(match &mut self.saving {
+            Saving::Existing { writer, .. } => Some(writer),
+            _ => None,
+        })
     }
 
     fn ask(
@@ -304,6 +567,27 @@ impl ChatEngine {
     }
 }
 
+/// Tool arguments on one line, shortened.
+fn short_args(args: &serde_json::Value) -> String {
+    let s = match args {
+        serde_json::Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}={s:?}"),
+                other => format!("{k}={other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    };
+    let s = s.replace('\n', "⏎");
+    if s.chars().count() > 120 {
+        format!("{}…", s.chars().take(120).collect::<String>())
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -400,6 +684,9 @@ mod tests {
                 seed: None,
             },
             context_cap: 512,
+            agent: None,
+            agent_on: false,
+            toolbox: None,
         }
     }
 
@@ -526,6 +813,123 @@ mod tests {
         );
         assert_eq!(seen[1][1].content, "again");
         drop(seen);
+        w.shutdown();
+    }
+
+    /// A model that edits a file (tool call), then says it is done.
+    struct Editor {
+        step: usize,
+    }
+
+    impl Backend for Editor {
+        fn describe(&self) -> String {
+            "editor".to_owned()
+        }
+        fn context_window(&self) -> usize {
+            8192
+        }
+        fn count_tokens(&self, text: &str) -> usize {
+            text.len() / 4 + 1
+        }
+        fn count_prompt(&self, messages: &[Message]) -> Result<usize, BackendError> {
+            Ok(messages.iter().map(|m| m.content.len() / 4 + 4).sum())
+        }
+        fn complete(
+            &mut self,
+            request: &CompletionRequest<'_>,
+            _cancel: &AtomicBool,
+            on_delta: &mut dyn FnMut(&str),
+        ) -> Result<Completion, BackendError> {
+            assert!(!request.tools.is_empty(), "agent mode sends the tools");
+            self.step += 1;
+            let (text, tool_calls) = if self.step == 1 {
+                (
+                    "I will fix the greeting.".to_owned(),
+                    vec![vibrant_core::ToolCall {
+                        id: "call_1".to_owned(),
+                        name: "edit_file".to_owned(),
+                        arguments: serde_json::json!({
+                            "path": "hello.txt", "old_string": "helo", "new_string": "hello"
+                        }),
+                    }],
+                )
+            } else {
+                ("Fixed the typo.".to_owned(), Vec::new())
+            };
+            on_delta(&text);
+            Ok(Completion {
+                text,
+                tool_calls,
+                invalid_tool_calls: Vec::new(),
+                finish: FinishReason::Stop,
+                usage: Usage::default(),
+            })
+        }
+    }
+
+    #[test]
+    fn agent_mode_asks_applies_and_undoes() {
+        let ws = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        std::fs::write(ws.path().join("hello.txt"), "helo world\n").unwrap();
+        let mut toolbox = vibrant_tools::ToolboxConfig::new(ws.path(), state.path());
+        toolbox.approval = vibrant_tools::ApprovalMode::Suggest;
+        let (decide, decisions) = std::sync::mpsc::channel();
+        let mut engine = engine(
+            Scripted {
+                pieces: Vec::new(),
+                wait_for_cancel: false,
+                seen: Arc::default(),
+            },
+            Saving::Off,
+        );
+        engine.backend = Box::new(Editor { step: 0 });
+        engine.agent = Some(super::AgentSetup {
+            toolbox,
+            config: vibrant_agent::AgentConfig {
+                verify: vibrant_agent::Verify::Off,
+                ..vibrant_agent::AgentConfig::default()
+            },
+            system_prompt: "you are an agent".to_owned(),
+            decisions,
+        });
+        let w = Worker::spawn(engine, Arc::new(AtomicBool::new(false))).unwrap();
+        w.jobs.send(Job::AgentMode(true)).unwrap();
+        assert!(
+            matches!(next(&w), WorkerEvent::Note(n) if n.starts_with("agent mode on (suggest)"))
+        );
+        w.jobs
+            .send(Job::Agent {
+                task: "fix the typo in hello.txt".to_owned(),
+            })
+            .unwrap();
+        assert!(matches!(next(&w), WorkerEvent::Delta(d) if d.contains("fix the greeting")));
+        assert!(matches!(next(&w), WorkerEvent::AgentNote(n) if n.starts_with("→ edit_file")));
+        // Suggest mode: the edit waits for the user's answer, with the diff.
+        let WorkerEvent::Approval(vibrant_tools::ApprovalRequest::Edit { diff, .. }) = next(&w)
+        else {
+            panic!("expected an approval request");
+        };
+        assert!(diff.contains("+hello world"));
+        decide.send(vibrant_tools::Decision::Approve).unwrap();
+        assert!(matches!(next(&w), WorkerEvent::AgentNote(n) if n.contains("```diff")));
+        assert!(matches!(next(&w), WorkerEvent::Delta(d) if d == "Fixed the typo."));
+        let WorkerEvent::AgentFinished { summary, .. } = next(&w) else {
+            panic!("expected the end of the task");
+        };
+        assert!(summary.starts_with("agent: done"), "{summary}");
+        assert!(summary.contains("hello.txt +1 -1"), "{summary}");
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("hello.txt")).unwrap(),
+            "hello world\n"
+        );
+        // /undo restores the file.
+        w.jobs.send(Job::Undo(1)).unwrap();
+        assert!(matches!(next(&w), WorkerEvent::Note(n) if n.starts_with("undid 1 agent turn")));
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("hello.txt")).unwrap(),
+            "helo world\n"
+        );
         w.shutdown();
     }
 }

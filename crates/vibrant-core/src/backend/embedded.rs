@@ -213,9 +213,14 @@ impl Backend for EmbeddedBackend {
                 window,
             });
         }
+        let mut stop = request.stop.clone();
+        if !tools.is_empty() {
+            // Tool results come from us, never from the model.
+            stop.push("<tool_response>".to_owned());
+        }
         let params = GenerateParams {
             max_tokens: request.max_tokens,
-            stop: request.stop.clone(),
+            stop,
             sampler: SamplerParams {
                 temperature: request.temperature,
                 top_k: request.top_k,

@@ -67,7 +67,9 @@ pub fn parse_tool_calls(answer: &str, tool_names: &[&str]) -> ParsedAnswer {
         {
             out.calls.push(call);
             text.clear();
-        } else if let Some((at, call)) = first_fenced_call(&text, tool_names) {
+        } else if let Some((at, call)) =
+            first_fenced_call(&text, tool_names).or_else(|| first_inline_call(&text, tool_names))
+        {
             // A model that writes its calls as JSON code blocks usually writes several in a
             // row, each planned without seeing the previous result: only the first runs.
             out.calls.push(call);
@@ -93,6 +95,28 @@ fn first_fenced_call(text: &str, tool_names: &[&str]) -> Option<(usize, ParsedCa
             return Some((start, call));
         }
         from = end + 3;
+    }
+    None
+}
+
+/// The first JSON object in `text` that starts with a `"name"` key naming a known tool
+/// (`{"name": "read_file", "arguments": {…}}` written as plain text), with anything after it
+/// ignored: its byte offset and the call.
+fn first_inline_call(text: &str, tool_names: &[&str]) -> Option<(usize, ParsedCall)> {
+    let mut from = 0;
+    while let Some(rel) = text[from..].find('{') {
+        let at = from + rel;
+        let after = text[at + 1..].trim_start();
+        if after.starts_with("\"name\"") {
+            let mut values = serde_json::Deserializer::from_str(&text[at..]).into_iter::<Value>();
+            if let Some(Ok(value)) = values.next()
+                && let Ok(call) = parse_call_json(&value.to_string())
+                && tool_names.contains(&call.name.as_str())
+            {
+                return Some((at, call));
+            }
+        }
+        from = at + 1;
     }
     None
 }
@@ -289,6 +313,14 @@ mod tests {
         assert_eq!(a.calls.len(), 1);
         assert_eq!(a.calls[0].name, "read_file");
         assert_eq!(a.text, "Plan:\n1. read");
+        // A call written inline, followed by an invented tool response.
+        let a = parse_tool_calls(
+            "{\"name\": \"list_dir\", \"arguments\": {\"path\": \".\"}}\n<tool_response>\n. (1 file)\n</tool_response>",
+            &["list_dir"],
+        );
+        assert_eq!(a.calls.len(), 1);
+        assert_eq!(a.calls[0].arguments, json!({"path": "."}));
+        assert_eq!(a.text, "");
         // A fenced block that is code, not a call, stays text.
         let a = parse_tool_calls("```rust\nfn main() {}\n```", &["read_file"]);
         assert!(a.calls.is_empty());

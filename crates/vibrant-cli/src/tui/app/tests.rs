@@ -18,6 +18,7 @@ fn app(color: bool) -> App {
             window: 4096,
             tokens_per_second: None,
             session: None,
+            agent: false,
         },
         color,
     )
@@ -271,4 +272,47 @@ fn multi_line_input_grows_the_box_and_places_the_cursor() {
     insta::assert_snapshot!(t.backend());
     // Rows from the bottom: status line (23), border (22), "second" (21); after its 6 columns.
     t.backend_mut().assert_cursor_position((1 + 6, 21));
+}
+
+#[test]
+fn agent_approval_waits_for_y_or_n() {
+    let mut a = app(false);
+    a.status.agent = true;
+    type_text(&mut a, "fix the typo");
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        Action::Submit("fix the typo".to_owned())
+    );
+    a.delta("Let me fix it.");
+    a.agent_note("→ edit_file path=\"hello.txt\"");
+    a.ask_approval("approve? edit_file wants to change hello.txt:\n```diff\n-helo\n+hello\n```");
+    // Other keys do not type into the input while a request is pending.
+    assert_eq!(a.update(key(KeyCode::Char('x'))), Action::None);
+    assert!(a.input.is_blank());
+    assert_eq!(a.update(key(KeyCode::Char('y'))), Action::Decide(true));
+    assert!(!a.pending_approval);
+    // The streamed answer, the tool call, the request and the answer are in order.
+    let authors: Vec<Author> = a.entries.iter().map(|e| e.author).collect();
+    assert_eq!(
+        authors,
+        [
+            Author::User,
+            Author::Assistant,
+            Author::Note,
+            Author::Note,
+            Author::Note,
+            Author::Assistant
+        ]
+    );
+    assert_eq!(a.entries[4].text, "  approved");
+    // Ctrl-C while asked: denied, and the caller stops the task.
+    a.ask_approval("approve? run `make`");
+    assert_eq!(
+        a.update(mods(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        Action::Decide(false)
+    );
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| a.render(f)).unwrap();
+    let screen = format!("{:?}", t.backend());
+    assert!(screen.contains("agent"), "the status line shows agent mode");
 }
