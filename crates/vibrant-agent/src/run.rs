@@ -237,13 +237,22 @@ impl<'a> Agent<'a> {
             }
             invalid_in_a_row = 0;
 
+            if completion.tool_calls.is_empty() && matches!(completion.finish, FinishReason::Length)
+            {
+                // Cut off mid-answer: not a claim to be done. Ask for a shorter step.
+                on_event(&AgentEvent::Notice {
+                    message:
+                        "the answer reached the token limit of one step; asking for a tool call"
+                            .to_owned(),
+                });
+                self.conversation.push(Message::user(
+                    "Your answer was cut off at the length limit. Do not write code in your answer: \
+                     make changes with the tools, one call at a time.",
+                ));
+                continue;
+            }
             if completion.tool_calls.is_empty() {
                 t.final_message = completion.text.clone();
-                if matches!(completion.finish, FinishReason::Length) {
-                    on_event(&AgentEvent::Notice {
-                        message: "the answer reached the token limit of one step".to_owned(),
-                    });
-                }
                 if !edits_unverified || self.config.verify == Verify::Off {
                     // A check that failed and was not followed by a fix still stands.
                     let failed = t.verification.as_ref().is_some_and(|v| !v.passed);

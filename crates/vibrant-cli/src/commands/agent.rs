@@ -26,6 +26,9 @@ use super::Context;
 use super::run::RunDefaults;
 use crate::output::{Style, paint};
 
+/// Agent turns kept for `vibrant undo`.
+const KEEP_CHECKPOINTS: usize = 50;
+
 #[derive(Debug, Args)]
 pub struct AgentArgs {
     /// What to do, e.g. "make the failing test in tests/parse.rs pass".
@@ -216,6 +219,9 @@ pub fn run(ctx: &Context, args: AgentArgs) -> Result<()> {
         let mut agent = Agent::new(backend.as_mut(), &mut tools, agent_config);
         agent.run(&task, &cancel, &mut |e| printer.event(e))
     };
+    if let Err(e) = tools.prune_checkpoints(KEEP_CHECKPOINTS) {
+        tracing::warn!("pruning old checkpoints failed: {e}");
+    }
     if cancel.load(Ordering::Relaxed) || report.outcome == Outcome::Cancelled {
         std::process::exit(130);
     }
