@@ -27,6 +27,14 @@ export VIBRANT_TEST_MODELS=$models_dir
 
 stage "cargo fmt" cargo fmt --all --check
 stage "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+# The engine must build for aarch64 (one release binary per platform; NEON kernels are dispatched at
+# runtime). Only the pure-Rust engine crates: the C parts of other crates would need a cross compiler.
+if rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
+  stage "aarch64 check" cargo check --locked --target aarch64-unknown-linux-gnu \
+    -p vibrant-gguf -p vibrant-kernels -p vibrant-tokenizer -p vibrant-engine
+else
+  printf '\n==> aarch64 check skipped: rustup target aarch64-unknown-linux-gnu is not installed\n' >&2
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
