@@ -26,6 +26,9 @@ pub enum AgentError {
 /// What the toolbox says when the doom-loop guard refuses a call.
 const REPEAT_MARK: &str = "stopped: this is call number";
 
+/// Empty answers answered with "continue" before one counts as the end.
+const MAX_NUDGES: usize = 2;
+
 /// Readable-call failures in a row after which the run is stuck.
 const MAX_INVALID_IN_A_ROW: usize = 3;
 
@@ -147,6 +150,7 @@ impl<'a> Agent<'a> {
         let mut edits_unverified = false;
         let mut repeats_in_a_row = 0;
         let mut invalid_in_a_row = 0;
+        let mut nudges = 0;
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Outcome::Cancelled;
@@ -248,6 +252,17 @@ impl<'a> Agent<'a> {
                 self.conversation.push(Message::user(
                     "Your answer was cut off at the length limit. Do not write code in your answer: \
                      make changes with the tools, one call at a time.",
+                ));
+                continue;
+            }
+            if completion.tool_calls.is_empty()
+                && completion.text.trim().is_empty()
+                && nudges < MAX_NUDGES
+            {
+                // An empty answer is not a finish: small models fall silent after an error.
+                nudges += 1;
+                self.conversation.push(Message::user(
+                    "Your answer was empty. Continue the task with a tool call, or say why you stopped.",
                 ));
                 continue;
             }

@@ -406,3 +406,24 @@ fn a_task_is_undone_as_one_turn() {
     assert_eq!(read(&f, "calc.py"), BROKEN);
     assert!(!f.ws.path().join("notes.md").exists());
 }
+
+#[test]
+fn an_empty_answer_is_nudged_not_taken_as_done() {
+    let mut f = fixture(&[("a.txt", "hello\n")]);
+    let mut model = Scripted::new(vec![
+        call("read_file", json!({"path": "a.txt"})),
+        say(""),
+        say("It says hello."),
+    ]);
+    let (report, _) = run(&mut model, &mut f, AgentConfig::default(), "read a");
+    assert_eq!(report.outcome, Outcome::Done);
+    assert_eq!(report.steps, 3);
+    assert_eq!(report.final_message, "It says hello.");
+    let nudge = &model.seen[2].last().unwrap().content;
+    assert!(nudge.contains("empty"), "{nudge}");
+    // Silence after the nudges ends the run.
+    let mut model = Scripted::new(vec![say(""), say(""), say(""), say("never")]);
+    let (report, _) = run(&mut model, &mut f, AgentConfig::default(), "read a");
+    assert_eq!(report.steps, 3);
+    assert_eq!(report.final_message, "");
+}

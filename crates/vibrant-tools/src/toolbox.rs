@@ -623,14 +623,27 @@ impl<'a> Args<'a> {
         Ok(Args { tool, map })
     }
 
+    /// A required string; empty is a value (an empty file, a deletion's replacement).
     pub fn str_req(&self, k: &str) -> Result<&'a str> {
-        self.str_opt(k)?
-            .ok_or_else(|| ToolError::args(self.tool, format!("missing required argument `{k}`")))
+        match self.map.get(k) {
+            Some(Value::String(s)) => Ok(s),
+            None | Some(Value::Null) => Err(ToolError::args(
+                self.tool,
+                format!("missing required argument `{k}`"),
+            )),
+            Some(other) => Err(ToolError::args(
+                self.tool,
+                format!("`{k}` must be a string, got {other}"),
+            )),
+        }
     }
 
+    /// An optional string; an empty one counts as absent (small models fill every optional
+    /// argument, e.g. `"glob": ""`, meaning "no filter").
     pub fn str_opt(&self, k: &str) -> Result<Option<&'a str>> {
         match self.map.get(k) {
             None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
             Some(other) => Err(ToolError::args(
                 self.tool,

@@ -208,6 +208,12 @@ fn grep_reports_path_line_text() {
         "{out}"
     );
     f.fail("grep", json!({"pattern": "(unclosed"}));
+    // Small models fill optional arguments with empty strings: they mean "not given".
+    let out = f.ok(
+        "grep",
+        json!({"pattern": "alpha", "path": "", "glob": "", "case_insensitive": false, "max_results": 100}),
+    );
+    assert!(out.contains("2 match(es) in 2 file(s)"), "{out}");
 }
 
 #[test]

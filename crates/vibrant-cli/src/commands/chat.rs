@@ -552,7 +552,8 @@ impl Chat<'_> {
             } => {
                 self.busy = false;
                 app.notice = None;
-                app.status.used_tokens = prompt_tokens.min(app.status.window) + completion_tokens;
+                app.status.used_tokens = prompt_tokens;
+                let _ = completion_tokens;
                 app.finish(Some(summary));
             }
         }

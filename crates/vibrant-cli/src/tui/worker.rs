@@ -96,7 +96,9 @@ pub enum WorkerEvent {
     /// The agent's task ended; the summary for the scrollback.
     AgentFinished {
         summary: String,
+        /// The prompt of the task's last step (what the window holds now, before the answer).
         prompt_tokens: usize,
+        /// Tokens generated over the whole task.
         completion_tokens: usize,
     },
 }
@@ -333,6 +335,14 @@ impl ChatEngine {
         } else {
             "agent mode off: your messages are questions again".to_owned()
         };
+        let window = self.backend.context_window();
+        let note = if on && window < 8192 {
+            format!(
+                "{note}\nnote: the context window is {window} tokens and the tool descriptions alone take about 2,000; start chat with --ctx 8192 (or set model.context_length) for longer tasks"
+            )
+        } else {
+            note
+        };
         let mut messages = self.conversation.messages().to_vec();
         match messages.first_mut() {
             Some(m) if m.role == vibrant_core::Role::System => m.content = system,
@@ -362,8 +372,13 @@ impl ChatEngine {
             anyhow::bail!("the agent's tools are not open");
         };
         let mut agent = Agent::new(backend, tools, config).with_conversation(conversation);
+        let mut last_prompt = 0;
         let report = agent.run(&task, cancel, &mut |e| {
             let event = match e {
+                AgentEvent::Step { prompt_tokens, .. } => {
+                    last_prompt = *prompt_tokens;
+                    return;
+                }
                 AgentEvent::Delta { text } => WorkerEvent::Delta(text.clone()),
                 AgentEvent::ToolCall {
                     name, arguments, ..
@@ -393,7 +408,7 @@ impl ChatEngine {
                     result.summary
                 )),
                 AgentEvent::Notice { message } => WorkerEvent::AgentNote(message.clone()),
-                AgentEvent::Step { .. } | AgentEvent::Plan { .. } | AgentEvent::Finished { .. } => {
+                AgentEvent::Plan { .. } | AgentEvent::Finished { .. } => {
                     return;
                 }
             };
@@ -442,7 +457,7 @@ impl ChatEngine {
         ));
         let _ = tx.send(WorkerEvent::AgentFinished {
             summary,
-            prompt_tokens: report.prompt_tokens,
+            prompt_tokens: last_prompt,
             completion_tokens: report.completion_tokens,
         });
         Ok(())
