@@ -162,3 +162,80 @@ fn compaction_summarises_with_the_model() {
     assert_eq!(conv.messages().len(), 4);
     assert_eq!(conv.messages()[3].content, "What was my project called?");
 }
+
+fn tool(name: &str, props: serde_json::Value, required: &[&str]) -> serde_json::Value {
+    serde_json::json!({"type": "function", "function": {"name": name, "description": format!("The {name} tool."),
+        "parameters": {"type": "object", "properties": props, "required": required, "additionalProperties": false}}})
+}
+
+#[test]
+fn constrained_tool_calls_come_back_as_calls() {
+    let mut b = backend();
+    let tools = vec![
+        tool(
+            "read_file",
+            serde_json::json!({"path": {"type": "string"}, "start_line": {"type": "integer", "minimum": 1}}),
+            &["path"],
+        ),
+        tool(
+            "run_tests",
+            serde_json::json!({"filter": {"type": "string"}}),
+            &[],
+        ),
+    ];
+    let messages = vec![
+        Message::system("You are a coding agent. Use the tools."),
+        Message::user("Show me the first lines of src/main.rs."),
+    ];
+    let mut req = greedy(&messages, 80);
+    req.tools = &tools;
+    req.tool_choice = vibrant_core::ToolChoice::Required;
+    let mut streamed = String::new();
+    let c = b
+        .complete(&req, &AtomicBool::new(false), &mut |d| streamed.push_str(d))
+        .unwrap();
+    eprintln!("{c:?}");
+    assert_eq!(c.tool_calls.len(), 1, "{c:?}");
+    assert!(c.invalid_tool_calls.is_empty());
+    let call = &c.tool_calls[0];
+    assert_eq!(call.name, "read_file");
+    assert!(
+        call.arguments["path"]
+            .as_str()
+            .is_some_and(|p| p.contains("main.rs"))
+    );
+    assert!(call.id.starts_with("call_"));
+    // The markup never reaches the streamed text.
+    assert!(
+        !streamed.contains("<tool_call>") && !streamed.contains("read_file"),
+        "{streamed:?}"
+    );
+
+    // A tool result goes back, and the model answers from it (auto: text is allowed).
+    let mut next = messages.clone();
+    next.push(Message::assistant_with_calls(
+        c.text.clone(),
+        c.tool_calls.clone(),
+    ));
+    next.push(Message::tool_result(
+        call,
+        "src/main.rs (lines 1-2 of 2):\n    1\tfn main() {\n    2\t    println!(\"hi\");",
+    ));
+    let mut req = greedy(&next, 60);
+    req.tools = &tools;
+    let c2 = b
+        .complete(&req, &AtomicBool::new(false), &mut |_| {})
+        .unwrap();
+    eprintln!("{c2:?}");
+    assert!(
+        c2.usage.reused_tokens.unwrap() > 100,
+        "the tool turn reuses the cache"
+    );
+    assert!(
+        c2.tool_calls.is_empty()
+            || c2
+                .tool_calls
+                .iter()
+                .all(|t| t.name == "read_file" || t.name == "run_tests")
+    );
+}

@@ -6,6 +6,9 @@ pub enum EngineError {
     #[error(transparent)]
     Gguf(#[from] vibrant_gguf::GgufError),
 
+    #[error("constrained decoding failed: {0}")]
+    Constraint(String),
+
     #[error(transparent)]
     Tokenizer(#[from] vibrant_tokenizer::TokenizerError),
 

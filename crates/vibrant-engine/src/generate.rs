@@ -86,6 +86,23 @@ pub struct Generation {
     pub stats: GenerationStats,
 }
 
+/// Restricts which tokens may come next (grammar-constrained decoding): before each token the
+/// generator lets the constraint mask the logits, and tells it which token was chosen.
+pub trait TokenConstraint {
+    /// Sets the logits of every token that may not come next to `-inf`. An error (no token is
+    /// allowed, an internal inconsistency) ends the generation with
+    /// [`EngineError::Constraint`].
+    fn mask(&mut self, logits: &mut [f32]) -> std::result::Result<(), String>;
+
+    /// Records the token that was chosen (always one `mask` allowed).
+    fn commit(&mut self, token: u32) -> std::result::Result<(), String>;
+
+    /// Nothing more may follow: generation ends as if the model had stopped.
+    fn is_finished(&self) -> bool {
+        false
+    }
+}
+
 /// Generates a continuation of `prompt` in `session`, calling `on_text` with each piece of text
 /// as soon as it is final (never half a UTF-8 character, never part of a stop string).
 ///
@@ -95,6 +112,18 @@ pub fn generate(
     session: &mut Session,
     prompt: &[u32],
     params: &GenerateParams,
+    cancel: &AtomicBool,
+    on_text: &mut dyn FnMut(&str),
+) -> Result<Generation> {
+    generate_constrained(session, prompt, params, None, cancel, on_text)
+}
+
+/// [`generate`] with the next token restricted by `constraint` (when given) at every step.
+pub fn generate_constrained(
+    session: &mut Session,
+    prompt: &[u32],
+    params: &GenerateParams,
+    mut constraint: Option<&mut dyn TokenConstraint>,
     cancel: &AtomicBool,
     on_text: &mut dyn FnMut(&str),
 ) -> Result<Generation> {
@@ -126,7 +155,13 @@ pub fn generate(
         if tokens.len() >= params.max_tokens {
             break StopReason::MaxTokens;
         }
+        if let Some(c) = constraint.as_deref_mut() {
+            c.mask(&mut logits).map_err(EngineError::Constraint)?;
+        }
         let token = sampler.sample(&logits);
+        if let Some(c) = constraint.as_deref_mut() {
+            c.commit(token).map_err(EngineError::Constraint)?;
+        }
         if params.stop_at_eog && tokenizer.is_eog(token) {
             break StopReason::EndOfGeneration;
         }
@@ -136,6 +171,9 @@ pub fn generate(
             && let Some(stop) = out.push(&piece, on_text)
         {
             break StopReason::StopString(stop);
+        }
+        if constraint.as_deref().is_some_and(|c| c.is_finished()) {
+            break StopReason::EndOfGeneration;
         }
         if tokens.len() >= params.max_tokens || cancel.load(Ordering::Relaxed) {
             continue; // no need to evaluate a token whose logits nobody will read

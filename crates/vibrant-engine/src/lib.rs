@@ -30,7 +30,10 @@ mod weights;
 
 pub use config::{Architecture, ModelConfig, RopeStyle};
 pub use error::{EngineError, Result};
-pub use generate::{GenerateParams, Generation, GenerationStats, StopReason, generate};
+pub use generate::{
+    GenerateParams, Generation, GenerationStats, StopReason, TokenConstraint, generate,
+    generate_constrained,
+};
 pub use model::{LoadOptions, Model, default_threads};
 pub use perplexity::{Perplexity, perplexity};
 pub use sampler::{Rng, Sampler, SamplerParams, argmax};

@@ -7,8 +7,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use vibrant_engine::{
-    ChatMessage, GenerateParams, Model, SamplerParams, Session, StopReason, generate,
+    ChatMessage, GenerateParams, Model, SamplerParams, Session, StopReason, TokenConstraint,
+    generate_constrained,
 };
+use vibrant_grammar::{ToolCallConstraint, ToolMode, Vocab};
 
 use super::toolcall::{self, CallFilter};
 use super::{
@@ -24,6 +26,8 @@ pub struct EmbeddedBackend {
     name: String,
     /// Numbers the ids of tool calls (`call_1`, …).
     call_counter: u64,
+    /// The vocabulary prepared for constrained tool calls (built on first use, ~0.2 s).
+    vocab: Option<Arc<Vocab>>,
 }
 
 impl EmbeddedBackend {
@@ -43,6 +47,7 @@ impl EmbeddedBackend {
             session,
             name: name.into(),
             call_counter: 0,
+            vocab: None,
         }
     }
 
@@ -164,6 +169,33 @@ fn text_protocol_message(m: &Message) -> ChatMessage {
     }
 }
 
+impl EmbeddedBackend {
+    /// The grammar constraint for a request with tools, when it asks for one and the tools and
+    /// vocabulary allow it (otherwise decoding is unconstrained and the answer is parsed
+    /// forgivingly).
+    fn constraint_for(&mut self, request: &CompletionRequest<'_>) -> Option<ToolCallConstraint> {
+        if request.tools.is_empty() || !request.constrain_tools {
+            return None;
+        }
+        let mode = match request.tool_choice {
+            ToolChoice::Auto => ToolMode::Auto,
+            ToolChoice::Required => ToolMode::Required,
+            ToolChoice::None => return None,
+        };
+        let vocab = self
+            .vocab
+            .get_or_insert_with(|| Arc::new(Vocab::new(self.model.tokenizer())))
+            .clone();
+        match ToolCallConstraint::new(vocab, request.tools, mode) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::info!("tool calls are not constrained: {e}");
+                None
+            }
+        }
+    }
+}
+
 impl Backend for EmbeddedBackend {
     fn describe(&self) -> String {
         format!("embedded {}", self.name)
@@ -239,16 +271,24 @@ impl Backend for EmbeddedBackend {
                 on_delta(piece);
             }
         };
-        let generation = generate(&mut self.session, &prompt, &params, cancel, &mut |piece| {
-            if !piece.is_empty() {
-                ttft.get_or_insert_with(|| started.elapsed());
-                if tools.is_empty() {
-                    emit(piece);
-                } else {
-                    filter.push(piece, &mut emit);
+        let mut constraint = self.constraint_for(request);
+        let generation = generate_constrained(
+            &mut self.session,
+            &prompt,
+            &params,
+            constraint.as_mut().map(|c| c as &mut dyn TokenConstraint),
+            cancel,
+            &mut |piece| {
+                if !piece.is_empty() {
+                    ttft.get_or_insert_with(|| started.elapsed());
+                    if tools.is_empty() {
+                        emit(piece);
+                    } else {
+                        filter.push(piece, &mut emit);
+                    }
                 }
-            }
-        })?;
+            },
+        )?;
         filter.finish(&mut emit);
         let st = &generation.stats;
         let finish = match &st.stop_reason {
