@@ -151,6 +151,9 @@ impl<'a> Agent<'a> {
         let mut repeats_in_a_row = 0;
         let mut invalid_in_a_row = 0;
         let mut nudges = 0;
+        // The model must act (call a tool) at the start of a task and after being told to
+        // continue; after a tool result it may finish.
+        let mut must_act = true;
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Outcome::Cancelled;
@@ -187,7 +190,11 @@ impl<'a> Agent<'a> {
                 seed: c.seed,
                 stop: Vec::new(),
                 tools: &self.tool_json,
-                tool_choice: ToolChoice::Auto,
+                tool_choice: if must_act {
+                    ToolChoice::Required
+                } else {
+                    ToolChoice::Auto
+                },
                 constrain_tools: c.constrain_tools,
             };
             let completion = match self.backend.complete(&request, cancel, &mut |d| {
@@ -237,6 +244,7 @@ impl<'a> Agent<'a> {
                 self.conversation.push(Message::user(invalid_call_feedback(
                     &completion.invalid_tool_calls,
                 )));
+                must_act = true;
                 continue;
             }
             invalid_in_a_row = 0;
@@ -253,6 +261,7 @@ impl<'a> Agent<'a> {
                     "Your answer was cut off at the length limit. Do not write code in your answer: \
                      make changes with the tools, one call at a time.",
                 ));
+                must_act = true;
                 continue;
             }
             if completion.tool_calls.is_empty()
@@ -264,6 +273,7 @@ impl<'a> Agent<'a> {
                 self.conversation.push(Message::user(
                     "Your answer was empty. Continue the task with a tool call, or say why you stopped.",
                 ));
+                must_act = true;
                 continue;
             }
             if completion.tool_calls.is_empty() {
@@ -294,9 +304,11 @@ impl<'a> Agent<'a> {
                     "I ran the check after your changes and it failed:\n{}\nFix the problem, then check again.",
                     output.trim_end()
                 )));
+                must_act = true;
                 continue;
             }
 
+            must_act = false;
             for call in &completion.tool_calls {
                 if cancel.load(Ordering::Relaxed) {
                     // Answer the calls that did not run, so the history stays well-formed.

@@ -41,6 +41,7 @@ struct Scripted {
     turns: VecDeque<Turn>,
     seen: Vec<Vec<Message>>,
     tools_seen: usize,
+    choices: Vec<vibrant_core::ToolChoice>,
     next_id: usize,
 }
 
@@ -50,6 +51,7 @@ impl Scripted {
             turns: turns.into(),
             seen: Vec::new(),
             tools_seen: 0,
+            choices: Vec::new(),
             next_id: 0,
         }
     }
@@ -76,6 +78,7 @@ impl Backend for Scripted {
     ) -> Result<Completion, BackendError> {
         self.seen.push(request.messages.to_vec());
         self.tools_seen = request.tools.len();
+        self.choices.push(request.tool_choice);
         let turn = self
             .turns
             .pop_front()
@@ -208,7 +211,10 @@ fn plan_read_edit_verify_done() {
             .any(|e| matches!(e, AgentEvent::Verify { result } if result.passed))
     );
     assert!(matches!(events.last(), Some(AgentEvent::Finished { .. })));
-    // The model saw the tools, its own calls and their results with matching ids.
+    // The model saw the tools, its own calls and their results with matching ids. It had to
+    // act first; after tool results it could finish.
+    use vibrant_core::ToolChoice::{Auto, Required};
+    assert_eq!(model.choices, [Required, Auto, Auto]);
     assert_eq!(model.tools_seen, 15);
     let last = model.seen.last().unwrap();
     assert_eq!(last[0].role, Role::System);

@@ -26,7 +26,7 @@ mod toolcall;
 mod vocab;
 
 pub use schema::Schema;
-pub use toolcall::{ToolCallConstraint, ToolMode};
+pub use toolcall::{REQUIRED_PROSE_TOKENS, ToolCallConstraint, ToolMode};
 pub use vocab::Vocab;
 
 /// Why a constraint could not be built.

@@ -14,16 +14,18 @@ use crate::vocab::{TokenSet, Vocab};
 pub enum ToolMode {
     /// Prose (no code blocks, no JSON), then any number of calls, or just prose.
     Auto,
-    /// One or more calls and nothing else.
+    /// Prose of at most [`REQUIRED_PROSE_TOKENS`] tokens (a plan, a thought), then one or more
+    /// calls: the answer cannot end before a call.
     Required,
 }
+
+/// Prose tokens a required-mode answer may write before its call.
+pub const REQUIRED_PROSE_TOKENS: usize = 64;
 
 #[derive(Clone, Copy, Debug)]
 enum Phase {
     /// Prose before any call; `ticks` backticks end the text so far.
     Free { ticks: u8 },
-    /// Only `<tool_call>` may come (required mode, or after a call).
-    Open,
     /// Inside a call's JSON (and the whitespace after it).
     Json(JsonState),
     /// After `</tool_call>`: whitespace, another call, or the end.
@@ -42,6 +44,7 @@ pub struct ToolCallConstraint {
     /// Trie nodes visited by the last mask (a measure of its cost).
     pub last_visited: usize,
     calls: usize,
+    prose_tokens: usize,
 }
 
 impl ToolCallConstraint {
@@ -61,14 +64,12 @@ impl ToolCallConstraint {
             vocab,
             schema,
             mode,
-            phase: match mode {
-                ToolMode::Auto => Phase::Free { ticks: 0 },
-                ToolMode::Required => Phase::Open,
-            },
+            phase: Phase::Free { ticks: 0 },
             allowed: TokenSet::new(n),
             stack: Vec::new(),
             last_visited: 0,
             calls: 0,
+            prose_tokens: 0,
         })
     }
 
@@ -84,6 +85,12 @@ impl ToolCallConstraint {
         self.last_visited = 0;
         let (open, close) = (v.open.unwrap_or(u32::MAX), v.close.unwrap_or(u32::MAX));
         match self.phase {
+            Phase::Free { .. }
+                if self.mode == ToolMode::Required
+                    && self.prose_tokens >= REQUIRED_PROSE_TOKENS =>
+            {
+                self.allowed.insert(open);
+            }
             Phase::Free { ticks } => {
                 self.allowed.copy_from(&v.prose);
                 if ticks >= 2 {
@@ -96,11 +103,12 @@ impl ToolCallConstraint {
                     }
                 }
                 self.allowed.insert(open);
-                for &t in &v.eog {
-                    self.allowed.insert(t);
+                if self.mode == ToolMode::Auto {
+                    for &t in &v.eog {
+                        self.allowed.insert(t);
+                    }
                 }
             }
-            Phase::Open => self.allowed.insert(open),
             Phase::AfterCall { blanks } => {
                 self.allowed.insert(open);
                 for &t in &v.eog {
@@ -162,6 +170,7 @@ impl TokenConstraint for ToolCallConstraint {
                 Phase::Json(JsonState::new(&self.schema))
             }
             Phase::Free { ticks } => {
+                self.prose_tokens += 1;
                 if v.eog.contains(&token) {
                     Phase::Free { ticks }
                 } else if !v.prose.contains(token) {
@@ -176,7 +185,6 @@ impl TokenConstraint for ToolCallConstraint {
                     Phase::Free { ticks }
                 }
             }
-            Phase::Open => return Err(refused()),
             Phase::Json(mut state) => {
                 if Some(token) == v.close {
                     if !state.is_done() {
@@ -201,7 +209,6 @@ impl TokenConstraint for ToolCallConstraint {
                 }
             }
         };
-        let _ = self.mode;
         Ok(())
     }
 }

@@ -149,7 +149,7 @@ fn the_model_writes_a_valid_call_under_the_constraint() {
     let ids = tok.encode(&prompt, true, true).unwrap();
     let mut session = model.session(4096);
     let params = GenerateParams {
-        max_tokens: 80,
+        max_tokens: 160,
         sampler: SamplerParams::greedy(),
         ..GenerateParams::default()
     };
