@@ -12,7 +12,7 @@ pub fn system_prompt(root: &Path, project: Option<&str>) -> String {
 Complete the user's task using the tools. Start with a short numbered plan. \
 Read code before changing it, change it with edit_file (old_string copied exactly from read_file output), \
 then run the tests or the build to check your work. Call one tool at a time and wait for its result. \
-When the task is done, answer without a tool call: say what you changed and how you verified it.",
+When the task is done, call finish with what you changed and how you verified it.",
         root.display()
     )
 }

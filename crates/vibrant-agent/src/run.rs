@@ -23,6 +23,20 @@ pub enum AgentError {
     Backend(#[from] vibrant_core::BackendError),
 }
 
+/// The agent's own tool: the model calls it to end the task with a summary.
+pub const FINISH_TOOL: &str = "finish";
+
+/// The `finish` tool as the model sees it.
+pub fn finish_tool() -> Value {
+    serde_json::json!({"type": "function", "function": {
+        "name": FINISH_TOOL,
+        "description": "End the task: call this when it is done (or cannot be done), with a short summary of what you changed and how you verified it.",
+        "parameters": {"type": "object", "properties": {
+            "summary": {"type": "string", "description": "what changed, and how it was verified"}
+        }, "required": ["summary"], "additionalProperties": false}
+    }})
+}
+
 /// What the toolbox says when the doom-loop guard refuses a call.
 const REPEAT_MARK: &str = "stopped: this is call number";
 
@@ -64,7 +78,9 @@ impl<'a> Agent<'a> {
         let root = tools.workspace().root().to_path_buf();
         let project = vibrant_tools::project::detect(&root).map(|k| k.name());
         let conversation = Conversation::new(&system_prompt(&root, project));
-        let tool_json = tools.specs().iter().map(|s| s.to_function_json()).collect();
+        let mut tool_json: Vec<Value> =
+            tools.specs().iter().map(|s| s.to_function_json()).collect();
+        tool_json.push(finish_tool());
         Self {
             backend,
             tools,
@@ -151,9 +167,6 @@ impl<'a> Agent<'a> {
         let mut repeats_in_a_row = 0;
         let mut invalid_in_a_row = 0;
         let mut nudges = 0;
-        // The model must act (call a tool) at the start of a task and after being told to
-        // continue; after a tool result it may finish.
-        let mut must_act = true;
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Outcome::Cancelled;
@@ -190,11 +203,8 @@ impl<'a> Agent<'a> {
                 seed: c.seed,
                 stop: Vec::new(),
                 tools: &self.tool_json,
-                tool_choice: if must_act {
-                    ToolChoice::Required
-                } else {
-                    ToolChoice::Auto
-                },
+                // Every answer is a call; `finish` is how the model ends the task.
+                tool_choice: ToolChoice::Required,
                 constrain_tools: c.constrain_tools,
             };
             let completion = match self.backend.complete(&request, cancel, &mut |d| {
@@ -244,7 +254,6 @@ impl<'a> Agent<'a> {
                 self.conversation.push(Message::user(invalid_call_feedback(
                     &completion.invalid_tool_calls,
                 )));
-                must_act = true;
                 continue;
             }
             invalid_in_a_row = 0;
@@ -261,7 +270,6 @@ impl<'a> Agent<'a> {
                     "Your answer was cut off at the length limit. Do not write code in your answer: \
                      make changes with the tools, one call at a time.",
                 ));
-                must_act = true;
                 continue;
             }
             if completion.tool_calls.is_empty()
@@ -273,43 +281,18 @@ impl<'a> Agent<'a> {
                 self.conversation.push(Message::user(
                     "Your answer was empty. Continue the task with a tool call, or say why you stopped.",
                 ));
-                must_act = true;
                 continue;
             }
-            if completion.tool_calls.is_empty() {
-                t.final_message = completion.text.clone();
-                if !edits_unverified || self.config.verify == Verify::Off {
-                    // A check that failed and was not followed by a fix still stands.
-                    let failed = t.verification.as_ref().is_some_and(|v| !v.passed);
-                    return if failed && self.config.verify != Verify::Off {
-                        Outcome::Unverified
-                    } else {
-                        Outcome::Done
-                    };
-                }
-                edits_unverified = false;
-                let Some((result, output)) = self.verify(on_event) else {
-                    return Outcome::Done;
-                };
-                let passed = result.passed;
-                t.verification = Some(result);
-                if passed {
-                    return Outcome::Done;
-                }
-                if t.reflections >= self.config.max_reflections {
-                    return Outcome::Unverified;
-                }
-                t.reflections += 1;
-                self.conversation.push(Message::user(format!(
-                    "I ran the check after your changes and it failed:\n{}\nFix the problem, then check again.",
-                    output.trim_end()
-                )));
-                must_act = true;
-                continue;
-            }
-
-            must_act = false;
-            for call in &completion.tool_calls {
+            // `finish` ends the task; the calls before it in the same answer still run.
+            let finish_at = completion
+                .tool_calls
+                .iter()
+                .position(|c| c.name == FINISH_TOOL);
+            let (calls, finish) = match finish_at {
+                Some(i) => (&completion.tool_calls[..i], Some(&completion.tool_calls[i])),
+                None => (&completion.tool_calls[..], None),
+            };
+            for call in calls {
                 if cancel.load(Ordering::Relaxed) {
                     // Answer the calls that did not run, so the history stays well-formed.
                     self.conversation.push(Message::tool_result(
@@ -343,6 +326,78 @@ impl<'a> Agent<'a> {
                 }
                 self.conversation.push(Message::tool_result(call, r.output));
             }
+            // Calls after `finish` in the same answer are not run.
+            if let Some(i) = finish_at {
+                for call in &completion.tool_calls[i + 1..] {
+                    self.conversation.push(Message::tool_result(
+                        call,
+                        "error: not run, it came after finish",
+                    ));
+                }
+            }
+            if cancel.load(Ordering::Relaxed) {
+                return Outcome::Cancelled;
+            }
+
+            if finish.is_some() || completion.tool_calls.is_empty() {
+                // The model says it is done.
+                let summary = finish
+                    .and_then(|c| c.arguments.get("summary"))
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("");
+                t.final_message = [completion.text.trim(), summary.trim()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("\n\n");
+                let not_finished = |conversation: &mut Conversation, why: String| match finish {
+                    Some(call) => conversation.push(Message::tool_result(call, why)),
+                    None => conversation.push(Message::user(why)),
+                };
+                let verdict = if !edits_unverified || self.config.verify == Verify::Off {
+                    // A check that failed and was not followed by a fix still stands.
+                    let failed = t.verification.as_ref().is_some_and(|v| !v.passed);
+                    Some(if failed && self.config.verify != Verify::Off {
+                        Outcome::Unverified
+                    } else {
+                        Outcome::Done
+                    })
+                } else {
+                    edits_unverified = false;
+                    match self.verify(on_event) {
+                        None => Some(Outcome::Done),
+                        Some((result, output)) => {
+                            let passed = result.passed;
+                            t.verification = Some(result);
+                            if passed {
+                                Some(Outcome::Done)
+                            } else if t.reflections >= self.config.max_reflections {
+                                Some(Outcome::Unverified)
+                            } else {
+                                t.reflections += 1;
+                                not_finished(
+                                    &mut self.conversation,
+                                    format!(
+                                        "not finished: I ran the check after your changes and it failed:\n{}\nFix the problem, then call finish again.",
+                                        output.trim_end()
+                                    ),
+                                );
+                                None
+                            }
+                        }
+                    }
+                };
+                if let Some(outcome) = verdict {
+                    if let Some(call) = finish {
+                        self.conversation
+                            .push(Message::tool_result(call, "finished"));
+                    }
+                    return outcome;
+                }
+                continue;
+            }
+
             if !completion.invalid_tool_calls.is_empty() {
                 self.conversation.push(Message::user(invalid_call_feedback(
                     &completion.invalid_tool_calls,

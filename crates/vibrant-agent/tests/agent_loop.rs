@@ -213,9 +213,9 @@ fn plan_read_edit_verify_done() {
     assert!(matches!(events.last(), Some(AgentEvent::Finished { .. })));
     // The model saw the tools, its own calls and their results with matching ids. It had to
     // act first; after tool results it could finish.
-    use vibrant_core::ToolChoice::{Auto, Required};
-    assert_eq!(model.choices, [Required, Auto, Auto]);
-    assert_eq!(model.tools_seen, 15);
+    use vibrant_core::ToolChoice::Required;
+    assert_eq!(model.choices, [Required, Required, Required]);
+    assert_eq!(model.tools_seen, 16, "the 15 tools and finish");
     let last = model.seen.last().unwrap();
     assert_eq!(last[0].role, Role::System);
     let results: Vec<&Message> = last.iter().filter(|m| m.role == Role::Tool).collect();
@@ -432,4 +432,45 @@ fn an_empty_answer_is_nudged_not_taken_as_done() {
     let (report, _) = run(&mut model, &mut f, AgentConfig::default(), "read a");
     assert_eq!(report.steps, 3);
     assert_eq!(report.final_message, "");
+}
+
+#[test]
+fn finish_ends_the_task_after_the_calls_before_it() {
+    let mut f = fixture(&[("calc.py", BROKEN), ("Makefile", MAKEFILE)]);
+    let mut model = Scripted::new(vec![
+        Turn {
+            text: "Fixing it.".to_owned(),
+            calls: vec![
+                (
+                    "edit_file".to_owned(),
+                    json!({"path": "calc.py", "old_string": "return a - b", "new_string": "return a * b"}),
+                ),
+                ("finish".to_owned(), json!({"summary": "add now adds"})),
+            ],
+            invalid: Vec::new(),
+        },
+        // The check failed: the finish call was answered with the failure.
+        call(
+            "edit_file",
+            json!({"path": "calc.py", "old_string": "return a * b", "new_string": "return a + b"}),
+        ),
+        call("finish", json!({"summary": "add really adds; tests pass"})),
+    ]);
+    let (report, _) = run(&mut model, &mut f, AgentConfig::default(), "fix add");
+    assert_eq!(report.outcome, Outcome::Done, "{report:?}");
+    assert_eq!(report.reflections, 1);
+    assert_eq!(
+        report.tool_calls, 2,
+        "finish is not a tool call of the toolbox"
+    );
+    assert_eq!(report.final_message, "add really adds; tests pass");
+    assert!(report.verification.unwrap().passed);
+    let history = &model.seen[1];
+    let answer = history.iter().rev().find(|m| m.role == Role::Tool).unwrap();
+    assert_eq!(answer.name.as_deref(), Some("finish"));
+    assert!(
+        answer.content.starts_with("not finished"),
+        "{}",
+        answer.content
+    );
 }

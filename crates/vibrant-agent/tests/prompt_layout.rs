@@ -15,10 +15,11 @@ fn prompt_layout_token_counts() {
         "Qwen2.5's template describes tools natively"
     );
     let system = vibrant_agent::system_prompt(Path::new("/home/me/project"), Some("cargo"));
-    let tools: Vec<serde_json::Value> = vibrant_tools::all_specs()
+    let mut tools: Vec<serde_json::Value> = vibrant_tools::all_specs()
         .iter()
         .map(|s| s.to_function_json())
         .collect();
+    tools.push(vibrant_agent::finish_tool());
     let task = Message::user("The test test_add fails. Fix the bug in calc.py.");
     let msgs = vec![Message::system(system.clone()), task.clone()];
     let bare = backend.count_prompt(&msgs).unwrap();
