@@ -316,8 +316,15 @@ impl<'a> Agent<'a> {
                 }
                 if r.ok && matches!(call.name.as_str(), "run_tests" | "run_build") {
                     let result = verify_result(&call.name, &r.output);
-                    // The model's own passing check counts as verification.
+                    // The model's own passing check counts as verification when it checked
+                    // everything (a filtered test run does not).
+                    let filtered = call
+                        .arguments
+                        .get("filter")
+                        .and_then(Value::as_str)
+                        .is_some_and(|f| !f.trim().is_empty());
                     if result.passed
+                        && !filtered
                         && (self.config.verify != Verify::Tests || call.name == "run_tests")
                     {
                         edits_unverified = false;

@@ -474,3 +474,43 @@ fn finish_ends_the_task_after_the_calls_before_it() {
         answer.content
     );
 }
+
+#[test]
+fn a_filtered_test_run_is_not_the_final_check() {
+    let mut f = fixture(&[("calc.py", BROKEN), ("Makefile", MAKEFILE)]);
+    let mut model = Scripted::new(vec![
+        call(
+            "edit_file",
+            json!({"path": "calc.py", "old_string": "return a - b", "new_string": "return a + b"}),
+        ),
+        call("run_tests", json!({"filter": "add"})),
+        call("finish", json!({"summary": "fixed"})),
+    ]);
+    let (report, events) = run(&mut model, &mut f, AgentConfig::default(), "fix add");
+    assert_eq!(report.outcome, Outcome::Done);
+    // The loop ran the whole suite itself after the filtered run.
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, AgentEvent::Verify { .. }))
+    );
+
+    // An unfiltered passing run is accepted as the check.
+    let mut f = fixture(&[("calc.py", BROKEN), ("Makefile", MAKEFILE)]);
+    let mut model = Scripted::new(vec![
+        call(
+            "edit_file",
+            json!({"path": "calc.py", "old_string": "return a - b", "new_string": "return a + b"}),
+        ),
+        call("run_tests", json!({})),
+        call("finish", json!({"summary": "fixed"})),
+    ]);
+    let (report, events) = run(&mut model, &mut f, AgentConfig::default(), "fix add");
+    assert_eq!(report.outcome, Outcome::Done);
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, AgentEvent::Verify { .. }))
+    );
+    assert!(report.verification.unwrap().passed);
+}
