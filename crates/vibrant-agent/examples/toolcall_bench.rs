@@ -143,7 +143,7 @@ fn main() {
         let started = Instant::now();
         for (i, prompt) in PROMPTS.iter().enumerate() {
             let messages = vec![Message::system(system.clone()), Message::user(*prompt)];
-            let mut req = CompletionRequest::new(&messages, 96);
+            let mut req = CompletionRequest::new(&messages, 256);
             req.temperature = 0.0;
             req.tools = &tools;
             req.tool_choice = if constrained {
@@ -194,6 +194,9 @@ fn main() {
                 prompt.chars().take(60).collect::<String>(),
                 verdict
             );
+            if std::env::var_os("SHOW_TEXT").is_some() {
+                println!("    text: {raw:?}");
+            }
         }
         results.push((constrained, t, started.elapsed().as_secs_f64()));
     }

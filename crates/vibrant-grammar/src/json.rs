@@ -205,11 +205,8 @@ impl JsonState {
                         let Some(v) = value.checked_mul(10).and_then(|v| v.checked_add(d)) else {
                             return false;
                         };
-                        // Digits only grow the magnitude: stop as soon as it is out of range.
-                        let signed = if neg { -v } else { v };
-                        if (!neg && max.is_some_and(|m| signed > m))
-                            || (neg && min.is_some_and(|m| signed < m))
-                        {
+                        let leading = digits == 0 && b == b'0';
+                        if !viable(neg, v, digits + 1, leading, min, max) {
                             return false;
                         }
                         self.set_top(Frame::Int {
@@ -462,9 +459,9 @@ impl JsonState {
                         esc: 0,
                         free: choices.is_none(),
                     },
-                    (Node::Int { max, .. }, b'0'..=b'9') => {
+                    (Node::Int { min, max }, b'0'..=b'9') => {
                         let d = i64::from(b - b'0');
-                        if max.is_some_and(|m| d > m) {
+                        if !viable(false, d, 1, b == b'0', *min, *max) {
                             return false;
                         }
                         Frame::Int {
@@ -521,6 +518,46 @@ impl JsonState {
             }
         }
     }
+}
+
+/// Whether an integer that has read `digits` digits of magnitude `value` can still end inside
+/// `[min, max]`: now, or after more digits (none after a leading zero). A prefix that cannot
+/// would leave the model with no token to continue.
+fn viable(
+    neg: bool,
+    value: i64,
+    digits: u8,
+    leading_zero: bool,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> bool {
+    let (min, max) = (min.unwrap_or(i64::MIN), max.unwrap_or(i64::MAX));
+    // The magnitudes that end inside the bounds.
+    let (lo, hi) = if neg {
+        (max.saturating_neg().max(0), min.saturating_neg())
+    } else {
+        (min.max(0), max)
+    };
+    if lo > hi {
+        return false;
+    }
+    let (mut a, mut b) = (value, value);
+    let more = if leading_zero {
+        0
+    } else {
+        MAX_DIGITS.saturating_sub(digits)
+    };
+    for _ in 0..=more {
+        if a <= hi && b >= lo {
+            return true;
+        }
+        if a > hi {
+            return false;
+        }
+        a = a.saturating_mul(10);
+        b = b.saturating_mul(10).saturating_add(9);
+    }
+    false
 }
 
 #[cfg(test)]
@@ -624,5 +661,27 @@ mod tests {
         assert!(st.feed(b'\n', &s) && st.feed(b'\n', &s));
         assert!(!st.feed(b'\n', &s));
         assert!(!st.feed(b'x', &s));
+    }
+}
+
+#[cfg(test)]
+mod viable_tests {
+    use super::viable;
+
+    #[test]
+    fn integer_prefixes_that_cannot_end_in_range_are_refused() {
+        // 5..=9: a "1" can neither stop (too small) nor grow (10 > 9).
+        assert!(!viable(false, 1, 1, false, Some(5), Some(9)));
+        assert!(viable(false, 7, 1, false, Some(5), Some(9)));
+        // 10..=600: "6" can grow to 60..69.
+        assert!(viable(false, 6, 1, false, Some(10), Some(600)));
+        assert!(!viable(false, 601, 3, false, Some(10), Some(600)));
+        // Leading zero: only 0 itself.
+        assert!(!viable(false, 0, 1, true, Some(1), None));
+        assert!(viable(false, 0, 1, true, Some(0), None));
+        // Negative numbers against bounds.
+        assert!(!viable(true, 0, 0, false, Some(1), None));
+        assert!(viable(true, 3, 1, false, Some(-5), Some(5)));
+        assert!(!viable(true, 6, 1, false, Some(-5), Some(5)));
     }
 }

@@ -147,7 +147,10 @@ impl TokenConstraint for ToolCallConstraint {
     fn mask(&mut self, logits: &mut [f32]) -> Result<(), String> {
         self.compute();
         if self.allowed.is_empty() {
-            return Err("no token can continue the tool call".to_owned());
+            return Err(format!(
+                "no token can continue the tool call (state: {:?})",
+                self.phase
+            ));
         }
         for (i, l) in logits.iter_mut().enumerate() {
             if !self.allowed.contains(i as u32) {
