@@ -8,8 +8,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use vibrant_config::ColorChoice;
 
 use crate::commands::{
-    agent, ask, bench, chat, completions, config, context, index, map, model, perplexity, run, search,
-    sessions, symbols, system, tokenize,
+    agent, ask, bench, chat, completions, config, context, index, map, model, perplexity, run,
+    search, sessions, symbols, system, tokenize,
 };
 
 /// `vibrant --version`: the version, plus the git commit and date when built from a checkout

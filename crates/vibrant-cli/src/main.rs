@@ -6,6 +6,7 @@
 
 mod cli;
 mod commands;
+mod highlight;
 mod logging;
 mod output;
 mod tui;

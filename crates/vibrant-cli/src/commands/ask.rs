@@ -1,6 +1,7 @@
 //! `vibrant ask QUESTION`: answers one question about the repository and exits. The answer
-//! streams to stdout (plain text), the context sources and statistics go to stderr; `--json`
-//! prints JSONL events instead. Every question and answer is appended to a session (see
+//! streams to stdout (on a terminal its markdown is rendered, code blocks syntax-highlighted a
+//! line at a time; plain text when piped or under `NO_COLOR`), the context sources and
+//! statistics go to stderr; `--json` prints JSONL events instead. Every question and answer is appended to a session (see
 //! `vibrant sessions`). Exit codes: 0 answered, 1 error (including a stream that broke midway;
 //! the partial answer is printed and saved), 2 usage error, 130 interrupted by Ctrl-C (what was
 //! printed is kept and saved).
@@ -21,6 +22,7 @@ use vibrant_core::{
 use crate::commands::Context;
 use crate::commands::index::{index_options, repo_root, update_index};
 use crate::commands::run::RunDefaults;
+use crate::highlight::MarkdownStream;
 
 /// Default cap on repository context, in tokens (prefill is the slow part on a CPU).
 const DEFAULT_CONTEXT_TOKENS: usize = 1536;
@@ -98,6 +100,8 @@ pub struct AskArgs {
 struct Out {
     json: bool,
     stream: bool,
+    /// Renders the answer's markdown for a terminal (code highlighted); plain when piped.
+    markdown: MarkdownStream,
     out: std::io::Stdout,
     write_err: Option<std::io::Error>,
 }
@@ -107,6 +111,14 @@ impl Out {
         if self.json {
             let line = format!("{value}\n");
             self.write(&line);
+        }
+    }
+
+    /// Writes a piece of the answer (through the markdown renderer).
+    fn answer(&mut self, delta: &str) {
+        let rendered = self.markdown.push(delta);
+        if !rendered.is_empty() {
+            self.write(&rendered);
         }
     }
 
@@ -224,6 +236,7 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
     let mut out = Out {
         json: args.json,
         stream: !args.no_stream,
+        markdown: MarkdownStream::new(ctx.color.stdout && !args.json),
         out: std::io::stdout(),
         write_err: None,
     };
@@ -361,7 +374,7 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         if out.json {
             out.event(json!({"type": "delta", "text": delta}));
         } else if out.stream {
-            out.write(delta);
+            out.answer(delta);
         }
         if out.write_err.is_some() {
             cancel.store(true, Ordering::Relaxed);
@@ -382,8 +395,10 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
     };
     if !broken_pipe && !out.json {
         if !out.stream {
-            out.write(&completion.text);
+            out.answer(&completion.text);
         }
+        let rest = out.markdown.finish();
+        out.write(&rest);
         if !completion.text.is_empty() && !completion.text.ends_with('\n') {
             out.write("\n");
         }

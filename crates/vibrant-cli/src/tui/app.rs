@@ -15,6 +15,13 @@ use unicode_width::UnicodeWidthChar;
 use super::command::{self, HELP, SlashCommand};
 use super::input::Input;
 
+/// One highlighted code block: per line, its pieces and their colours (`None`: the terminal's).
+type HighlightedBlock = std::rc::Rc<Vec<Vec<(Option<Color>, String)>>>;
+/// Highlighted code blocks by a hash of language and text (`None`: a language without a grammar).
+type HighlightCache = std::collections::HashMap<u64, Option<HighlightedBlock>>;
+/// Most code blocks kept highlighted before the cache starts over.
+const HIGHLIGHT_CACHE_BLOCKS: usize = 256;
+
 /// Smallest terminal the screen is drawn in.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -104,6 +111,11 @@ pub struct App {
     view_height: usize,
     /// Most lines the scrollback can be scrolled at the last render.
     max_scroll: usize,
+    /// Highlighted code blocks by (language, text) hash: the scrollback is drawn every frame
+    /// and syntect is too slow to redo every block each time. Cleared when it grows large.
+    highlighted: std::cell::RefCell<HighlightCache>,
+    /// Highlight in 24-bit colour (`COLORTERM=truecolor`), else in the 256-colour palette.
+    pub truecolor: bool,
 }
 
 impl App {
@@ -121,6 +133,8 @@ impl App {
             ctrl_c_armed: false,
             view_height: 10,
             max_scroll: usize::MAX,
+            highlighted: Default::default(),
+            truecolor: crate::highlight::truecolor(),
         }
     }
 
@@ -407,30 +421,114 @@ impl App {
         lines
     }
 
-    /// Light markdown: code fences in their own style (no syntax highlighting), headings bold.
+    /// Light markdown: code fences dimmed, code syntax-highlighted (syntect, by the fence's
+    /// language; plain code colour for unknown languages or without colour), headings bold.
     fn markdown_lines(&self, text: &str, width: usize, base: Style, out: &mut Vec<Line<'static>>) {
         let fence = self.styled(Style::new().fg(Color::DarkGray));
         let code = self.styled(Style::new().fg(Color::LightYellow));
-        let mut in_code = false;
-        for raw in text.split('\n') {
-            if raw.trim_start().starts_with("```") {
-                in_code = !in_code;
-                for piece in wrap(raw, width, false) {
-                    out.push(Line::styled(piece, fence));
+        let lines: Vec<&str> = text.split('\n').collect();
+        let mut i = 0;
+        while i < lines.len() {
+            let raw = lines[i];
+            i += 1;
+            if !is_fence(raw) {
+                let (style, pieces) = if raw.starts_with('#') {
+                    (base.add_modifier(Modifier::BOLD), wrap(raw, width, true))
+                } else {
+                    (base, wrap(raw, width, true))
+                };
+                for piece in pieces {
+                    out.push(Line::styled(piece, style));
                 }
                 continue;
             }
-            let (style, pieces) = if in_code {
-                (code, wrap(&format!("  {raw}"), width, false))
-            } else if raw.starts_with('#') {
-                (base.add_modifier(Modifier::BOLD), wrap(raw, width, true))
+            for piece in wrap(raw, width, false) {
+                out.push(Line::styled(piece, fence));
+            }
+            // The block runs to the closing fence, or to the end of an answer still streaming.
+            let lang = raw.trim_start().trim_start_matches('`').trim();
+            let start = i;
+            while i < lines.len() && !is_fence(lines[i]) {
+                i += 1;
+            }
+            let body: Vec<String> = lines[start..i]
+                .iter()
+                .map(|l| l.replace('\t', "    "))
+                .collect();
+            let coloured = if self.color {
+                self.highlight_block(lang, &body)
             } else {
-                (base, wrap(raw, width, true))
+                None
             };
-            for piece in pieces {
-                out.push(Line::styled(piece, style));
+            for (n, raw) in body.iter().enumerate() {
+                match coloured.as_ref().and_then(|c| c.get(n)) {
+                    Some(spans) => {
+                        let mut pieces = vec![Span::raw("  ")];
+                        pieces.extend(spans.iter().map(|(c, t)| match c {
+                            Some(c) => Span::styled(t.clone(), Style::new().fg(*c)),
+                            None => Span::raw(t.clone()),
+                        }));
+                        out.extend(wrap_spans(pieces, width));
+                    }
+                    None => {
+                        for piece in wrap(&format!("  {raw}"), width, false) {
+                            out.push(Line::styled(piece, code));
+                        }
+                    }
+                }
+            }
+            if i < lines.len() {
+                for piece in wrap(lines[i], width, false) {
+                    out.push(Line::styled(piece, fence));
+                }
+                i += 1;
             }
         }
+    }
+
+    /// The coloured pieces of each line of a code block, `None` for a language syntect does not
+    /// know. Cached by the block's language and text, since the scrollback is drawn every frame
+    /// and highlighting is the slow part of a frame.
+    fn highlight_block(&self, lang: &str, body: &[String]) -> Option<HighlightedBlock> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        lang.hash(&mut h);
+        body.hash(&mut h);
+        let key = h.finish();
+        if let Some(hit) = self.highlighted.borrow().get(&key) {
+            return hit.clone();
+        }
+        let truecolor = self.truecolor;
+        let coloured = crate::highlight::highlighter()
+            .and_then(|hl| hl.block(lang))
+            .map(|mut block| {
+                let lines = body
+                    .iter()
+                    .map(|line| {
+                        block
+                            .line(line)
+                            .into_iter()
+                            .map(|(c, t)| {
+                                let c = c.map(|c| {
+                                    if truecolor {
+                                        Color::Rgb(c.0, c.1, c.2)
+                                    } else {
+                                        Color::Indexed(c.to_256())
+                                    }
+                                });
+                                (c, t)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                std::rc::Rc::new(lines)
+            });
+        let mut cache = self.highlighted.borrow_mut();
+        if cache.len() >= HIGHLIGHT_CACHE_BLOCKS {
+            cache.clear();
+        }
+        cache.insert(key, coloured.clone());
+        coloured
     }
 
     /// Draws the screen.
@@ -638,6 +736,41 @@ fn skip_columns(s: &str, columns: usize) -> String {
             true
         })
         .collect()
+}
+
+/// Whether a line opens or closes a fenced code block.
+fn is_fence(line: &str) -> bool {
+    let t = line.trim_start();
+    line.len() - t.len() < 4 && t.starts_with("```")
+}
+
+/// Styled pieces of one line cut into screen lines `width` columns wide (character breaks, as
+/// for code).
+fn wrap_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut cur: Vec<Span<'static>> = Vec::new();
+    let mut cur_w = 0;
+    for span in spans {
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if cur_w + w > width {
+                if !text.is_empty() {
+                    cur.push(Span::styled(std::mem::take(&mut text), span.style));
+                }
+                lines.push(Line::from(std::mem::take(&mut cur)));
+                cur_w = 0;
+            }
+            text.push(c);
+            cur_w += w;
+        }
+        if !text.is_empty() {
+            cur.push(Span::styled(text, span.style));
+        }
+    }
+    lines.push(Line::from(cur));
+    lines
 }
 
 /// Splits one line into pieces at most `width` columns wide, at spaces when `words` and

@@ -67,26 +67,94 @@ fn conversation_with_a_code_block() {
     a.finish(None);
     let t = draw(&mut a, 80, 24);
     insta::assert_snapshot!(t.backend());
-    // The code line is styled apart from the prose (no syntax highlighting).
+    // The code is syntax-highlighted: the keyword and the string differ in colour, and both
+    // differ from the prose.
     let buf = t.backend().buffer();
-    let row = (0..24)
-        .find(|&y| {
-            (0..80)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                .contains("let s =")
-        })
-        .unwrap();
-    let prose = (0..24)
-        .find(|&y| {
-            (0..80)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                .contains("It returns")
-        })
-        .unwrap();
-    assert_ne!(buf[(4, row)].fg, buf[(4, prose)].fg);
-    assert_eq!(buf[(4, row)].fg, Color::LightYellow);
+    let prose = find(&t, "It returns");
+    let (kw, s) = (find(&t, "let s ="), find(&t, "a.txt"));
+    assert_ne!(buf[kw].fg, Color::Reset);
+    assert_ne!(buf[s].fg, Color::Reset);
+    assert_ne!(buf[kw].fg, buf[s].fg);
+    assert_ne!(buf[kw].fg, buf[prose].fg);
+}
+
+/// Rows `rows` of the screen as runs of text in one foreground colour: `[colour]text`.
+fn colour_runs(t: &Terminal<TestBackend>, rows: std::ops::Range<u16>) -> String {
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in rows {
+        let mut last = None;
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            if last != Some(cell.fg) {
+                line.push_str(&format!("[{:?}]", cell.fg));
+                last = Some(cell.fg);
+            }
+            line.push_str(cell.symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The position of the first cell of `text` on the screen.
+fn find(t: &Terminal<TestBackend>, text: &str) -> (u16, u16) {
+    let buf = t.backend().buffer();
+    let area = buf.area;
+    for y in 0..area.height {
+        let row: Vec<&str> = (0..area.width).map(|x| buf[(x, y)].symbol()).collect();
+        let line = row.concat();
+        if let Some(at) = line.find(text) {
+            // Cells hold one character each here (ASCII), so the byte offset is the column.
+            return (u16::try_from(at).unwrap(), y);
+        }
+    }
+    panic!("{text:?} is not on the screen");
+}
+
+#[test]
+fn python_and_unknown_languages_in_the_scrollback() {
+    let mut a = app(true);
+    type_text(&mut a, "two blocks");
+    a.update(key(KeyCode::Enter));
+    a.delta("```python\ndef f():\n    return \"done\"\n```\n```nosuchlang\nplain words here\n```");
+    a.finish(None);
+    a.truecolor = false;
+    let t = draw(&mut a, 80, 24);
+    insta::assert_snapshot!(t.backend());
+    insta::assert_snapshot!("python_and_unknown_languages_colours", colour_runs(&t, 4..11));
+    let buf = t.backend().buffer();
+    let (kw, s) = (find(&t, "def f"), find(&t, "done"));
+    assert_ne!(buf[kw].fg, Color::Reset);
+    assert_ne!(buf[s].fg, Color::Reset);
+    assert_ne!(buf[kw].fg, buf[s].fg);
+    // A language without a grammar is drawn in the one code colour.
+    let (x, y) = find(&t, "plain words here");
+    for dx in 0..16 {
+        assert_eq!(buf[(x + dx, y)].fg, Color::LightYellow);
+    }
+}
+
+#[test]
+fn long_code_lines_wrap_and_keep_their_colours_while_streaming() {
+    let mut a = app(true);
+    type_text(&mut a, "long");
+    a.update(key(KeyCode::Enter));
+    // Still streaming, the block not yet closed: it is highlighted as far as it goes.
+    let long = format!("let value = \"{}\";", "x".repeat(90));
+    a.delta(&format!("```rust\n{long}\nfn"));
+    let t = draw(&mut a, 80, 24);
+    let buf = t.backend().buffer();
+    let (x, y) = find(&t, "let value");
+    let string = buf[(x + 13, y)].fg;
+    assert_ne!(string, buf[(x, y)].fg, "the string differs from `let`");
+    // The second screen line of the code line carries on in the string's colour.
+    assert_eq!(buf[(0, y + 1)].symbol(), "x");
+    assert_eq!(buf[(0, y + 1)].fg, string);
+    let (x, y) = find(&t, "fn");
+    assert_eq!(buf[(x, y)].fg, buf[find(&t, "let value")].fg, "keywords share a colour");
 }
 
 #[test]
