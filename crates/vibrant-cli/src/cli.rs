@@ -73,7 +73,7 @@ pub enum Command {
     /// Read and change configuration (user file, or project file with --project).
     #[command(subcommand)]
     Config(config::ConfigCommand),
-    /// Print a shell completion script to stdout.
+    /// Print a shell completion script (completes model names and session ids too).
     Completions(completions::CompletionsArgs),
     /// Manage models: list, pull, rm, default, info, import, recommend.
     #[command(subcommand)]

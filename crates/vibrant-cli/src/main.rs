@@ -16,6 +16,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash vibrant -- WORDS…` (what the `vibrant completions` scripts run on Tab):
+    // print the completions and exit. Without the variable this does nothing.
+    clap_complete::CompleteEnv::with_factory(commands::completions::command)
+        .var(commands::completions::COMPLETE_VAR)
+        .complete();
     let cli = cli::Cli::parse();
     let result =
         commands::Context::new(&cli.global).and_then(|ctx| commands::run(ctx, cli.command));

@@ -109,7 +109,9 @@ fn plain(s: &str) -> String {
 
 /// The SGR colour in effect at the first occurrence of `needle` in `s`.
 fn colour_at(s: &str, needle: &str) -> String {
-    let at = s.find(needle).unwrap_or_else(|| panic!("{needle:?} not in {s:?}"));
+    let at = s
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in {s:?}"));
     let before = &s[..at];
     match before.rfind("\x1b[") {
         Some(i) if !before[i..].starts_with("\x1b[0m") => before[i..].to_owned(),
@@ -124,8 +126,15 @@ fn ask_highlights_code_blocks_with_color_and_is_plain_when_piped() {
     let answer = PIECES.concat();
 
     // Piped: the answer exactly as the model wrote it.
-    let out = command(exe, home.path()).args(args(&serve())).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = command(exe, home.path())
+        .args(args(&serve()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(text(&out), format!("{answer}\n"));
 
     // Forced colour: the same text, with keywords and strings in different colours in both
@@ -133,14 +142,24 @@ fn ask_highlights_code_blocks_with_color_and_is_plain_when_piped() {
     let mut c = command(exe, home.path());
     c.arg("--color").arg("always").args(args(&serve()));
     let out = c.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let coloured = text(&out);
     assert_eq!(plain(&coloured), format!("{answer}\n"));
     let (kw, s) = (colour_at(&coloured, "fn"), colour_at(&coloured, "hi"));
-    assert!(kw.starts_with("\x1b[38;") && s.starts_with("\x1b[38;"), "{coloured:?}");
+    assert!(
+        kw.starts_with("\x1b[38;") && s.starts_with("\x1b[38;"),
+        "{coloured:?}"
+    );
     assert_ne!(kw, s, "{coloured:?}");
     let (kw, s) = (colour_at(&coloured, "def"), colour_at(&coloured, "x"));
-    assert!(kw.starts_with("\x1b[38;") && s.starts_with("\x1b[38;"), "{coloured:?}");
+    assert!(
+        kw.starts_with("\x1b[38;") && s.starts_with("\x1b[38;"),
+        "{coloured:?}"
+    );
     assert_ne!(kw, s, "{coloured:?}");
     assert!(coloured.contains("\nkeep me\n"), "{coloured:?}");
     assert!(coloured.starts_with("Here is one:\n"), "{coloured:?}");
@@ -160,7 +179,11 @@ fn on_a_terminal(home: &Path, no_color: bool) -> String {
         c.env("NO_COLOR", "1");
     }
     let out = c.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     text(&out)
 }
 

@@ -124,7 +124,10 @@ fn python_and_unknown_languages_in_the_scrollback() {
     a.truecolor = false;
     let t = draw(&mut a, 80, 24);
     insta::assert_snapshot!(t.backend());
-    insta::assert_snapshot!("python_and_unknown_languages_colours", colour_runs(&t, 4..11));
+    insta::assert_snapshot!(
+        "python_and_unknown_languages_colours",
+        colour_runs(&t, 4..11)
+    );
     let buf = t.backend().buffer();
     let (kw, s) = (find(&t, "def f"), find(&t, "done"));
     assert_ne!(buf[kw].fg, Color::Reset);
@@ -154,7 +157,11 @@ fn long_code_lines_wrap_and_keep_their_colours_while_streaming() {
     assert_eq!(buf[(0, y + 1)].symbol(), "x");
     assert_eq!(buf[(0, y + 1)].fg, string);
     let (x, y) = find(&t, "fn");
-    assert_eq!(buf[(x, y)].fg, buf[find(&t, "let value")].fg, "keywords share a colour");
+    assert_eq!(
+        buf[(x, y)].fg,
+        buf[find(&t, "let value")].fg,
+        "keywords share a colour"
+    );
 }
 
 #[test]
