@@ -1,6 +1,7 @@
 //! The remote backends against a scripted local HTTP server (std::net and a thread): streaming,
 //! usage, errors (refused connection, HTTP 500 with the server's message, malformed chunk) and a
-//! stream dropped midway that keeps what arrived.
+//! stream dropped midway that keeps what arrived; tool calls (streamed fragments, parallel calls,
+//! unreadable arguments, the request and history shapes, the `<tool_call>` text fallback, Ollama).
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,9 +10,10 @@ use std::net::TcpListener;
 use std::sync::atomic::AtomicBool;
 use std::thread::JoinHandle;
 
+use serde_json::json;
 use vibrant_core::{
     Backend, BackendError, CompletionRequest, FinishReason, Message, OllamaBackend, OpenAiBackend,
-    RemoteConfig,
+    RemoteConfig, ToolCall, ToolChoice,
 };
 
 /// What the server received.
@@ -406,4 +408,376 @@ fn cancel_works_while_the_server_is_silent() {
         assert_eq!(c.finish, FinishReason::Cancelled);
         assert_eq!(c.text, "");
     }
+}
+
+fn tools() -> Vec<serde_json::Value> {
+    vec![
+        json!({"type": "function", "function": {
+            "name": "read_file", "description": "Read a file.",
+            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}
+        }}),
+        // A bare function object is accepted and wrapped.
+        json!({"name": "grep", "description": "Search.",
+            "parameters": {"type": "object", "properties": {"pattern": {"type": "string"}}}}),
+    ]
+}
+
+/// Asks with tools; returns the completion and what was streamed.
+fn ask_tools(
+    backend: &mut dyn Backend,
+    messages: &[Message],
+    choice: ToolChoice,
+) -> (vibrant_core::Completion, String) {
+    let tools = tools();
+    let mut req = CompletionRequest::new(messages, 64);
+    req.tools = &tools;
+    req.tool_choice = choice;
+    let mut streamed = String::new();
+    let c = backend
+        .complete(&req, &AtomicBool::new(false), &mut |d| streamed.push_str(d))
+        .unwrap();
+    (c, streamed)
+}
+
+/// A `delta.tool_calls` chunk with one fragment.
+fn call_delta(index: u64, id: Option<&str>, name: Option<&str>, args: &str) -> String {
+    let mut function = json!({"arguments": args});
+    if let Some(name) = name {
+        function["name"] = json!(name);
+    }
+    let mut call = json!({"index": index, "function": function});
+    if let Some(id) = id {
+        call["id"] = json!(id);
+        call["type"] = json!("function");
+    }
+    json!({"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": null}]})
+        .to_string()
+}
+
+fn finish_chunk(reason: &str) -> String {
+    json!({"choices": [{"index": 0, "delta": {}, "finish_reason": reason}]}).to_string()
+}
+
+#[test]
+fn openai_assembles_streamed_parallel_tool_calls() {
+    // Two calls whose fragments interleave; arguments split mid-key and mid-value.
+    let (url, _server) = serve_once(sse(&[
+        &delta("Let me look."),
+        &call_delta(0, Some("call_abc"), Some("read_file"), ""),
+        &call_delta(0, None, None, "{\"pa"),
+        &call_delta(1, Some("call_def"), Some("grep"), "{\"pattern\":"),
+        &call_delta(0, None, None, "th\": \"src/ma"),
+        &call_delta(1, None, None, " \"fn main\"}"),
+        &call_delta(0, None, None, "in.rs\"}"),
+        &finish_chunk("tool_calls"),
+        "[DONE]",
+    ]));
+    let mut backend = OpenAiBackend::new(config(url)).unwrap();
+    let (c, streamed) = ask_tools(
+        &mut backend,
+        &[Message::user("where is main?")],
+        ToolChoice::Auto,
+    );
+    assert_eq!(c.text, "Let me look.");
+    assert_eq!(streamed, "Let me look.");
+    assert_eq!(c.finish, FinishReason::Stop);
+    assert!(
+        c.invalid_tool_calls.is_empty(),
+        "{:?}",
+        c.invalid_tool_calls
+    );
+    assert_eq!(
+        c.tool_calls,
+        vec![
+            ToolCall {
+                id: "call_abc".to_owned(),
+                name: "read_file".to_owned(),
+                arguments: json!({"path": "src/main.rs"}),
+            },
+            ToolCall {
+                id: "call_def".to_owned(),
+                name: "grep".to_owned(),
+                arguments: json!({"pattern": "fn main"}),
+            },
+        ]
+    );
+    assert!(c.usage.time_to_first_token.is_some());
+}
+
+#[test]
+fn openai_unreadable_arguments_are_reported_not_dropped() {
+    let (url, _server) = serve_once(sse(&[
+        &call_delta(0, Some("c1"), Some("read_file"), "{\"path\": \"a.rs\","),
+        &call_delta(1, Some("c2"), Some("grep"), "{\"pattern\": \"x\"}"),
+        &call_delta(2, Some("c3"), Some("read_file"), "[\"a.rs\"]"),
+        &finish_chunk("tool_calls"),
+        "[DONE]",
+    ]));
+    let mut backend = OpenAiBackend::new(config(url)).unwrap();
+    let (c, streamed) = ask_tools(&mut backend, &[Message::user("go")], ToolChoice::Required);
+    assert_eq!(streamed, "");
+    assert_eq!(c.text, "");
+    assert_eq!(c.tool_calls.len(), 1);
+    assert_eq!(c.tool_calls[0].name, "grep");
+    assert_eq!(c.invalid_tool_calls.len(), 2, "{:?}", c.invalid_tool_calls);
+    let bad = &c.invalid_tool_calls[0];
+    assert!(bad.contains("read_file"), "{bad}");
+    assert!(bad.contains("not valid JSON"), "{bad}");
+    assert!(bad.contains("{\"path\": \"a.rs\","), "{bad}");
+    assert!(
+        c.invalid_tool_calls[1].contains("not a JSON object"),
+        "{:?}",
+        c.invalid_tool_calls
+    );
+}
+
+/// A conversation with one tool round: the call and its result.
+fn tool_history() -> Vec<Message> {
+    let call = ToolCall {
+        id: "call_7".to_owned(),
+        name: "read_file".to_owned(),
+        arguments: json!({"path": "a.rs"}),
+    };
+    vec![
+        Message::system("you are an agent"),
+        Message::user("read a.rs"),
+        Message::assistant_with_calls("", vec![call.clone()]),
+        Message::tool_result(&call, "fn a() {}"),
+    ]
+}
+
+#[test]
+fn openai_request_carries_tools_choice_and_tool_history() {
+    let (url, server) = serve_once(sse(&[
+        &delta("It defines a."),
+        &finish_chunk("stop"),
+        "[DONE]",
+    ]));
+    let mut backend = OpenAiBackend::new(config(url)).unwrap();
+    let (c, _) = ask_tools(&mut backend, &tool_history(), ToolChoice::Required);
+    assert_eq!(c.text, "It defines a.");
+    assert!(c.tool_calls.is_empty());
+    let body = server.join().unwrap().body;
+    assert_eq!(body["tool_choice"], "required");
+    assert_eq!(body["tools"][0]["function"]["name"], "read_file");
+    assert_eq!(
+        body["tools"][1],
+        json!({"type": "function", "function": tools()[1]})
+    );
+    let m = &body["messages"];
+    assert_eq!(m[2]["role"], "assistant");
+    assert_eq!(m[2]["content"], serde_json::Value::Null);
+    let call = &m[2]["tool_calls"][0];
+    assert_eq!(call["id"], "call_7");
+    assert_eq!(call["type"], "function");
+    assert_eq!(call["function"]["name"], "read_file");
+    // The API wants the arguments as a JSON string.
+    let args = call["function"]["arguments"].as_str().unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(args).unwrap(),
+        json!({"path": "a.rs"})
+    );
+    assert_eq!(
+        m[3],
+        json!({"role": "tool", "content": "fn a() {}", "tool_call_id": "call_7"})
+    );
+}
+
+#[test]
+fn openai_tool_choice_none_and_no_tools() {
+    let (url, server) = serve_once(sse(&[&delta("no tools"), "[DONE]"]));
+    let mut backend = OpenAiBackend::new(config(url)).unwrap();
+    let (c, _) = ask_tools(&mut backend, &[Message::user("hi")], ToolChoice::None);
+    assert_eq!(c.text, "no tools");
+    let body = server.join().unwrap().body;
+    assert_eq!(body["tool_choice"], "none");
+    assert_eq!(body["tools"].as_array().unwrap().len(), 2);
+
+    // Without tools, neither field is sent and tool-call markup is ordinary text.
+    let markup = "<tool_call>{\"name\": \"read_file\", \"arguments\": {}}</tool_call>";
+    let (url, server) = serve_once(sse(&[&delta(markup), "[DONE]"]));
+    let mut backend = OpenAiBackend::new(config(url)).unwrap();
+    let (result, streamed) = ask(&mut backend);
+    let c = result.unwrap();
+    assert_eq!(c.text, markup);
+    assert_eq!(streamed, markup);
+    assert!(c.tool_calls.is_empty());
+    let body = server.join().unwrap().body;
+    assert!(body.get("tools").is_none());
+    assert!(body.get("tool_choice").is_none());
+}
+
+#[test]
+fn openai_falls_back_to_tool_call_text_in_content() {
+    // llama-server without --jinja: the model's call arrives as plain content, split anywhere.
+    let (url, _server) = serve_once(sse(&[
+        &delta("I'll read it.\n<tool"),
+        &delta("_call>\n{\"name\": \"read_file\", "),
+        &delta(
+            "\"arguments\": {\"path\": \"a.rs\"}}\n</tool_call>\n<tool_call>\n{\"name\": \"grep\", \"arguments\": {\"pattern\": ",
+        ),
+        &delta("\"x\",}}\n</tool_call>"),
+        &finish_chunk("stop"),
+        "[DONE]",
+    ]));
+    let mut backend = OpenAiBackend::new(config(url)).unwrap();
+    let (c, streamed) = ask_tools(
+        &mut backend,
+        &[Message::user("read a.rs")],
+        ToolChoice::Auto,
+    );
+    // The newline before the tag went out before the tag was recognisable.
+    assert_eq!(streamed.trim_end(), "I'll read it.");
+    assert!(!streamed.contains('<'), "{streamed:?}");
+    assert_eq!(c.text, "I'll read it.");
+    assert_eq!(c.tool_calls.len(), 1, "{:?}", c.tool_calls);
+    assert_eq!(c.tool_calls[0].name, "read_file");
+    assert_eq!(c.tool_calls[0].arguments, json!({"path": "a.rs"}));
+    assert_eq!(c.tool_calls[0].id, "call_1");
+    // The second call's JSON has a trailing comma: reported, not dropped.
+    assert_eq!(c.invalid_tool_calls.len(), 1);
+    assert!(c.invalid_tool_calls[0].contains("not valid JSON"));
+}
+
+#[test]
+fn openai_stream_broken_after_a_call_fragment_keeps_it() {
+    // No text arrived, but a call did: the completion is kept and marked failed.
+    let (url, _server) = serve_once(sse(&[&call_delta(
+        0,
+        Some("c1"),
+        Some("read_file"),
+        "{\"path\": \"a.rs\"}",
+    )]));
+    let mut backend = OpenAiBackend::new(config(url)).unwrap();
+    let (c, _) = ask_tools(&mut backend, &[Message::user("go")], ToolChoice::Auto);
+    assert!(
+        matches!(c.finish, FinishReason::Failed(_)),
+        "{:?}",
+        c.finish
+    );
+    assert_eq!(c.tool_calls.len(), 1);
+}
+
+#[test]
+fn ollama_tool_calls_and_history() {
+    let (url, server) = serve_once(ndjson(&[
+        json!({"model": "m", "message": {"role": "assistant", "content": "", "tool_calls": [
+            {"function": {"name": "read_file", "arguments": {"path": "b.rs"}}},
+            {"function": {"index": 1, "name": "grep", "arguments": {"pattern": "todo"}}},
+        ]}, "done": false}),
+        json!({"model": "m", "message": {"role": "assistant", "content": ""}, "done": true,
+            "done_reason": "stop", "prompt_eval_count": 50, "eval_count": 20}),
+    ]));
+    let mut backend = OllamaBackend::new(config(url)).unwrap();
+    let (c, streamed) = ask_tools(&mut backend, &tool_history(), ToolChoice::Auto);
+    assert_eq!(streamed, "");
+    assert_eq!(c.finish, FinishReason::Stop);
+    assert!(c.invalid_tool_calls.is_empty());
+    assert_eq!(c.tool_calls.len(), 2);
+    assert_eq!(c.tool_calls[0].name, "read_file");
+    assert_eq!(c.tool_calls[0].arguments, json!({"path": "b.rs"}));
+    assert_eq!(c.tool_calls[1].name, "grep");
+    assert_eq!(c.tool_calls[1].arguments, json!({"pattern": "todo"}));
+    // Ollama gives no ids: distinct ones are made up.
+    assert_ne!(c.tool_calls[0].id, c.tool_calls[1].id);
+    assert!(c.tool_calls.iter().all(|t| !t.id.is_empty()));
+
+    let body = server.join().unwrap().body;
+    assert_eq!(body["tools"][0]["function"]["name"], "read_file");
+    assert_eq!(body["tools"][1]["type"], "function");
+    assert!(body.get("tool_choice").is_none());
+    let m = &body["messages"];
+    assert_eq!(
+        m[2]["tool_calls"][0],
+        json!({"function": {"name": "read_file", "arguments": {"path": "a.rs"}}})
+    );
+    assert_eq!(
+        m[3],
+        json!({"role": "tool", "content": "fn a() {}", "tool_name": "read_file"})
+    );
+}
+
+#[test]
+fn ollama_text_fallback_and_tool_choice_none() {
+    let piece = |t: &str| json!({"message": {"role": "assistant", "content": t}, "done": false});
+    let (url, _server) = serve_once(ndjson(&[
+        piece("<tool_call>\n{\"name\": \"grep\", "),
+        piece("\"arguments\": {\"pattern\": \"x\"}}\n</tool_call>"),
+        json!({"message": {"role": "assistant", "content": ""}, "done": true, "done_reason": "stop"}),
+    ]));
+    let mut backend = OllamaBackend::new(config(url)).unwrap();
+    let (c, streamed) = ask_tools(&mut backend, &[Message::user("find x")], ToolChoice::Auto);
+    assert_eq!(streamed, "");
+    assert_eq!(c.text, "");
+    assert_eq!(c.tool_calls.len(), 1);
+    assert_eq!(c.tool_calls[0].arguments, json!({"pattern": "x"}));
+
+    // `none`: Ollama has no tool_choice, so the tools are left out.
+    let (url, server) = serve_once(ndjson(&[
+        json!({"message": {"role": "assistant", "content": "ok"}, "done": true, "done_reason": "stop"}),
+    ]));
+    let mut backend = OllamaBackend::new(config(url)).unwrap();
+    let (c, _) = ask_tools(&mut backend, &[Message::user("hi")], ToolChoice::None);
+    assert_eq!(c.text, "ok");
+    assert!(server.join().unwrap().body.get("tools").is_none());
+}
+
+/// A real OpenAI-compatible server (llama-server with `--jinja`, for instance): one tool round
+/// trip. Run with `VIBRANT_TEST_OPENAI_URL=http://127.0.0.1:8093 cargo nextest run -p
+/// vibrant-core --test remote --run-ignored only live_openai_tool_round_trip --no-capture`.
+#[test]
+#[ignore = "needs a running server named by VIBRANT_TEST_OPENAI_URL"]
+fn live_openai_tool_round_trip() {
+    let url = std::env::var("VIBRANT_TEST_OPENAI_URL")
+        .expect("set VIBRANT_TEST_OPENAI_URL to the server's base URL");
+    let mut backend = OpenAiBackend::new(RemoteConfig {
+        url,
+        model: "test".to_owned(),
+        api_key: None,
+        context_window: 4096,
+    })
+    .unwrap();
+    let tools = tools();
+    let mut messages = vec![
+        Message::system("You are a coding assistant. Use the tools to look at files."),
+        Message::user("Show me what is in the file src/main.rs."),
+    ];
+    let mut req = CompletionRequest::new(&messages, 128);
+    req.temperature = 0.0;
+    req.seed = Some(1);
+    req.tools = &tools;
+    let mut streamed = String::new();
+    let c = backend
+        .complete(&req, &AtomicBool::new(false), &mut |d| streamed.push_str(d))
+        .unwrap();
+    println!("first answer: text={:?} streamed={streamed:?}", c.text);
+    println!("tool_calls={:?}", c.tool_calls);
+    println!(
+        "invalid={:?} finish={:?} usage={:?}",
+        c.invalid_tool_calls, c.finish, c.usage
+    );
+    assert_eq!(c.tool_calls.len(), 1, "{c:?}");
+    assert_eq!(c.tool_calls[0].name, "read_file");
+    assert!(c.tool_calls[0].arguments["path"].is_string(), "{c:?}");
+
+    // Send the result back: the server must accept the history shape and answer in text.
+    let call = c.tool_calls[0].clone();
+    messages.push(Message::assistant_with_calls(c.text, vec![call.clone()]));
+    messages.push(Message::tool_result(
+        &call,
+        "fn main() {\n    println!(\"hello from vibrant\");\n}\n",
+    ));
+    let mut req = CompletionRequest::new(&messages, 128);
+    req.temperature = 0.0;
+    req.seed = Some(1);
+    req.tools = &tools;
+    let c = backend
+        .complete(&req, &AtomicBool::new(false), &mut |_| {})
+        .unwrap();
+    println!("second answer: text={:?}", c.text);
+    println!("tool_calls={:?} finish={:?}", c.tool_calls, c.finish);
+    assert!(
+        !c.text.trim().is_empty() || !c.tool_calls.is_empty(),
+        "{c:?}"
+    );
 }

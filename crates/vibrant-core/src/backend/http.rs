@@ -1,12 +1,17 @@
 //! The HTTP plumbing shared by the remote backends: a blocking client without a total timeout
-//! (answers stream for minutes), readable errors, and line reading that keeps partial text.
+//! (answers stream for minutes), readable errors, line reading that keeps partial text, and the
+//! assembly of streamed tool calls.
 
 use std::io::{BufRead, BufReader};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use super::BackendError;
+use serde_json::Value;
+
+use super::toolcall::{self, CallFilter};
+use super::{BackendError, CompletionRequest, ToolChoice, tool_name};
+use crate::message::ToolCall;
 
 /// A blocking client: connect timeout only, so long streams are not cut off.
 pub(crate) fn client() -> Result<reqwest::blocking::Client, BackendError> {
@@ -241,17 +246,228 @@ impl LineStream {
     }
 }
 
-/// Turns a failure during the stream into the right result: with text already received, the
-/// completion is kept and marked failed; without, it is an error.
+/// Turns a failure during the stream into the right result: with some answer already received
+/// (text or tool calls), the completion is kept and marked failed; without, it is an error.
 pub(crate) fn stream_failure(
     url: &str,
-    text: &str,
+    received: bool,
     err: BackendError,
 ) -> Result<super::FinishReason, BackendError> {
-    if text.is_empty() {
+    if !received {
         Err(err)
     } else {
         tracing::warn!(%url, "stream broke after text arrived: {err}");
         Ok(super::FinishReason::Failed(err.to_string()))
     }
+}
+
+/// One tool call being assembled from streamed fragments.
+#[derive(Debug, Default)]
+struct PartialCall {
+    /// The server's `index`, when it sent one.
+    index: Option<u64>,
+    id: Option<String>,
+    name: String,
+    /// The arguments' JSON text, concatenated from the fragments.
+    arguments: String,
+}
+
+/// The tool-call side of one remote completion: keeps text-protocol markup (`<tool_call>…`) out
+/// of the streamed text, assembles the structured calls a server streams, and at the end turns
+/// either into [`ToolCall`]s (structured calls win; the text is parsed only when there are none).
+pub(crate) struct ToolStream<'a> {
+    /// The names of the tools offered, when the model may call them.
+    names: Vec<&'a str>,
+    /// Whether tools were offered and the model may call them (`tool_choice` is not `none`).
+    active: bool,
+    filter: CallFilter,
+    calls: Vec<PartialCall>,
+}
+
+impl<'a> ToolStream<'a> {
+    pub(crate) fn new(request: &CompletionRequest<'a>) -> Self {
+        let active = !request.tools.is_empty() && request.tool_choice != ToolChoice::None;
+        Self {
+            names: request.tools.iter().filter_map(tool_name).collect(),
+            active,
+            filter: CallFilter::default(),
+            calls: Vec::new(),
+        }
+    }
+
+    /// Passes a piece of answer text on to `on_delta`, holding back tool-call markup when tools
+    /// are active.
+    pub(crate) fn text(&mut self, piece: &str, on_delta: &mut dyn FnMut(&str)) {
+        if self.active {
+            let mut emit = |s: &str| {
+                if !s.is_empty() {
+                    on_delta(s);
+                }
+            };
+            self.filter.push(piece, &mut emit);
+        } else {
+            on_delta(piece);
+        }
+    }
+
+    /// Adds an OpenAI `delta.tool_calls` fragment. Fragments with the same `index` belong to one
+    /// call; without an index, a fragment with a new id starts a call and one without continues
+    /// the last.
+    pub(crate) fn fragment(
+        &mut self,
+        index: Option<u64>,
+        id: Option<&str>,
+        name: Option<&str>,
+        arguments: Option<&str>,
+    ) {
+        let at = match index {
+            Some(i) => self.calls.iter().position(|c| c.index == Some(i)),
+            None => match (id, self.calls.last()) {
+                (Some(id), Some(last)) if last.id.as_deref() == Some(id) => {
+                    Some(self.calls.len() - 1)
+                }
+                (Some(_), _) | (None, None) => None,
+                (None, Some(_)) => Some(self.calls.len() - 1),
+            },
+        };
+        let at = at.unwrap_or_else(|| {
+            self.calls.push(PartialCall {
+                index,
+                ..PartialCall::default()
+            });
+            self.calls.len() - 1
+        });
+        let call = &mut self.calls[at];
+        if let Some(id) = id.filter(|s| !s.is_empty()) {
+            call.id.get_or_insert_with(|| id.to_owned());
+        }
+        if let Some(name) = name.filter(|s| !s.is_empty()) {
+            // The name comes whole in the first fragment; some servers repeat it.
+            if call.name != name {
+                call.name.push_str(name);
+            }
+        }
+        if let Some(arguments) = arguments {
+            call.arguments.push_str(arguments);
+        }
+    }
+
+    /// Adds a call that arrived whole (Ollama): `arguments` an object, or a JSON string.
+    pub(crate) fn whole_call(&mut self, id: Option<&str>, name: &str, arguments: Option<&Value>) {
+        let arguments = match arguments {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        };
+        self.calls.push(PartialCall {
+            index: None,
+            id: id.filter(|s| !s.is_empty()).map(str::to_owned),
+            name: name.to_owned(),
+            arguments,
+        });
+    }
+
+    /// Whether any part of a structured call arrived.
+    pub(crate) fn received_calls(&self) -> bool {
+        !self.calls.is_empty()
+    }
+
+    /// Releases held-back text and returns the answer's text, its calls and the calls that could
+    /// not be read. Calls without a server id get `call_N` from `counter`.
+    pub(crate) fn finish(
+        mut self,
+        text: String,
+        on_delta: &mut dyn FnMut(&str),
+        counter: &mut u64,
+    ) -> (String, Vec<ToolCall>, Vec<String>) {
+        let mut emit = |s: &str| {
+            if !s.is_empty() {
+                on_delta(s);
+            }
+        };
+        self.filter.finish(&mut emit);
+        let mut next_id = || {
+            *counter += 1;
+            format!("call_{counter}")
+        };
+        if !self.calls.is_empty() {
+            let mut calls = Vec::new();
+            let mut invalid = Vec::new();
+            for c in self.calls {
+                match read_arguments(&c) {
+                    Ok(arguments) => calls.push(ToolCall {
+                        id: c.id.unwrap_or_else(&mut next_id),
+                        name: c.name.trim().to_owned(),
+                        arguments,
+                    }),
+                    Err(why) => invalid.push(why),
+                }
+            }
+            let text = if text.contains(toolcall::CALL_OPEN) {
+                toolcall::parse_tool_calls(&text, &self.names).text
+            } else {
+                text
+            };
+            return (text, calls, invalid);
+        }
+        if !self.active {
+            return (text, Vec::new(), Vec::new());
+        }
+        // No structured calls: the server may have left the model's tool-call text as it was.
+        let parsed = toolcall::parse_tool_calls(&text, &self.names);
+        if !parsed.calls.is_empty() || !parsed.invalid.is_empty() {
+            tracing::debug!(
+                calls = parsed.calls.len(),
+                invalid = parsed.invalid.len(),
+                "read tool calls from the answer text (the server returned none)"
+            );
+        }
+        let calls = parsed
+            .calls
+            .into_iter()
+            .map(|c| ToolCall {
+                id: next_id(),
+                name: c.name,
+                arguments: c.arguments,
+            })
+            .collect();
+        (parsed.text, calls, parsed.invalid)
+    }
+}
+
+/// The arguments object of an assembled call, or what is wrong with it (with the raw text, for
+/// the model to correct).
+fn read_arguments(call: &PartialCall) -> Result<Value, String> {
+    let name = call.name.trim();
+    let raw = call.arguments.trim();
+    let shown = || shorten(raw, 500);
+    if name.is_empty() {
+        return Err(format!("tool call has no name (arguments: {})", shown()));
+    }
+    if raw.is_empty() {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
+    match serde_json::from_str::<Value>(raw) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(format!(
+            "tool call {name}: arguments are not a JSON object: {}",
+            shown()
+        )),
+        Err(e) => Err(format!(
+            "tool call {name}: arguments are not valid JSON ({e}): {}",
+            shown()
+        )),
+    }
+}
+
+/// `s` cut to at most `max` bytes (at a character boundary), with `…` when cut.
+fn shorten(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }

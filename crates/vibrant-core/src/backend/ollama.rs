@@ -1,22 +1,28 @@
 //! Ollama's native API: `POST {base}/api/chat` with `stream: true`, read as one JSON object per
 //! line.
+//!
+//! Tools go out as `tools` (Ollama has no `tool_choice`: `none` leaves the tools out, `required`
+//! cannot be enforced); calls come back whole in `message.tool_calls`, arguments as an object.
 
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::http::{LineStream, Next, client, stream_failure};
+use super::http::{LineStream, Next, ToolStream, client, stream_failure};
+use super::openai::wire_tool;
 use super::{
-    Backend, BackendError, Completion, CompletionRequest, FinishReason, RemoteConfig, Usage,
-    cancelled, estimate_prompt,
+    Backend, BackendError, Completion, CompletionRequest, FinishReason, RemoteConfig, ToolChoice,
+    Usage, cancelled, estimate_prompt,
 };
-use crate::message::Message;
+use crate::message::{Message, Role};
 
 /// A backend speaking Ollama's `/api/chat`.
 pub struct OllamaBackend {
     config: RemoteConfig,
     client: reqwest::blocking::Client,
+    /// Numbers the ids of tool calls the server gave no id (`call_1`, …).
+    call_counter: u64,
 }
 
 impl OllamaBackend {
@@ -25,6 +31,7 @@ impl OllamaBackend {
         Ok(Self {
             config,
             client: client()?,
+            call_counter: 0,
         })
     }
 
@@ -34,11 +41,7 @@ impl OllamaBackend {
     }
 
     fn body(&self, request: &CompletionRequest<'_>) -> Value {
-        let messages: Vec<Value> = request
-            .messages
-            .iter()
-            .map(|m| json!({"role": m.role.as_str(), "content": m.wire_text()}))
-            .collect();
+        let messages: Vec<Value> = request.messages.iter().map(wire_message).collect();
         let mut options = json!({
             "temperature": request.temperature,
             "top_k": request.top_k,
@@ -54,12 +57,53 @@ impl OllamaBackend {
         if let Some(seed) = request.seed {
             options["seed"] = json!(seed);
         }
-        json!({
+        let mut body = json!({
             "model": self.config.model,
             "messages": messages,
             "stream": true,
             "options": options,
-        })
+        });
+        if !request.tools.is_empty() {
+            match request.tool_choice {
+                ToolChoice::None => {}
+                ToolChoice::Auto | ToolChoice::Required => {
+                    body["tools"] = request.tools.iter().map(wire_tool).collect();
+                }
+            }
+        }
+        body
+    }
+}
+
+/// A message as `/api/chat` wants it: an assistant turn's calls with `arguments` as an object, a
+/// tool result as `role: "tool"` with the `tool_name` it comes from.
+fn wire_message(m: &Message) -> Value {
+    match m.role {
+        Role::Assistant if !m.tool_calls.is_empty() => {
+            let calls: Vec<Value> = m
+                .tool_calls
+                .iter()
+                .map(|c| {
+                    // Ollama refuses arguments that are not an object; a call whose arguments
+                    // never parsed is replayed without them.
+                    let arguments = if c.arguments.is_object() {
+                        c.arguments.clone()
+                    } else {
+                        json!({})
+                    };
+                    json!({"function": {"name": c.name, "arguments": arguments}})
+                })
+                .collect();
+            json!({"role": "assistant", "content": m.content, "tool_calls": calls})
+        }
+        Role::Tool => {
+            let mut msg = json!({"role": "tool", "content": m.content});
+            if let Some(name) = &m.name {
+                msg["tool_name"] = json!(name);
+            }
+            msg
+        }
+        _ => json!({"role": m.role.as_str(), "content": m.wire_text()}),
     }
 }
 
@@ -99,6 +143,7 @@ impl Backend for OllamaBackend {
             return Ok(cancelled(started));
         };
         let mut text = String::new();
+        let mut tools = ToolStream::new(request);
         let mut usage = Usage::default();
         let mut finish: Option<FinishReason> = None;
         loop {
@@ -114,7 +159,11 @@ impl Backend for OllamaBackend {
                         url: url.clone(),
                         message,
                     };
-                    finish = Some(stream_failure(&url, &text, err)?);
+                    finish = Some(stream_failure(
+                        &url,
+                        !text.is_empty() || tools.received_calls(),
+                        err,
+                    )?);
                     break;
                 }
             };
@@ -129,7 +178,11 @@ impl Backend for OllamaBackend {
                         message: e.to_string(),
                         line: line.chars().take(200).collect(),
                     };
-                    finish = Some(stream_failure(&url, &text, err)?);
+                    finish = Some(stream_failure(
+                        &url,
+                        !text.is_empty() || tools.received_calls(),
+                        err,
+                    )?);
                     break;
                 }
             };
@@ -141,7 +194,11 @@ impl Backend for OllamaBackend {
                     url: url.clone(),
                     message,
                 };
-                finish = Some(stream_failure(&url, &text, err)?);
+                finish = Some(stream_failure(
+                    &url,
+                    !text.is_empty() || tools.received_calls(),
+                    err,
+                )?);
                 break;
             }
             if let Some(delta) = chunk.pointer("/message/content").and_then(Value::as_str)
@@ -149,7 +206,24 @@ impl Backend for OllamaBackend {
             {
                 usage.time_to_first_token.get_or_insert(started.elapsed());
                 text.push_str(delta);
-                on_delta(delta);
+                tools.text(delta, on_delta);
+            }
+            if let Some(calls) = chunk
+                .pointer("/message/tool_calls")
+                .and_then(Value::as_array)
+            {
+                usage.time_to_first_token.get_or_insert(started.elapsed());
+                for call in calls {
+                    let name = call
+                        .pointer("/function/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    tools.whole_call(
+                        call.get("id").and_then(Value::as_str),
+                        name,
+                        call.pointer("/function/arguments"),
+                    );
+                }
             }
             if chunk.get("done").and_then(Value::as_bool) == Some(true) {
                 let n = |k: &str| chunk.get(k).and_then(Value::as_u64).map(|n| n as usize);
@@ -172,13 +246,15 @@ impl Backend for OllamaBackend {
                     url: url.clone(),
                     message: "the server closed the stream before it sent done".to_owned(),
                 };
-                stream_failure(&url, &text, err)?
+                stream_failure(&url, !text.is_empty() || tools.received_calls(), err)?
             }
         };
+        let (text, tool_calls, invalid_tool_calls) =
+            tools.finish(text, on_delta, &mut self.call_counter);
         usage.total = started.elapsed();
         Ok(Completion {
-            tool_calls: Vec::new(),
-            invalid_tool_calls: Vec::new(),
+            tool_calls,
+            invalid_tool_calls,
             text,
             finish,
             usage,

@@ -1,22 +1,29 @@
 //! An OpenAI-compatible server (llama.cpp's `llama-server`, vLLM, LM Studio, hosted APIs):
 //! `POST {base}/v1/chat/completions` with `stream: true`, read as server-sent events.
+//!
+//! Tools go out as `tools` and `tool_choice`; calls come back as streamed `delta.tool_calls`
+//! fragments (keyed by `index`, the `arguments` JSON split over many chunks). A server that
+//! leaves the model's `<tool_call>` text in `content` (llama-server without `--jinja`) is read
+//! with the text protocol's parser instead.
 
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::http::{LineStream, Next, client, stream_failure};
+use super::http::{LineStream, Next, ToolStream, client, stream_failure};
 use super::{
-    Backend, BackendError, Completion, CompletionRequest, FinishReason, RemoteConfig, Usage,
-    cancelled, estimate_prompt,
+    Backend, BackendError, Completion, CompletionRequest, FinishReason, RemoteConfig, ToolChoice,
+    Usage, cancelled, estimate_prompt,
 };
-use crate::message::Message;
+use crate::message::{Message, Role};
 
 /// A backend speaking the OpenAI chat-completions protocol.
 pub struct OpenAiBackend {
     config: RemoteConfig,
     client: reqwest::blocking::Client,
+    /// Numbers the ids of tool calls the server gave no id (`call_1`, …).
+    call_counter: u64,
 }
 
 impl OpenAiBackend {
@@ -25,6 +32,7 @@ impl OpenAiBackend {
         Ok(Self {
             config,
             client: client()?,
+            call_counter: 0,
         })
     }
 
@@ -40,11 +48,7 @@ impl OpenAiBackend {
     }
 
     fn body(&self, request: &CompletionRequest<'_>) -> Value {
-        let messages: Vec<Value> = request
-            .messages
-            .iter()
-            .map(|m| json!({"role": m.role.as_str(), "content": m.wire_text()}))
-            .collect();
+        let messages: Vec<Value> = request.messages.iter().map(wire_message).collect();
         let mut body = json!({
             "model": self.config.model,
             "messages": messages,
@@ -60,7 +64,68 @@ impl OpenAiBackend {
         if let Some(seed) = request.seed {
             body["seed"] = json!(seed);
         }
+        if !request.tools.is_empty() {
+            body["tools"] = request.tools.iter().map(wire_tool).collect();
+            body["tool_choice"] = json!(match request.tool_choice {
+                ToolChoice::Auto => "auto",
+                ToolChoice::Required => "required",
+                ToolChoice::None => "none",
+            });
+        }
         body
+    }
+}
+
+/// A message as the chat-completions API wants it: an assistant turn's calls with `arguments`
+/// as a JSON string (and `content` null when there is no text), a tool result as `role: "tool"`
+/// with the `tool_call_id` it answers.
+fn wire_message(m: &Message) -> Value {
+    match m.role {
+        Role::Assistant if !m.tool_calls.is_empty() => {
+            let calls: Vec<Value> = m
+                .tool_calls
+                .iter()
+                .map(|c| {
+                    let arguments = match &c.arguments {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    json!({
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": arguments},
+                    })
+                })
+                .collect();
+            let content = if m.content.is_empty() {
+                Value::Null
+            } else {
+                Value::String(m.content.clone())
+            };
+            json!({"role": "assistant", "content": content, "tool_calls": calls})
+        }
+        Role::Tool => {
+            let mut msg = json!({"role": "tool", "content": m.content});
+            if let Some(id) = &m.tool_call_id {
+                msg["tool_call_id"] = json!(id);
+            }
+            msg
+        }
+        _ => json!({"role": m.role.as_str(), "content": m.wire_text()}),
+    }
+}
+
+/// A tool in the `{"type": "function", "function": {…}}` shape (a bare function object is
+/// wrapped).
+pub(crate) fn wire_tool(tool: &Value) -> Value {
+    if tool.get("function").is_some() {
+        let mut t = tool.clone();
+        if t.get("type").is_none() {
+            t["type"] = json!("function");
+        }
+        t
+    } else {
+        json!({"type": "function", "function": tool})
     }
 }
 
@@ -110,6 +175,7 @@ impl Backend for OpenAiBackend {
             return Ok(cancelled(started));
         };
         let mut text = String::new();
+        let mut tools = ToolStream::new(request);
         let mut usage = Usage::default();
         let mut server_finish: Option<String> = None;
         let mut finish: Option<FinishReason> = None;
@@ -126,7 +192,11 @@ impl Backend for OpenAiBackend {
                         url: url.clone(),
                         message,
                     };
-                    finish = Some(stream_failure(&url, &text, err)?);
+                    finish = Some(stream_failure(
+                        &url,
+                        !text.is_empty() || tools.received_calls(),
+                        err,
+                    )?);
                     break;
                 }
             };
@@ -147,7 +217,11 @@ impl Backend for OpenAiBackend {
                         message: e.to_string(),
                         line: data.chars().take(200).collect(),
                     };
-                    finish = Some(stream_failure(&url, &text, err)?);
+                    finish = Some(stream_failure(
+                        &url,
+                        !text.is_empty() || tools.received_calls(),
+                        err,
+                    )?);
                     break;
                 }
             };
@@ -160,7 +234,11 @@ impl Backend for OpenAiBackend {
                     url: url.clone(),
                     message,
                 };
-                finish = Some(stream_failure(&url, &text, err)?);
+                finish = Some(stream_failure(
+                    &url,
+                    !text.is_empty() || tools.received_calls(),
+                    err,
+                )?);
                 break;
             }
             if let Some(u) = chunk.get("usage").filter(|u| u.is_object()) {
@@ -178,7 +256,22 @@ impl Backend for OpenAiBackend {
                 {
                     usage.time_to_first_token.get_or_insert(started.elapsed());
                     text.push_str(delta);
-                    on_delta(delta);
+                    tools.text(delta, on_delta);
+                }
+                if let Some(calls) = choice
+                    .pointer("/delta/tool_calls")
+                    .and_then(Value::as_array)
+                {
+                    usage.time_to_first_token.get_or_insert(started.elapsed());
+                    for call in calls {
+                        let s = |p: &str| call.pointer(p).and_then(Value::as_str);
+                        tools.fragment(
+                            call.get("index").and_then(Value::as_u64),
+                            s("/id"),
+                            s("/function/name"),
+                            s("/function/arguments"),
+                        );
+                    }
                 }
                 if let Some(fr) = choice.get("finish_reason").and_then(Value::as_str) {
                     server_finish = Some(fr.to_owned());
@@ -189,6 +282,7 @@ impl Backend for OpenAiBackend {
             Some(FinishReason::Stop) | None if server_finish.is_some() => {
                 match server_finish.as_deref() {
                     Some("length") => FinishReason::Length,
+                    // "stop", "tool_calls" (the calls are in the completion), "function_call"…
                     _ => FinishReason::Stop,
                 }
             }
@@ -198,13 +292,15 @@ impl Backend for OpenAiBackend {
                     url: url.clone(),
                     message: "the server closed the stream before it finished".to_owned(),
                 };
-                stream_failure(&url, &text, err)?
+                stream_failure(&url, !text.is_empty() || tools.received_calls(), err)?
             }
         };
+        let (text, tool_calls, invalid_tool_calls) =
+            tools.finish(text, on_delta, &mut self.call_counter);
         usage.total = started.elapsed();
         Ok(Completion {
-            tool_calls: Vec::new(),
-            invalid_tool_calls: Vec::new(),
+            tool_calls,
+            invalid_tool_calls,
             text,
             finish,
             usage,
