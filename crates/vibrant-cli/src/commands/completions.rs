@@ -197,6 +197,7 @@ mod tests {
             "chat model",
             "chat resume",
             "run model",
+            "agent model",
             "model rm name",
             "model default name",
             "model info name",
