@@ -780,4 +780,21 @@ fn live_openai_tool_round_trip() {
         !c.text.trim().is_empty() || !c.tool_calls.is_empty(),
         "{c:?}"
     );
+
+    // `required`: llama-server constrains the answer to a call and returns it structured.
+    let mut req = CompletionRequest::new(&messages[..2], 128);
+    req.temperature = 0.0;
+    req.seed = Some(1);
+    req.tools = &tools;
+    req.tool_choice = ToolChoice::Required;
+    let mut streamed = String::new();
+    let c = backend
+        .complete(&req, &AtomicBool::new(false), &mut |d| streamed.push_str(d))
+        .unwrap();
+    println!("required: text={:?} streamed={streamed:?}", c.text);
+    println!(
+        "tool_calls={:?} invalid={:?} finish={:?}",
+        c.tool_calls, c.invalid_tool_calls, c.finish
+    );
+    assert!(!c.tool_calls.is_empty(), "{c:?}");
 }
