@@ -187,7 +187,8 @@ fn constrained_tool_calls_come_back_as_calls() {
         Message::system("You are a coding agent. Use the tools."),
         Message::user("Show me the first lines of src/main.rs."),
     ];
-    let mut req = greedy(&messages, 80);
+    // Required: up to 64 tokens of prose (a plan), then the call.
+    let mut req = greedy(&messages, 200);
     req.tools = &tools;
     req.tool_choice = vibrant_core::ToolChoice::Required;
     let mut streamed = String::new();
