@@ -375,6 +375,38 @@ impl Kernels {
         scalar::scale_f16(y, v);
     }
 
+    /// See [`crate::matmul_repacked`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_repacked(
+        self,
+        fmt: WeightFormat,
+        k: usize,
+        packed: &[u8],
+        rows: Range<usize>,
+        act: &[u8],
+        n_tok: usize,
+        out: &mut [f32],
+        out_stride: usize,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::repack::repack_pays_with(self, fmt) {
+            crate::repack::check(fmt, k, packed, &rows, act, n_tok, out, out_stride);
+            // SAFETY: `Kernels` values exist only for levels the CPU supports (AVX-512 VNNI here); `check`
+            // verified that `packed` holds every group in `rows`, `act` every token row and `out` every
+            // output element.
+            unsafe {
+                crate::x86_64::repack512::gemm_q4k_x8(k, packed, rows, act, n_tok, out, out_stride);
+            }
+            return;
+        }
+        crate::repack::matmul_repacked_scalar(fmt, k, packed, rows, act, n_tok, out, out_stride);
+    }
+
+    /// See [`crate::repack_pays`].
+    pub fn repack_pays(self, fmt: WeightFormat) -> bool {
+        crate::repack::repack_pays_with(self, fmt)
+    }
+
     /// See [`crate::matmul_rows`].
     #[allow(clippy::too_many_arguments)]
     pub fn matmul_rows(

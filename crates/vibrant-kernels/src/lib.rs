@@ -35,6 +35,7 @@
 mod dispatch;
 mod format;
 mod pool;
+pub mod repack;
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
@@ -42,6 +43,7 @@ mod x86_64;
 pub use dispatch::{Isa, Kernels, UnsupportedIsa, active_isa, configure_isa, supported_isas};
 pub use format::{ActFormat, QK_K, WeightFormat};
 pub use pool::ThreadPool;
+pub use repack::{REPACK_ROWS, repack_supported, repacked_len};
 
 use std::ops::Range;
 
@@ -82,6 +84,27 @@ pub fn matmul_rows(
     out_stride: usize,
 ) {
     Kernels::active().matmul_rows(fmt, k, w, rows, act, n_tok, out, out_stride);
+}
+
+/// [`matmul_rows`] over weights in the repacked layout of [`repack::repack`]: `rows` must be whole groups of
+/// [`REPACK_ROWS`] (`rows.start` and `rows.end` multiples of it) and `packed` the whole repacked matrix.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_repacked(
+    fmt: WeightFormat,
+    k: usize,
+    packed: &[u8],
+    rows: Range<usize>,
+    act: &[u8],
+    n_tok: usize,
+    out: &mut [f32],
+    out_stride: usize,
+) {
+    Kernels::active().matmul_repacked(fmt, k, packed, rows, act, n_tok, out, out_stride);
+}
+
+/// Whether repacking `fmt` weights pays at the active kernel level (a SIMD repacked GEMM exists for it).
+pub fn repack_pays(fmt: WeightFormat) -> bool {
+    Kernels::active().repack_pays(fmt)
 }
 
 /// Σ a[i]·b[i] of two f32 vectors of the same length (SIMD where available).

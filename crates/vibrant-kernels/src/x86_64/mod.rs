@@ -9,3 +9,4 @@
 mod kernels256;
 pub(crate) mod avx2;
 pub(crate) mod avx512;
+pub(crate) mod repack512;

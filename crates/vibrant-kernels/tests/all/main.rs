@@ -8,3 +8,4 @@ mod common;
 mod fixtures;
 mod isa;
 mod numerics;
+mod repack;

@@ -1,0 +1,155 @@
+//! The AVX-512 VNNI GEMM over repacked Q4_K weights (layout: [`crate::repack`]).
+//!
+//! One tile is eight weight rows × up to four tokens. A `zmm` of quants holds eight bytes of each of the
+//! eight rows (16 `i32` lanes: lane `l` is row `l / 2`, bytes `4(l % 2)..`); one `vpbroadcastq` of eight
+//! activation bytes lines up with it, so each `vpdpbusd` adds 4 products into each of 16 lanes. A
+//! sub-block's lanes are scaled (`vpmulld`) once per 32 elements, the mins (`vpdpwssd` against the paired
+//! block sums) and the float scales once per super-block, where the two lanes of each row are folded.
+
+use std::arch::x86_64::*;
+use std::ops::Range;
+
+use crate::repack::{Q4K_X8_BYTES, REPACK_ROWS, REPACK_TOKENS};
+
+const ACT_BLOCK: usize = 292;
+
+/// `out[t * out_stride + r - rows.start]` for the rows in `rows` (whole groups) and `t < n_tok`.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/BW/VL/VNNI (and AVX2/FMA/F16C); `packed` must hold every group of `rows`,
+/// `act` `n_tok` Q8_K rows of `k` elements, `out` every written element (see `repack::check`).
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn gemm_q4k_x8(
+    k: usize,
+    packed: &[u8],
+    rows: Range<usize>,
+    act: &[u8],
+    n_tok: usize,
+    out: &mut [f32],
+    out_stride: usize,
+) {
+    let nb = k / 256;
+    let ab = nb * ACT_BLOCK;
+    let group_bytes = nb * Q4K_X8_BYTES;
+    let mut t0 = 0;
+    while t0 < n_tok {
+        let nt = (n_tok - t0).min(REPACK_TOKENS);
+        for gi in rows.start / REPACK_ROWS..rows.end / REPACK_ROWS {
+            // SAFETY: the caller guarantees the group and the token rows; `tile` writes 8 floats per token.
+            unsafe {
+                let w = packed.as_ptr().add(gi * group_bytes);
+                let a = act.as_ptr().add(t0 * ab);
+                let o = out
+                    .as_mut_ptr()
+                    .add(t0 * out_stride + gi * REPACK_ROWS - rows.start);
+                match nt {
+                    4 => tile::<4>(nb, w, a, ab, o, out_stride),
+                    3 => tile::<3>(nb, w, a, ab, o, out_stride),
+                    2 => tile::<2>(nb, w, a, ab, o, out_stride),
+                    _ => tile::<1>(nb, w, a, ab, o, out_stride),
+                }
+            }
+        }
+        t0 += nt;
+    }
+}
+
+/// Pairs of `i32` lanes summed (row `r` = lanes `2r`, `2r + 1`) into eight lanes.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+fn fold_pairs(v: __m512i) -> __m256i {
+    _mm512_cvtepi64_epi32(_mm512_add_epi32(v, _mm512_srli_epi64::<32>(v)))
+}
+
+/// Eight rows × `NT` tokens over all `nb` super-blocks.
+///
+/// # Safety
+/// As [`gemm_q4k_x8`], for one group at `w`, `NT` activation rows `ab` bytes apart at `a`, and eight floats
+/// at `o + t * out_stride` for each token.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn tile<const NT: usize>(
+    nb: usize,
+    w: *const u8,
+    a: *const u8,
+    ab: usize,
+    o: *mut f32,
+    out_stride: usize,
+) {
+    let m4 = _mm512_set1_epi8(0x0F);
+    let ones = _mm256_set1_epi16(1);
+    let mut acc = [_mm256_setzero_ps(); NT];
+    let mut accm = [_mm256_setzero_ps(); NT];
+    for ib in 0..nb {
+        // SAFETY: super-block `ib < nb` of the group and of every token row.
+        unsafe {
+            let blk = w.add(ib * Q4K_X8_BYTES);
+            let mut y = [a; NT];
+            for t in 0..NT {
+                y[t] = a.add(t * ab + ib * ACT_BLOCK);
+            }
+            let mut sumi = [_mm512_setzero_si512(); NT];
+            for jj in 0..4 {
+                let mut lo = [_mm512_setzero_si512(); NT];
+                let mut hi = [_mm512_setzero_si512(); NT];
+                for g in 0..4 {
+                    let q = _mm512_loadu_si512(blk.add(160 + (jj * 4 + g) * 64).cast());
+                    let ql = _mm512_and_si512(q, m4);
+                    let qh = _mm512_and_si512(_mm512_srli_epi16::<4>(q), m4);
+                    for t in 0..NT {
+                        let e = y[t].add(4 + 64 * jj + 8 * g);
+                        let yl = _mm512_set1_epi64(e.cast::<i64>().read_unaligned());
+                        let yh = _mm512_set1_epi64(e.add(32).cast::<i64>().read_unaligned());
+                        lo[t] = _mm512_dpbusd_epi32(lo[t], ql, yl);
+                        hi[t] = _mm512_dpbusd_epi32(hi[t], qh, yh);
+                    }
+                }
+                let scale = |j: usize| {
+                    let s = _mm_loadl_epi64(blk.add(32 + 8 * j).cast());
+                    _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(s, s))
+                };
+                let (sl, sh) = (scale(2 * jj), scale(2 * jj + 1));
+                for t in 0..NT {
+                    let p = _mm512_add_epi32(
+                        _mm512_mullo_epi32(lo[t], sl),
+                        _mm512_mullo_epi32(hi[t], sh),
+                    );
+                    sumi[t] = _mm512_add_epi32(sumi[t], p);
+                }
+            }
+            let m0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256(blk.add(96).cast()));
+            let m1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256(blk.add(128).cast()));
+            let d = _mm256_cvtph_ps(_mm_loadu_si128(blk.cast()));
+            let dmin = _mm256_cvtph_ps(_mm_loadu_si128(blk.add(16).cast()));
+            for t in 0..NT {
+                // Sub-block sums S_j = bsum_2j + bsum_2j+1; `packs` leaves S_0..S_3 in the low 64 bits of
+                // the low half and S_4..S_7 in the low 64 bits of the high half.
+                let bs = _mm256_loadu_si256(y[t].add(260).cast());
+                let s = _mm256_packs_epi32(_mm256_madd_epi16(bs, ones), _mm256_setzero_si256());
+                let s0 = _mm512_broadcastq_epi64(_mm256_castsi256_si128(s));
+                let s1 = _mm512_broadcastq_epi64(_mm256_extracti128_si256::<1>(s));
+                let mm = _mm512_dpwssd_epi32(
+                    _mm512_dpwssd_epi32(_mm512_setzero_si512(), m0, s0),
+                    m1,
+                    s1,
+                );
+                let yd = _mm256_set1_ps(y[t].cast::<f32>().read_unaligned());
+                acc[t] = _mm256_fmadd_ps(
+                    _mm256_mul_ps(d, yd),
+                    _mm256_cvtepi32_ps(fold_pairs(sumi[t])),
+                    acc[t],
+                );
+                accm[t] = _mm256_fmadd_ps(
+                    _mm256_mul_ps(dmin, yd),
+                    _mm256_cvtepi32_ps(fold_pairs(mm)),
+                    accm[t],
+                );
+            }
+        }
+    }
+    for t in 0..NT {
+        // SAFETY: the caller guarantees eight floats at `o + t * out_stride`.
+        unsafe { _mm256_storeu_ps(o.add(t * out_stride), _mm256_sub_ps(acc[t], accm[t])) };
+    }
+}
