@@ -64,7 +64,15 @@ pub(crate) fn edit_file(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult>
 
 pub(crate) fn write_file(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult> {
     let path = tb.ws.resolve_for_write(args.str_req("path")?)?;
-    let content = args.str_req("content")?.replace("\r\n", "\n");
+    let mut content = args.str_req("content")?.replace("\r\n", "\n");
+    // Small models paste `read_file`'s numbered output as the new content.
+    let unechoed = crate::fuzzy::strip_read_file_echo(&content);
+    let note = if let Some(clean) = unechoed {
+        content = clean;
+        " (removed the read_file header and line numbers from the content)"
+    } else {
+        ""
+    };
     if path.abs.is_dir() {
         return Err(ToolError::args(
             "write_file",
@@ -89,7 +97,7 @@ pub(crate) fn write_file(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult
     };
     let (diff, files) = tb.commit("write_file", vec![planned], true)?;
     let summary = format!(
-        "{} {}",
+        "{} {}{note}",
         if created { "created" } else { "rewrote" },
         path.rel
     );

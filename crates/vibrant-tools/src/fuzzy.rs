@@ -74,6 +74,29 @@ pub fn apply_edit(
     first
 }
 
+/// `content` as written when a model pastes `read_file`'s output into `write_file`: the
+/// `path (lines a-b of N):` header, the line-number gutter and the `[… more lines …]` footer
+/// removed. `None` when it does not look like that output.
+pub(crate) fn strip_read_file_echo(content: &str) -> Option<String> {
+    let mut lines: Vec<&str> = content.split('\n').collect();
+    let header = lines
+        .first()
+        .is_some_and(|l| l.contains(" (lines ") && l.trim_end().ends_with("):"));
+    if header {
+        lines.remove(0);
+    }
+    while lines
+        .last()
+        .is_some_and(|l| l.is_empty() || (l.starts_with('[') && l.contains("read_file")))
+    {
+        lines.pop();
+    }
+    let body = lines.join("\n");
+    let stripped = strip_line_numbers(&body)?;
+    // A bare gutter is convincing only over a few lines; the header alone settles it.
+    (header || lines.len() >= 3).then(|| format!("{stripped}\n"))
+}
+
 /// `old` without a `read_file` gutter (`   12\t` before every non-empty line), if it has one.
 fn strip_line_numbers(s: &str) -> Option<String> {
     let gutter = |l: &str| {
@@ -459,6 +482,29 @@ fn trim_blank_edges(s: &str) -> Vec<&str> {
 
 fn line_of(text: &str, byte: usize) -> usize {
     text[..byte].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod echo_tests {
+    use super::strip_read_file_echo;
+
+    #[test]
+    fn pasted_read_file_output_is_recognised() {
+        let pasted =
+            "calc.py (lines 1-3 of 3):\n    1\tdef add(a, b):\n    2\t    return a + b\n    3\t\n";
+        assert_eq!(
+            strip_read_file_echo(pasted).as_deref(),
+            Some("def add(a, b):\n    return a + b\n\n")
+        );
+        let more = "a.py (lines 1-2 of 900):\n    1\tx = 1\n    2\ty = 2\n[898 more lines; call read_file with start_line=3 to continue]\n";
+        assert_eq!(
+            strip_read_file_echo(more).as_deref(),
+            Some("x = 1\ny = 2\n")
+        );
+        // Ordinary content is left alone.
+        assert_eq!(strip_read_file_echo("x = 1\n2\tthree\n"), None);
+        assert_eq!(strip_read_file_echo("fn main() {}\n"), None);
+    }
 }
 
 #[cfg(test)]

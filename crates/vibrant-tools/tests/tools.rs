@@ -707,3 +707,25 @@ fn apply_patch_respects_the_stale_check_and_asks_once_for_all_files() {
     assert_eq!(f.read("a.txt"), "ONE\n");
     assert_eq!(f.read("b.txt"), "TWO\n");
 }
+
+#[test]
+fn write_file_takes_pasted_read_file_output_as_the_text_it_shows() {
+    let mut f = fixture();
+    f.write(
+        "utils.py",
+        "def word_count(text):\n    return len(text.split())\n",
+    );
+    let shown = f.ok("read_file", json!({"path": "utils.py"}));
+    // The model pastes what it saw, gutter and header included, with a function added.
+    let mut pasted = shown.clone();
+    pasted.push_str("    3\t\n    4\tdef shout(s):\n    5\t    return s.upper()\n");
+    let out = f.ok("write_file", json!({"path": "utils.py", "content": pasted}));
+    assert!(
+        out.contains("removed the read_file header and line numbers"),
+        "{out}"
+    );
+    assert_eq!(
+        f.read("utils.py"),
+        "def word_count(text):\n    return len(text.split())\n\ndef shout(s):\n    return s.upper()\n"
+    );
+}
