@@ -413,24 +413,38 @@ impl Index {
                     std::io::Error::other(e),
                 )
             })?;
-        let read: Vec<Processed> = pool.install(|| {
-            to_read
-                .par_iter()
-                .map(|&i| {
-                    let w = &walked[i];
-                    let prev = old_by_path.get(w.path.as_str()).copied();
-                    let r = process_file(w, prev, opts);
-                    let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if d.is_multiple_of(64) || d == total {
-                        progress(Progress::Parsed { done: d, total });
-                    }
-                    r
-                })
-                .collect()
+        // Largest (most expensive) files first, each worker taking the next file when it is
+        // done with one: no worker is left with a big file while the others have finished.
+        let mut order: Vec<usize> = (0..to_read.len()).collect();
+        order.sort_by_key(|&k| std::cmp::Reverse(parse_cost(walked[to_read[k]].size, opts)));
+        let next = AtomicUsize::new(0);
+        let mut slots: Vec<Option<Processed>> = (0..to_read.len()).map(|_| None).collect();
+        let per_worker: Vec<Vec<(usize, Processed)>> = pool.broadcast(|_| {
+            let mut mine = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&k) = order.get(n) else { break };
+                let w = &walked[to_read[k]];
+                let prev = old_by_path.get(w.path.as_str()).copied();
+                mine.push((k, process_file(w, prev, opts)));
+                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if d.is_multiple_of(64) || d == total {
+                    progress(Progress::Parsed { done: d, total });
+                }
+            }
+            mine
         });
+        for (k, p) in per_worker.into_iter().flatten() {
+            slots[k] = Some(p);
+        }
+        // Every slot is filled (each position of `order` was taken by exactly one worker).
+        let read = slots;
 
         let removed = old_by_path.len() - kept;
-        let any_new = read.iter().any(|p| matches!(p, Processed::New(..)));
+        let any_new = read
+            .iter()
+            .flatten()
+            .any(|p| matches!(p, Processed::New(..)));
         let meta_only: Option<Vec<FileRecord>> =
             (!any_new && removed == 0 && old.is_some()).then(|| {
                 // Every file read again had the same content (touched, or re-hashed because its mtime
@@ -486,6 +500,7 @@ impl Index {
         // Sized up front: growing by doubling would briefly hold twice the data.
         let new_bytes: usize = read
             .iter()
+            .flatten()
             .map(|p| match p {
                 Processed::New(_, b) => b.len(),
                 Processed::SameContent => 0,
@@ -497,6 +512,7 @@ impl Index {
             let (mut rec, blob): (FileRecord, &[u8]) = if to_read_iter.peek() == Some(&&i) {
                 to_read_iter.next();
                 let Some(p) = read_iter.next() else { break };
+                let Some(p) = p else { continue };
                 let prev = old_by_path.get(w.path.as_str()).copied();
                 match p {
                     Processed::SameContent => {
@@ -548,22 +564,30 @@ impl Index {
 
         mark("parse");
         progress(Progress::Writing);
-        let search = build_search(&records, &blobs);
-        mark("search");
-        stats.chunks = search.chunk_count;
         let files_bytes = encode_files(started_ns, &records);
         let gen_name = format!("g{}-{}", now_ns(), std::process::id());
         let gen_dir = dir.join(&gen_name);
         std::fs::create_dir_all(&gen_dir)
             .map_err(|e| ContextError::io("cannot create index directory", &gen_dir, e))?;
-        for (name, data) in [
-            ("blobs.bin", &blobs),
-            ("search.bin", &search.bytes),
-            ("files.bin", &files_bytes),
-        ] {
+        let write = |name: &str, data: &[u8]| -> Result<()> {
             let p = gen_dir.join(name);
-            std::fs::write(&p, data).map_err(|e| ContextError::io("cannot write", p, e))?;
-        }
+            std::fs::write(&p, data).map_err(|e| ContextError::io("cannot write", p, e))
+        };
+        // blobs.bin and files.bin are written while search.bin is built (in shards, one per
+        // worker): the machine's cores stay busy after the parse.
+        let (search, written) = pool.install(|| {
+            rayon::join(
+                || build_search(&records, &blobs, pool.current_num_threads()),
+                || {
+                    write("blobs.bin", &blobs)?;
+                    write("files.bin", &files_bytes)
+                },
+            )
+        });
+        written?;
+        mark("search");
+        stats.chunks = search.chunk_count;
+        write("search.bin", &search.bytes)?;
         stats.index_bytes = (blobs.len() + search.bytes.len() + files_bytes.len()) as u64;
         let tmp = dir.join(format!("CURRENT.{}.tmp", std::process::id()));
         std::fs::write(&tmp, &gen_name).map_err(|e| ContextError::io("cannot write", &tmp, e))?;
@@ -779,6 +803,16 @@ fn remove_old_generations(dir: &Path, keep: &Path, previous: Option<&Path>) {
         }
     }
     // The previous generation stays one round for readers that opened it; older ones go.
+}
+
+/// Relative cost of indexing a file of `size` bytes, for scheduling: files over the parse limit
+/// are only hashed and split into terms, several times cheaper per byte than parsing.
+fn parse_cost(size: u64, opts: &IndexOptions) -> u64 {
+    if size > opts.max_parse_size {
+        size / 8
+    } else {
+        size
+    }
 }
 
 enum Processed {
@@ -1134,16 +1168,43 @@ struct BuiltSearch {
     chunk_count: usize,
 }
 
-fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
-    let mut global: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut term_list: Vec<&str> = Vec::new();
-    // Per term: delta-encoded (chunk, tf) varints, the last chunk id and the document frequency.
-    let mut postings: Vec<Vec<u8>> = Vec::new();
-    let mut last: Vec<u32> = Vec::new();
-    let mut df: Vec<u32> = Vec::new();
+/// One shard of the inverted index: the terms whose hash falls in it, with their postings.
+/// Every shard numbers chunks the same way (all files, in order); shard 0 also builds the
+/// chunk table.
+#[derive(Default)]
+struct SearchShard<'a> {
+    /// Terms of this shard, sorted at the end.
+    terms: Vec<&'a str>,
+    /// Per term: delta-encoded (chunk, tf) varints.
+    postings: Vec<Vec<u8>>,
+    /// Per term: the last chunk id pushed and the document frequency.
+    last: Vec<u32>,
+    df: Vec<u32>,
+    /// Shard 0 only: the encoded chunk table, the chunk count and the summed chunk lengths.
+    chunks: Vec<u8>,
+    n_chunks: u32,
+    total_len: u64,
+}
+
+/// Which of `shards` shards term `t` belongs to.
+fn shard_of(t: &str, shards: usize) -> usize {
+    if shards <= 1 {
+        return 0;
+    }
+    (xxhash_rust::xxh3::xxh3_64(t.as_bytes()) % shards as u64) as usize
+}
+
+/// Builds the shard `shard` of `shards` from every indexed file's chunk section.
+fn build_search_shard<'a>(
+    records: &[FileRecord],
+    blobs: &'a [u8],
+    shard: usize,
+    shards: usize,
+) -> SearchShard<'a> {
+    let mut out = SearchShard::default();
+    let mut global: FxHashMap<&'a str, u32> = FxHashMap::default();
     let mut chunks = Writer::new();
-    let mut n_chunks: u32 = 0;
-    let mut total_len: u64 = 0;
+    let mut map: Vec<u32> = Vec::new();
     for (fi, rec) in records.iter().enumerate() {
         if rec.status != FileStatus::Indexed {
             continue;
@@ -1153,15 +1214,19 @@ fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
         let res: DResult<()> = (|| {
             skip_syntax(&mut r)?;
             let n_local = r.len()?;
-            let mut map: Vec<u32> = Vec::with_capacity(n_local);
+            map.clear();
             for _ in 0..n_local {
                 let t = r.str()?;
+                if shard_of(t, shards) != shard {
+                    map.push(u32::MAX);
+                    continue;
+                }
                 let id = *global.entry(t).or_insert_with(|| {
-                    term_list.push(t);
-                    postings.push(Vec::new());
-                    last.push(0);
-                    df.push(0);
-                    (term_list.len() - 1) as u32
+                    out.terms.push(t);
+                    out.postings.push(Vec::new());
+                    out.last.push(0);
+                    out.df.push(0);
+                    (out.terms.len() - 1) as u32
                 });
                 map.push(id);
             }
@@ -1176,25 +1241,31 @@ fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
                     let local = r.var()? as usize;
                     let tf = r.var32()?;
                     len += u64::from(tf);
-                    if let Some(&g) = map.get(local) {
+                    if let Some(&g) = map.get(local)
+                        && g != u32::MAX
+                    {
                         let g = g as usize;
-                        push_var(&mut postings[g], u64::from(n_chunks - last[g]));
-                        push_var(&mut postings[g], u64::from(tf));
-                        last[g] = n_chunks;
-                        df[g] += 1;
+                        push_var(&mut out.postings[g], u64::from(out.n_chunks - out.last[g]));
+                        push_var(&mut out.postings[g], u64::from(tf));
+                        out.last[g] = out.n_chunks;
+                        out.df[g] += 1;
                     }
                 }
-                chunks.var(fi as u64);
-                chunks.var(start);
-                chunks.var(end);
-                chunks.var(len);
-                chunks.str(label);
-                total_len += len;
-                n_chunks += 1;
+                if shard == 0 {
+                    chunks.var(fi as u64);
+                    chunks.var(start);
+                    chunks.var(end);
+                    chunks.var(len);
+                    chunks.str(label);
+                    out.total_len += len;
+                }
+                out.n_chunks += 1;
             }
             Ok(())
         })();
-        if let Err(e) = res {
+        if let Err(e) = res
+            && shard == 0
+        {
             tracing::warn!(
                 path = rec.path,
                 offset = e.offset,
@@ -1203,9 +1274,43 @@ fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
             );
         }
     }
-    let mut order: Vec<u32> = (0..term_list.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| term_list[a as usize].cmp(term_list[b as usize]));
+    out.chunks = chunks.buf;
+    out
+}
+
+/// Builds search.bin from the chunk sections of `blobs`: `shards` shards of the term space are
+/// built in parallel (on the current rayon pool), then merged in term order.
+fn build_search(records: &[FileRecord], blobs: &[u8], shards: usize) -> BuiltSearch {
+    let shards = shards.max(1);
+    let mut parts: Vec<SearchShard<'_>> = (0..shards)
+        .into_par_iter()
+        .map(|k| {
+            let mut sh = build_search_shard(records, blobs, k, shards);
+            let mut order: Vec<u32> = (0..sh.terms.len() as u32).collect();
+            order.sort_unstable_by(|&a, &b| sh.terms[a as usize].cmp(sh.terms[b as usize]));
+            // Put the shard's arrays in term order.
+            sh.terms = order.iter().map(|&i| sh.terms[i as usize]).collect();
+            sh.df = order.iter().map(|&i| sh.df[i as usize]).collect();
+            let mut postings = std::mem::take(&mut sh.postings);
+            sh.postings = order
+                .iter()
+                .map(|&i| std::mem::take(&mut postings[i as usize]))
+                .collect();
+            sh
+        })
+        .collect();
+    let head = &parts[0];
+    let n_chunks = head.n_chunks;
+    let total_len = head.total_len;
+    let term_count: usize = parts.iter().map(|p| p.terms.len()).sum();
+    let postings_len: usize = parts
+        .iter()
+        .flat_map(|p| p.postings.iter())
+        .map(Vec::len)
+        .sum();
     let mut w = Writer::new();
+    w.buf
+        .reserve(head.chunks.len() + postings_len + term_count * 16 + 64);
     w.buf.extend_from_slice(SEARCH_MAGIC);
     w.var(u64::from(FORMAT_VERSION));
     w.var(u64::from(n_chunks));
@@ -1214,15 +1319,29 @@ fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
     } else {
         (total_len as f64 / f64::from(n_chunks)) as f32
     });
-    w.buf.extend_from_slice(&chunks.buf);
-    w.var(order.len() as u64);
-    for &t in &order {
-        let t = t as usize;
-        w.str(term_list[t]);
-        w.var(u64::from(df[t]));
-        w.var(postings[t].len() as u64);
-        w.buf.extend_from_slice(&postings[t]);
-        postings[t] = Vec::new();
+    w.buf.extend_from_slice(&head.chunks);
+    w.var(term_count as u64);
+    // k-way merge of the sorted shards (the shards' term sets are disjoint).
+    let mut pos = vec![0usize; parts.len()];
+    loop {
+        let mut best: Option<usize> = None;
+        for (k, p) in parts.iter().enumerate() {
+            let Some(t) = p.terms.get(pos[k]) else {
+                continue;
+            };
+            if best.is_none_or(|b| *t < parts[b].terms[pos[b]]) {
+                best = Some(k);
+            }
+        }
+        let Some(k) = best else { break };
+        let i = pos[k];
+        pos[k] += 1;
+        let p = &mut parts[k];
+        w.str(p.terms[i]);
+        w.var(u64::from(p.df[i]));
+        w.var(p.postings[i].len() as u64);
+        w.buf.extend_from_slice(&p.postings[i]);
+        p.postings[i] = Vec::new();
     }
     BuiltSearch {
         bytes: w.buf,

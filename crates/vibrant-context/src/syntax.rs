@@ -186,6 +186,8 @@ pub fn analyze(lang: Language, text: &str, opts: ChunkOptions) -> FileSyntax {
             ..FileSyntax::default()
         };
     };
+    // Before the first parser exists: tree-sitter's allocator cannot change afterwards.
+    crate::ts_alloc::install();
     let tree = PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let parser = parsers.entry(lang).or_insert_with(Parser::new);

@@ -658,3 +658,50 @@ fn empty_repository() {
     let (_, s) = r.update();
     assert!(!s.wrote);
 }
+
+#[test]
+fn index_is_the_same_whatever_the_thread_count() {
+    // This crate's sources plus the mini repository: files of many sizes, so the largest-first
+    // schedule and the sharded search build are exercised.
+    let r = Repo::new(MINI_REPO);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for e in fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        r.write(&format!("crate/{name}"), &fs::read(&p).unwrap());
+    }
+    let build = |threads: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = IndexOptions {
+            index_dir: Some(dir.path().to_path_buf()),
+            threads,
+            ..IndexOptions::default()
+        };
+        let (ix, s) = Index::update(r.dir.path(), &opts, &|_| {}).unwrap();
+        let blobs = fs::read(ix.dir().join("blobs.bin")).unwrap();
+        let search = fs::read(ix.dir().join("search.bin")).unwrap();
+        let files: Vec<(String, u128, u32)> = ix
+            .files()
+            .iter()
+            .map(|f| (f.path.clone(), f.hash, f.symbols))
+            .collect();
+        (files, blobs, search, s.chunks, dir)
+    };
+    let one = build(1);
+    assert!(
+        one.0.len() > 10 && one.3 > 20,
+        "{} files, {} chunks",
+        one.0.len(),
+        one.3
+    );
+    for threads in [2, 3] {
+        let other = build(threads);
+        assert_eq!(one.0, other.0, "file table with {threads} threads");
+        assert!(one.1 == other.1, "blobs.bin differs with {threads} threads");
+        assert!(
+            one.2 == other.2,
+            "search.bin differs with {threads} threads"
+        );
+        assert_eq!(one.3, other.3);
+    }
+}
