@@ -62,7 +62,7 @@ fn hot_sampler(seed: u64) -> SamplerParams {
 #[test]
 fn masked_tokens_are_never_sampled_and_the_constraint_can_end_or_abort_generation() {
     let model = Model::load(
-        &vibrant_testutil::model_path(MODEL),
+        vibrant_testutil::model_path(MODEL),
         &LoadOptions { threads: 2 },
     )
     .unwrap();
