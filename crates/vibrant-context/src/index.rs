@@ -964,6 +964,12 @@ fn decode_files(data: &[u8]) -> DResult<Option<(i64, Vec<FileRecord>)>> {
 type ChunkTerms = (u32, u32, String, Vec<(u32, u32)>);
 
 fn encode_blob(path: &str, text: &str, syn: &FileSyntax) -> Vec<u8> {
+    encode_blob_with(path, text, syn, true)
+}
+
+/// [`encode_blob`]; `use_order == false` forces the plain scan over all symbols per chunk (the
+/// reference the ordered lookup is tested against).
+fn encode_blob_with(path: &str, text: &str, syn: &FileSyntax, use_order: bool) -> Vec<u8> {
     let mut s = Writer::new();
     s.var(syn.symbols.len() as u64);
     for sym in &syn.symbols {
@@ -1008,21 +1014,35 @@ fn encode_blob(path: &str, text: &str, syn: &FileSyntax) -> Vec<u8> {
             .unwrap_or(text.len())
             .min(text.len())
     };
+    // File-local term dictionary: the term texts one after another in `arena`, with their
+    // (offset, length) in `spans`; ids are given in first-seen order.
     let mut local: FxHashMap<String, u32> = FxHashMap::default();
-    let mut local_list: Vec<String> = Vec::new();
+    let mut arena = String::new();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut intern = |t: &str| -> u32 {
         if let Some(&id) = local.get(t) {
             return id;
         }
-        let id = local_list.len() as u32;
+        let id = spans.len() as u32;
+        spans.push((arena.len(), t.len()));
+        arena.push_str(t);
         local.insert(t.to_owned(), id);
-        local_list.push(t.to_owned());
         id
     };
     let mut path_ids = Vec::new();
     terms::for_each_term(path, |t| path_ids.push(intern(t)));
     let mut chunk_data: Vec<ChunkTerms> = Vec::with_capacity(syn.chunks.len());
     let mut ids: Vec<u32> = Vec::new();
+    // Per local term: its count in the current chunk; `touched` lists the terms counted.
+    let mut counts: Vec<u32> = Vec::new();
+    let mut touched: Vec<u32> = Vec::new();
+    // Symbols and chunks come in source order (a preorder walk; chunks follow the file), so the
+    // symbols starting in a chunk are found by binary search and the enclosing one with a pointer
+    // that only moves forward. Anything else takes the plain scan over all symbols.
+    let ordered = use_order
+        && syn.symbols.is_sorted_by_key(|s| s.start_line)
+        && syn.chunks.is_sorted_by_key(|c| c.start_line);
+    let mut alive = 0usize;
     for c in &syn.chunks {
         ids.clear();
         let (a, b) = (line_byte(c.start_line), line_byte(c.end_line + 1));
@@ -1032,35 +1052,72 @@ fn encode_blob(path: &str, text: &str, syn: &FileSyntax) -> Vec<u8> {
             ids.extend_from_slice(&path_ids);
         }
         let mut label = String::new();
-        for sym in &syn.symbols {
-            if sym.start_line >= c.start_line && sym.start_line <= c.end_line {
+        if ordered {
+            let first_inside = syn
+                .symbols
+                .partition_point(|sym| sym.start_line < c.start_line);
+            // The first symbol (in source order) that starts before the chunk and reaches into
+            // it: symbols that end before one chunk's start end before every later chunk's too.
+            while alive < first_inside && syn.symbols[alive].end_line < c.start_line {
+                alive += 1;
+            }
+            if alive < first_inside {
+                label = syn.symbols[alive].name.clone();
+            }
+            for sym in syn.symbols[first_inside..]
+                .iter()
+                .take_while(|sym| sym.start_line <= c.end_line)
+            {
                 for _ in 0..SYMBOL_BOOST {
                     terms::for_each_term(&sym.name, |t| ids.push(intern(t)));
                 }
                 if label.is_empty() {
                     label = sym.name.clone();
                 }
-            } else if label.is_empty()
-                && sym.start_line < c.start_line
-                && sym.end_line >= c.start_line
-            {
-                // Innermost enclosing definition seen so far (symbols are in source order).
-                label = sym.name.clone();
+            }
+        } else {
+            for sym in &syn.symbols {
+                if sym.start_line >= c.start_line && sym.start_line <= c.end_line {
+                    for _ in 0..SYMBOL_BOOST {
+                        terms::for_each_term(&sym.name, |t| ids.push(intern(t)));
+                    }
+                    if label.is_empty() {
+                        label = sym.name.clone();
+                    }
+                } else if label.is_empty()
+                    && sym.start_line < c.start_line
+                    && sym.end_line >= c.start_line
+                {
+                    // The first enclosing definition (symbols are in source order).
+                    label = sym.name.clone();
+                }
             }
         }
-        ids.sort_unstable();
-        let mut tf: Vec<(u32, u32)> = Vec::new();
+        // Term frequencies by counting (no sort of every occurrence), listed by term id.
+        touched.clear();
         for &id in &ids {
-            match tf.last_mut() {
-                Some((last, n)) if *last == id => *n += 1,
-                _ => tf.push((id, 1)),
+            if id as usize >= counts.len() {
+                counts.resize(id as usize + 1, 0);
             }
+            let n = &mut counts[id as usize];
+            if *n == 0 {
+                touched.push(id);
+            }
+            *n += 1;
         }
+        touched.sort_unstable();
+        let tf: Vec<(u32, u32)> = touched
+            .iter()
+            .map(|&id| {
+                let n = std::mem::take(&mut counts[id as usize]);
+                (id, n)
+            })
+            .collect();
         chunk_data.push((c.start_line, c.end_line, label, tf));
     }
-    s.var(local_list.len() as u64);
-    for t in &local_list {
-        s.str(t);
+    s.var(spans.len() as u64);
+    for &(off, len) in &spans {
+        s.str(&arena[off..off + len]);
     }
     s.var(chunk_data.len() as u64);
     for (start, end, label, tf) in &chunk_data {
@@ -1471,5 +1528,42 @@ impl SearchData {
         let mut out: Vec<(u32, f32)> = scores.into_iter().collect();
         out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordered_symbol_lookup_matches_the_plain_scan() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<PathBuf> = Vec::new();
+        for sub in ["src", "tests/fixtures/symbols"] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                files.push(e.unwrap().path());
+            }
+        }
+        let mut labelled = 0;
+        for p in &files {
+            let text = std::fs::read_to_string(p).unwrap();
+            let lang = Language::from_path(p).unwrap_or(Language::Text);
+            // Small chunks: many chunks inside and between definitions.
+            let opts = ChunkOptions {
+                max_lines: 12,
+                merge_lines: 6,
+            };
+            let syn = syntax::analyze(lang, &text, opts);
+            let name = p.to_string_lossy();
+            let fast = encode_blob_with(&name, &text, &syn, true);
+            let plain = encode_blob_with(&name, &text, &syn, false);
+            assert!(fast == plain, "{name}: blobs differ");
+            labelled += syn.symbols.len();
+        }
+        assert!(
+            files.len() > 15 && labelled > 200,
+            "{} files, {labelled} symbols",
+            files.len()
+        );
     }
 }
