@@ -362,14 +362,15 @@ impl<'a> Agent<'a> {
                     Some(call) => conversation.push(Message::tool_result(call, why)),
                     None => conversation.push(Message::user(why)),
                 };
-                let verdict = if !edits_unverified || self.config.verify == Verify::Off {
-                    // A check that failed and was not followed by a fix still stands.
-                    let failed = t.verification.as_ref().is_some_and(|v| !v.passed);
-                    Some(if failed && self.config.verify != Verify::Off {
-                        Outcome::Unverified
-                    } else {
-                        Outcome::Done
-                    })
+                // A check that failed still stands until a check passes: the model gets the
+                // failure again (while reflections last) even when it changed nothing since.
+                let last_failed = t.verification.as_ref().is_some_and(|v| !v.passed);
+                let verdict = if self.config.verify == Verify::Off
+                    || !(edits_unverified || last_failed)
+                {
+                    Some(Outcome::Done)
+                } else if !edits_unverified && t.reflections >= self.config.max_reflections {
+                    Some(Outcome::Unverified)
                 } else {
                     edits_unverified = false;
                     match self.verify(on_event) {
