@@ -22,10 +22,12 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("index") => index_bench(Path::new(&args[1]), args.get(2).map(PathBuf::from)),
         Some("cold") => {
-            // Only the cold index (for profiling).
+            // Only the cold index (for profiling); a third argument keeps the index there (to
+            // compare the files two builds write).
             let cache = tempfile::tempdir().unwrap();
             let opts = IndexOptions {
                 cache_dir: Some(cache.path().to_path_buf()),
+                index_dir: args.get(2).map(PathBuf::from),
                 ..IndexOptions::default()
             };
             let (ix, s) = Index::update(Path::new(&args[1]), &opts, &|_| {}).unwrap();

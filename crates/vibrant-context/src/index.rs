@@ -841,16 +841,44 @@ fn process_file(w: &WalkedFile, prev: Option<&FileRecord>, opts: &IndexOptions) 
         rec.status = FileStatus::Skipped(reason);
         return Processed::New(rec, Vec::new());
     }
-    let bytes = match std::fs::read(&w.abs) {
-        Ok(b) => b,
-        Err(err) => {
+    // Read into this worker's buffer: no fresh (page-faulted) allocation per file.
+    READ_BUF.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        buf.clear();
+        if let Err(err) = std::fs::File::open(&w.abs).and_then(|mut f| {
+            use std::io::Read;
+            buf.reserve(usize::try_from(w.size).unwrap_or(0).saturating_add(1));
+            f.read_to_end(&mut buf)
+        }) {
             tracing::debug!(path = w.path, %err, "unreadable; skipped");
             rec.status = FileStatus::Skipped(SkipReason::Unreadable);
             return Processed::New(rec, Vec::new());
         }
-    };
+        let processed = process_bytes(rec, &buf, w, prev, opts);
+        if buf.capacity() > READ_BUF_KEEP {
+            *buf = Vec::new();
+        }
+        processed
+    })
+}
+
+/// Largest read buffer a worker keeps between files.
+const READ_BUF_KEEP: usize = 1 << 20;
+
+thread_local! {
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn process_bytes(
+    mut rec: FileRecord,
+    bytes: &[u8],
+    w: &WalkedFile,
+    prev: Option<&FileRecord>,
+    opts: &IndexOptions,
+) -> Processed {
+    let path = Path::new(&w.path);
     rec.size = bytes.len() as u64;
-    rec.hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+    rec.hash = xxhash_rust::xxh3::xxh3_128(bytes);
     if let Some(p) = prev
         && p.hash == rec.hash
         && p.hash != 0
@@ -861,25 +889,26 @@ fn process_file(w: &WalkedFile, prev: Option<&FileRecord>, opts: &IndexOptions) 
         rec.status = FileStatus::Skipped(SkipReason::TooLarge);
         return Processed::New(rec, Vec::new());
     }
-    if let Some(reason) = walk::skip_by_content(&bytes) {
+    if let Some(reason) = walk::skip_by_content(bytes) {
         rec.status = FileStatus::Skipped(reason);
         return Processed::New(rec, Vec::new());
     }
     rec.language = Language::detect(path, &bytes[..bytes.len().min(256)]);
-    let (text, lossy) = match String::from_utf8(bytes) {
-        Ok(s) => (s, false),
-        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+    let (text, lossy) = match std::str::from_utf8(bytes) {
+        Ok(s) => (std::borrow::Cow::Borrowed(s), false),
+        Err(_) => (String::from_utf8_lossy(bytes), true),
     };
+    let text: &str = &text;
     let parse_as = if text.len() as u64 > opts.max_parse_size {
         Language::Text
     } else {
         rec.language
     };
-    let syn = syntax::analyze(parse_as, &text, opts.chunk);
+    let syn = syntax::analyze(parse_as, text, opts.chunk);
     rec.lines = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
     rec.symbols = u32::try_from(syn.symbols.len()).unwrap_or(u32::MAX);
     rec.has_errors = syn.has_errors || lossy;
-    let blob = encode_blob(&w.path, &text, &syn);
+    let blob = encode_blob(&w.path, text, &syn);
     Processed::New(rec, blob)
 }
 
@@ -1016,18 +1045,39 @@ fn encode_blob_with(path: &str, text: &str, syn: &FileSyntax, use_order: bool) -
     };
     // File-local term dictionary: the term texts one after another in `arena`, with their
     // (offset, length) in `spans`; ids are given in first-seen order.
-    let mut local: FxHashMap<String, u32> = FxHashMap::default();
-    let mut arena = String::new();
+    // Looked up by a 64-bit hash of the text (no string allocated per term); the rare term whose
+    // hash another term already has goes to `collided`, keyed by its text.
+    let mut by_hash: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut collided: FxHashMap<String, u32> = FxHashMap::default();
+    let mut arena = String::with_capacity(text.len() / 4);
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut intern = |t: &str| -> u32 {
-        if let Some(&id) = local.get(t) {
-            return id;
+        let h = xxhash_rust::xxh3::xxh3_64(t.as_bytes());
+        let add = |arena: &mut String, spans: &mut Vec<(usize, usize)>| {
+            let id = spans.len() as u32;
+            spans.push((arena.len(), t.len()));
+            arena.push_str(t);
+            id
+        };
+        match by_hash.get(&h) {
+            Some(&id) => {
+                let (off, len) = spans[id as usize];
+                if &arena[off..off + len] == t {
+                    return id;
+                }
+                if let Some(&id) = collided.get(t) {
+                    return id;
+                }
+                let id = add(&mut arena, &mut spans);
+                collided.insert(t.to_owned(), id);
+                id
+            }
+            None => {
+                let id = add(&mut arena, &mut spans);
+                by_hash.insert(h, id);
+                id
+            }
         }
-        let id = spans.len() as u32;
-        spans.push((arena.len(), t.len()));
-        arena.push_str(t);
-        local.insert(t.to_owned(), id);
-        id
     };
     let mut path_ids = Vec::new();
     terms::for_each_term(path, |t| path_ids.push(intern(t)));

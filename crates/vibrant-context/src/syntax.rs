@@ -190,15 +190,27 @@ pub fn analyze(lang: Language, text: &str, opts: ChunkOptions) -> FileSyntax {
     crate::ts_alloc::install();
     let tree = PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
-        let parser = parsers.entry(lang).or_insert_with(Parser::new);
-        if parser.set_language(&ts_lang).is_err() {
-            tracing::warn!(
-                language = lang.name(),
-                "tree-sitter grammar rejected (ABI mismatch)"
-            );
-            return None;
+        // One parser per language and thread, its language set once.
+        let parser = match parsers.entry(lang) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let mut parser = Parser::new();
+                if parser.set_language(&ts_lang).is_err() {
+                    tracing::warn!(
+                        language = lang.name(),
+                        "tree-sitter grammar rejected (ABI mismatch)"
+                    );
+                    return None;
+                }
+                e.insert(parser)
+            }
+        };
+        let tree = parser.parse(text, None);
+        if tree.is_none() {
+            // A parse that stopped part way would otherwise resume on the next file.
+            parser.reset();
         }
-        parser.parse(text, None)
+        tree
     });
     let Some(tree) = tree else {
         return FileSyntax {
@@ -632,7 +644,12 @@ fn holds_no_definitions(lang: Language, kind: &str) -> bool {
 /// comments that name a definition are references a reader would follow too.
 fn text_references(text: &str, defined: &FxHashSet<&str>) -> Vec<(String, u32)> {
     let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
-    for w in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+    // Runs of ASCII letters, digits and `_` (every other byte, UTF-8 included, separates).
+    let words = text
+        .as_bytes()
+        .split(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+        .filter_map(|w| std::str::from_utf8(w).ok());
+    for w in words {
         if w.len() < 2
             || w.len() > 64
             || w.as_bytes()[0].is_ascii_digit()

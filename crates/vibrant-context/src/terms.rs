@@ -8,13 +8,13 @@ const MAX_TERM: usize = 48;
 /// Calls `emit` with every term of `text`, in order, with repeats.
 pub fn for_each_term(text: &str, mut emit: impl FnMut(&str)) {
     let mut buf = String::new();
-    for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+    for_each_word(text, |word| {
         let word = word.trim_matches('_');
         if word.is_empty() || word.len() > MAX_TERM {
-            continue;
+            return;
         }
         if word.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
+            return;
         }
         let parts = split_identifier(word);
         let whole_is_part = parts.len() == 1;
@@ -32,6 +32,35 @@ pub fn for_each_term(text: &str, mut emit: impl FnMut(&str)) {
                 emit(&buf);
             }
         }
+    });
+}
+
+/// Calls `f` with every maximal run of alphanumeric characters and `_` in `text` (what
+/// `text.split(|c: char| !(c.is_alphanumeric() || c == '_'))` yields, without the empty pieces),
+/// looking at bytes and decoding only non-ASCII characters.
+fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+    let bytes = text.as_bytes();
+    let mut start: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (is_word, width) = if b < 0x80 {
+            (b.is_ascii_alphanumeric() || b == b'_', 1)
+        } else {
+            match text.get(i..).and_then(|t| t.chars().next()) {
+                Some(c) => (c.is_alphanumeric(), c.len_utf8()),
+                None => (false, 1),
+            }
+        };
+        if is_word {
+            start.get_or_insert(i);
+        } else if let Some(s) = start.take() {
+            f(&text[s..i]);
+        }
+        i += width;
+    }
+    if let Some(s) = start {
+        f(&text[s..]);
     }
 }
 
@@ -263,6 +292,26 @@ impl SmallParts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_match_a_split_on_non_word_characters() {
+        let texts = [
+            "fn parse_utf8(s: &str) -> Résultat<Ωmega, ÉtatErreur> { x__y + 42 }",
+            "__init__ café naïve 日本語テキスト a1b2 \u{1F600} 😀x😀 end_",
+            "",
+            "___",
+            "ü",
+        ];
+        for text in texts {
+            let expected: Vec<&str> = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            let mut got = Vec::new();
+            for_each_word(text, |w| got.push(w));
+            assert_eq!(got, expected, "{text}");
+        }
+    }
 
     #[test]
     fn splits_identifiers() {
