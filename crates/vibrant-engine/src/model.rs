@@ -86,14 +86,34 @@ impl Model {
             opts.threads
         };
         let pool = vibrant_kernels::ThreadPool::new(threads);
-        Ok(Model {
+        let mut model = Model {
             parts,
             config,
             weights,
             tokenizer: Arc::new(tokenizer),
             template,
             pool,
-        })
+        };
+        if crate::weights::repack_enabled() {
+            model.repack_weights();
+        }
+        Ok(model)
+    }
+
+    /// Copies every matrix that has a repacked layout paying on this CPU into it (see
+    /// [`Weights::repack`]); later matmuls over those matrices run the repacked GEMM. Loading does
+    /// this when `VIBRANT_REPACK=1`. Returns the bytes allocated (0 if nothing was repacked).
+    pub fn repack_weights(&mut self) -> usize {
+        let started = std::time::Instant::now();
+        let bytes = self.weights.repack(&self.parts, &self.pool);
+        if bytes > 0 {
+            tracing::info!(
+                bytes,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "weights repacked for the batched matmul"
+            );
+        }
+        bytes
     }
 
     pub fn config(&self) -> &ModelConfig {

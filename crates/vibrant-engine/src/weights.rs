@@ -1,10 +1,14 @@
-//! Weight tensors: typed views over the memory-mapped GGUF file (never copied), plus the small
-//! f32 vectors (norms, biases) that are copied once at load.
+//! Weight tensors: typed views over the memory-mapped GGUF file, plus the small f32 vectors (norms,
+//! biases) that are copied once at load. Matrices whose format has a repacked layout
+//! ([`vibrant_kernels::repack`]) are, at load and when it pays on this CPU, also copied once into that
+//! interleaved layout, which every matmul over them then reads instead of the mapped bytes (so those
+//! mapped pages are page cache the kernel may drop). Repacking is opt-in: `VIBRANT_REPACK=1`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use vibrant_gguf::{GgmlType, GgufFile, TensorInfo};
-use vibrant_kernels::WeightFormat;
+use vibrant_kernels::{ThreadPool, WeightFormat};
 
 use crate::config::ModelConfig;
 use crate::error::{EngineError, Result};
@@ -39,6 +43,8 @@ pub struct Matrix {
     /// Which file of a split model holds the data.
     part: usize,
     info: TensorInfo,
+    /// The matrix in the repacked layout, when [`Weights::repack`] made one.
+    packed: Option<Arc<Vec<u8>>>,
 }
 
 impl Matrix {
@@ -54,6 +60,52 @@ impl Matrix {
     pub fn n_bytes(&self) -> u64 {
         self.info.n_bytes
     }
+
+    /// The repacked copy of the matrix ([`vibrant_kernels::repack`] layout), if one was made at load.
+    pub fn packed(&self) -> Option<&[u8]> {
+        self.packed.as_deref().map(Vec::as_slice)
+    }
+
+    /// Makes the repacked copy if the format has a repacked layout that pays at the active kernel level.
+    /// Returns the bytes allocated (0 when the matrix stays row-major).
+    fn repack(&mut self, parts: &[GgufFile], pool: &ThreadPool) -> usize {
+        if self.packed.is_some() || !vibrant_kernels::repack_pays(self.fmt) {
+            return 0;
+        }
+        let Some(len) = vibrant_kernels::repacked_len(self.fmt, self.rows, self.cols) else {
+            return 0;
+        };
+        let (fmt, k) = (self.fmt, self.cols);
+        let rb = self.row_bytes();
+        let src = self.data(parts);
+        let mut dst = vec![0u8; len];
+        let group = len / (self.rows / vibrant_kernels::REPACK_ROWS);
+        // Whole groups per task; rows of group `i` start at `i * REPACK_ROWS`.
+        let per = group * 64;
+        pool.for_each_chunk_mut(&mut dst, per, &|i, out| {
+            let groups = out.len() / group;
+            let row0 = i * 64 * vibrant_kernels::REPACK_ROWS;
+            let rows = groups * vibrant_kernels::REPACK_ROWS;
+            vibrant_kernels::repack::repack(fmt, k, rows, &src[row0 * rb..(row0 + rows) * rb], out);
+        });
+        self.packed = Some(Arc::new(dst));
+        len
+    }
+}
+
+/// Whether weights are repacked at load: only when `VIBRANT_REPACK` is `1`, `on`, `true` or `yes`.
+///
+/// Off by default for now: the repacked GEMM sums floats in another order than the row-major
+/// kernels, and on Qwen2.5-Coder-0.5B that noise flips two near-ties (llama.cpp gaps 0.216 and
+/// 0.218 nats) of the greedy parity test, whose divergence bar is 0.2 (see
+/// `docs/results/engine-speed-repack.md`).
+pub fn repack_enabled() -> bool {
+    std::env::var("VIBRANT_REPACK").is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "on" | "true" | "yes"
+        )
+    })
 }
 
 /// Weights of one transformer block.
@@ -135,6 +187,7 @@ impl Loader<'_> {
             rows,
             cols,
             info: info.clone(),
+            packed: None,
         })
     }
 
@@ -213,6 +266,35 @@ impl Weights {
             output,
             tied_output,
         })
+    }
+
+    /// Repacks every layer matrix whose format has a repacked layout that pays on this CPU (see
+    /// [`vibrant_kernels::repack`]); the embedding and output matrices keep the mapped layout. Returns the
+    /// bytes allocated.
+    pub fn repack(&mut self, parts: &[GgufFile], pool: &ThreadPool) -> usize {
+        let mut bytes = 0;
+        for l in &mut self.layers {
+            for m in [
+                &mut l.wq,
+                &mut l.wk,
+                &mut l.wv,
+                &mut l.wo,
+                &mut l.w_gate,
+                &mut l.w_up,
+                &mut l.w_down,
+            ] {
+                bytes += m.repack(parts, pool);
+            }
+        }
+        bytes
+    }
+
+    /// Bytes held in repacked copies.
+    pub fn repacked_bytes(&self) -> u64 {
+        self.matrices()
+            .filter_map(Matrix::packed)
+            .map(|p| p.len() as u64)
+            .sum()
     }
 
     /// Every matrix, for statistics (`model inspect`) and memory accounting.

@@ -27,9 +27,9 @@
 //! # Numerics
 //!
 //! Per super-block, row and token the integer sums are exactly ggml's (`Σ sc_j · Σ q·y` and
-//! `Σ min_j · bsum_j`); the float step is `acc += (d·yd)·sumi`, `accm += (dmin·yd)·summ` with fused
-//! multiply-adds and the result `acc - accm`. Against [`crate::dot`] only the order of float additions
-//! differs. [`matmul_repacked_scalar`] is the specification of this kernel: the SIMD version equals it bit
+//! `Σ min_j · bsum_j`); the float step is ggml's generic order, one accumulator per row and token:
+//! `acc = fma(d·yd, sumi, acc)`, then `acc = fma(−dmin·yd, summ, acc)`. Against [`crate::dot`] only the
+//! order of float additions differs. [`matmul_repacked_scalar`] is the specification of this kernel: the SIMD version equals it bit
 //! for bit.
 
 use std::ops::Range;
@@ -167,7 +167,6 @@ pub fn matmul_repacked_scalar(
         for t in 0..n_tok {
             let y = &act[t * ab..(t + 1) * ab];
             let mut acc = [0.0f32; REPACK_ROWS];
-            let mut accm = [0.0f32; REPACK_ROWS];
             for (ib, blk) in group.chunks_exact(Q4K_X8_BYTES).enumerate() {
                 let yb = &y[ib * 292..(ib + 1) * 292];
                 let yd = f32::from_le_bytes([yb[0], yb[1], yb[2], yb[3]]);
@@ -198,13 +197,11 @@ pub fn matmul_repacked_scalar(
                     let d = f16_at(blk, 2 * r) * yd;
                     let dm = f16_at(blk, 16 + 2 * r) * yd;
                     acc[r] = d.mul_add(sumi as f32, acc[r]);
-                    accm[r] = dm.mul_add(summ as f32, accm[r]);
+                    acc[r] = (-dm).mul_add(summ as f32, acc[r]);
                 }
             }
             let base = t * out_stride + gi * REPACK_ROWS - rows.start;
-            for r in 0..REPACK_ROWS {
-                out[base + r] = acc[r] - accm[r];
-            }
+            out[base..base + REPACK_ROWS].copy_from_slice(&acc);
         }
     }
 }

@@ -80,7 +80,6 @@ unsafe fn tile<const NT: usize>(
     let m4 = _mm512_set1_epi8(0x0F);
     let ones = _mm256_set1_epi16(1);
     let mut acc = [_mm256_setzero_ps(); NT];
-    let mut accm = [_mm256_setzero_ps(); NT];
     for ib in 0..nb {
         // SAFETY: super-block `ib < nb` of the group and of every token row.
         unsafe {
@@ -140,16 +139,16 @@ unsafe fn tile<const NT: usize>(
                     _mm256_cvtepi32_ps(fold_pairs(sumi[t])),
                     acc[t],
                 );
-                accm[t] = _mm256_fmadd_ps(
+                acc[t] = _mm256_fnmadd_ps(
                     _mm256_mul_ps(dmin, yd),
                     _mm256_cvtepi32_ps(fold_pairs(mm)),
-                    accm[t],
+                    acc[t],
                 );
             }
         }
     }
     for t in 0..NT {
         // SAFETY: the caller guarantees eight floats at `o + t * out_stride`.
-        unsafe { _mm256_storeu_ps(o.add(t * out_stride), _mm256_sub_ps(acc[t], accm[t])) };
+        unsafe { _mm256_storeu_ps(o.add(t * out_stride), acc[t]) };
     }
 }
