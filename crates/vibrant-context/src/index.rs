@@ -998,7 +998,12 @@ fn encode_blob(path: &str, text: &str, syn: &FileSyntax) -> Vec<u8> {
 
 /// [`encode_blob`]; `use_order == false` forces the plain scan over all symbols per chunk (the
 /// reference the ordered lookup is tested against).
-fn encode_blob_with(path: &str, text: &str, syn: &FileSyntax, use_order: bool) -> Vec<u8> {
+fn encode_blob_with<'t>(
+    path: &str,
+    text: &'t str,
+    syn: &'t FileSyntax,
+    use_order: bool,
+) -> Vec<u8> {
     let mut s = Writer::new();
     s.var(syn.symbols.len() as u64);
     for sym in &syn.symbols {
@@ -1081,6 +1086,26 @@ fn encode_blob_with(path: &str, text: &str, syn: &FileSyntax, use_order: bool) -
     };
     let mut path_ids = Vec::new();
     terms::for_each_term(path, |t| path_ids.push(intern(t)));
+    // A word's terms depend only on the word: each distinct word of the file is split, lowered,
+    // stemmed and interned once, its term ids kept in `cached`.
+    let mut word_cache: FxHashMap<&'t str, (u32, u32)> = FxHashMap::default();
+    let mut cached: Vec<u32> = Vec::new();
+    let mut buf = String::new();
+    let mut term_ids = |text: &'t str, out: &mut Vec<u32>| {
+        terms::for_each_word(text, |w| {
+            let (s, e) = match word_cache.get(w) {
+                Some(&r) => r,
+                None => {
+                    let s = cached.len() as u32;
+                    terms::for_each_term_of_word(w, &mut buf, |t| cached.push(intern(t)));
+                    let r = (s, cached.len() as u32);
+                    word_cache.insert(w, r);
+                    r
+                }
+            };
+            out.extend_from_slice(&cached[s as usize..e as usize]);
+        });
+    };
     let mut chunk_data: Vec<ChunkTerms> = Vec::with_capacity(syn.chunks.len());
     let mut ids: Vec<u32> = Vec::new();
     // Per local term: its count in the current chunk; `touched` lists the terms counted.
@@ -1097,7 +1122,7 @@ fn encode_blob_with(path: &str, text: &str, syn: &FileSyntax, use_order: bool) -
         ids.clear();
         let (a, b) = (line_byte(c.start_line), line_byte(c.end_line + 1));
         let body = text.get(a..b.max(a)).unwrap_or("");
-        terms::for_each_term(body, |t| ids.push(intern(t)));
+        term_ids(body, &mut ids);
         for _ in 0..PATH_BOOST {
             ids.extend_from_slice(&path_ids);
         }
@@ -1119,7 +1144,7 @@ fn encode_blob_with(path: &str, text: &str, syn: &FileSyntax, use_order: bool) -
                 .take_while(|sym| sym.start_line <= c.end_line)
             {
                 for _ in 0..SYMBOL_BOOST {
-                    terms::for_each_term(&sym.name, |t| ids.push(intern(t)));
+                    term_ids(&sym.name, &mut ids);
                 }
                 if label.is_empty() {
                     label = sym.name.clone();
@@ -1129,7 +1154,7 @@ fn encode_blob_with(path: &str, text: &str, syn: &FileSyntax, use_order: bool) -
             for sym in &syn.symbols {
                 if sym.start_line >= c.start_line && sym.start_line <= c.end_line {
                     for _ in 0..SYMBOL_BOOST {
-                        terms::for_each_term(&sym.name, |t| ids.push(intern(t)));
+                        term_ids(&sym.name, &mut ids);
                     }
                     if label.is_empty() {
                         label = sym.name.clone();

@@ -289,9 +289,11 @@ impl<'a> Extractor<'a> {
         let mut depth = 0usize;
         loop {
             let node = cursor.node();
+            // `kind()` looks the name up and checks it as UTF-8: once per node.
+            let node_kind = node.kind();
             let mut descend = true;
-            self.import(node);
-            if let Some((kind, name_node, name)) = self.classify(node) {
+            self.import(node, node_kind);
+            if let Some((kind, name_node, name)) = self.classify(node, node_kind) {
                 let parent = parents.last().map(|p| p.1.clone());
                 let kind = match kind {
                     SymbolKind::Function if parents.last().is_some_and(|p| p.0.is_container()) => {
@@ -319,7 +321,7 @@ impl<'a> Extractor<'a> {
                     // inside their bodies, values or token trees.
                     descend = false;
                 }
-            } else if holds_no_definitions(self.lang, node.kind()) {
+            } else if holds_no_definitions(self.lang, node_kind) {
                 descend = false;
             }
             if descend && cursor.goto_first_child() {
@@ -342,9 +344,12 @@ impl<'a> Extractor<'a> {
     }
 
     /// Definition kind and name of `node`, if it defines something.
-    fn classify<'t>(&self, node: Node<'t>) -> Option<(SymbolKind, Option<Node<'t>>, String)> {
+    fn classify<'t>(
+        &self,
+        node: Node<'t>,
+        kind: &str,
+    ) -> Option<(SymbolKind, Option<Node<'t>>, String)> {
         use SymbolKind as K;
-        let kind = node.kind();
         let named = |k: SymbolKind| -> Option<(SymbolKind, Option<Node<'t>>, String)> {
             let n = node.child_by_field_name("name")?;
             Some((k, Some(n), self.text(n).to_owned()))
@@ -480,8 +485,7 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    fn import(&mut self, node: Node<'_>) {
-        let kind = node.kind();
+    fn import(&mut self, node: Node<'_>, kind: &str) {
         let imp: Option<String> = match (self.lang, kind) {
             (Language::Rust, "use_declaration") => node
                 .child_by_field_name("argument")

@@ -9,36 +9,42 @@ const MAX_TERM: usize = 48;
 pub fn for_each_term(text: &str, mut emit: impl FnMut(&str)) {
     let mut buf = String::new();
     for_each_word(text, |word| {
-        let word = word.trim_matches('_');
-        if word.is_empty() || word.len() > MAX_TERM {
-            return;
-        }
-        if word.bytes().all(|b| b.is_ascii_digit()) {
-            return;
-        }
-        let parts = split_identifier(word);
-        let whole_is_part = parts.len() == 1;
-        lower_into(word, &mut buf);
-        stem(&mut buf);
-        emit(&buf);
-        if !whole_is_part {
-            for (s, e) in parts.iter() {
-                let p = &word[s..e];
-                if p.len() < 2 || p.bytes().all(|b| b.is_ascii_digit()) {
-                    continue;
-                }
-                lower_into(p, &mut buf);
-                stem(&mut buf);
-                emit(&buf);
-            }
-        }
+        for_each_term_of_word(word, &mut buf, &mut emit)
     });
+}
+
+/// The terms of one word as [`for_each_word`] yields it (`buf` is scratch space). A word's
+/// terms depend on nothing else, so callers may cache them per word.
+pub(crate) fn for_each_term_of_word(word: &str, buf: &mut String, mut emit: impl FnMut(&str)) {
+    let word = word.trim_matches('_');
+    if word.is_empty() || word.len() > MAX_TERM {
+        return;
+    }
+    if word.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    let parts = split_identifier(word);
+    let whole_is_part = parts.len() == 1;
+    lower_into(word, buf);
+    stem(buf);
+    emit(buf);
+    if !whole_is_part {
+        for (s, e) in parts.iter() {
+            let p = &word[s..e];
+            if p.len() < 2 || p.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            lower_into(p, buf);
+            stem(buf);
+            emit(buf);
+        }
+    }
 }
 
 /// Calls `f` with every maximal run of alphanumeric characters and `_` in `text` (what
 /// `text.split(|c: char| !(c.is_alphanumeric() || c == '_'))` yields, without the empty pieces),
 /// looking at bytes and decoding only non-ASCII characters.
-fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     let bytes = text.as_bytes();
     let mut start: Option<usize> = None;
     let mut i = 0;
