@@ -2,13 +2,20 @@
 
 use serde_json::Value;
 
-/// Records `(tool, arguments)` and stops the `limit`-th identical consecutive call (3 by default).
+/// Records `(tool, arguments)` and stops the `limit`-th identical consecutive call (3 by default),
+/// and the call that completes the `limit`-th round of a short cycle (`read a, edit a, read a,
+/// edit a, …` with the same arguments each time).
 #[derive(Debug, Clone)]
 pub struct DoomLoopGuard {
     last: Option<(String, String)>,
     repeats: usize,
     limit: usize,
+    /// The most recent calls, newest last (for cycles).
+    history: Vec<(String, String)>,
 }
+
+/// Cycle lengths watched for besides plain repetition.
+const CYCLES: [usize; 2] = [2, 3];
 
 impl Default for DoomLoopGuard {
     fn default() -> Self {
@@ -23,6 +30,7 @@ impl DoomLoopGuard {
             last: None,
             repeats: 0,
             limit: limit.max(2),
+            history: Vec::new(),
         }
     }
 
@@ -34,22 +42,46 @@ impl DoomLoopGuard {
         if self.last.as_ref() == Some(&key) {
             self.repeats += 1;
         } else {
-            self.last = Some(key);
+            self.last = Some(key.clone());
             self.repeats = 1;
         }
-        (self.repeats >= self.limit).then(|| {
-            format!(
+        self.history.push(key);
+        let keep = CYCLES[CYCLES.len() - 1] * self.limit;
+        if self.history.len() > keep {
+            self.history.drain(..self.history.len() - keep);
+        }
+        if self.repeats >= self.limit {
+            return Some(format!(
                 "stopped: this is call number {} in a row to `{tool}` with the same arguments, and it will give the same result. \
                  Do something different: change the arguments, use another tool, or finish and explain what is blocking you.",
                 self.repeats
-            )
-        })
+            ));
+        }
+        for p in CYCLES {
+            let n = p * self.limit;
+            if self.history.len() < n {
+                continue;
+            }
+            let tail = &self.history[self.history.len() - n..];
+            let distinct = tail[..p].iter().any(|k| k != &tail[0]);
+            if distinct && (p..n).all(|i| tail[i] == tail[i - p]) {
+                let tools: Vec<&str> = tail[..p].iter().map(|(t, _)| t.as_str()).collect();
+                return Some(format!(
+                    "stopped: you have made the same {p} calls ({}) {} times in a row with the same arguments, and it changes nothing. \
+                     Do something different: read the result you got, change the arguments, or finish and explain what is blocking you.",
+                    tools.join(", "),
+                    self.limit
+                ));
+            }
+        }
+        None
     }
 
     /// Forgets the history (a new task).
     pub fn reset(&mut self) {
         self.last = None;
         self.repeats = 0;
+        self.history.clear();
     }
 }
 
@@ -95,6 +127,30 @@ mod tests {
             g.check("read_file", &a).is_some(),
             "a fourth repeat is stopped too"
         );
+    }
+
+    #[test]
+    fn a_repeated_cycle_is_stopped() {
+        let mut g = DoomLoopGuard::default();
+        let read = json!({"path": "a.py"});
+        let edit = json!({"path": "a.py", "old_string": "x", "new_string": "y"});
+        for _ in 0..2 {
+            assert!(g.check("read_file", &read).is_none());
+            assert!(g.check("edit_file", &edit).is_none());
+        }
+        assert!(g.check("read_file", &read).is_none());
+        let msg = g.check("edit_file", &edit).unwrap();
+        assert!(
+            msg.contains("same 2 calls (read_file, edit_file) 3 times"),
+            "{msg}"
+        );
+        // Reading again after different edits is not a cycle.
+        let mut g = DoomLoopGuard::default();
+        for i in 0..6 {
+            assert!(g.check("read_file", &read).is_none());
+            let e = json!({"path": "a.py", "old_string": i.to_string(), "new_string": "z"});
+            assert!(g.check("edit_file", &e).is_none());
+        }
     }
 
     #[test]
