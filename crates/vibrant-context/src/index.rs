@@ -27,7 +27,7 @@ use crate::walk::{self, SkipReason, WalkOptions, WalkedFile};
 
 /// Bumped whenever the on-disk format or what is extracted changes; an index with another
 /// version is rebuilt from scratch.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 const FILES_MAGIC: &[u8; 8] = b"VBCTXF\0\0";
 const SEARCH_MAGIC: &[u8; 8] = b"VBCTXS\0\0";
@@ -1190,6 +1190,13 @@ fn encode_blob_with<'t>(
             .collect();
         chunk_data.push((c.start_line, c.end_line, label, tf));
     }
+    // The syntax section goes first, after its byte length (the search build skips it whole).
+    let syntax = s.buf;
+    let mut s = Writer::new();
+    s.buf
+        .reserve(syntax.len() + arena.len() + spans.len() + 16 * chunk_data.len() + 16);
+    s.var(syntax.len() as u64);
+    s.buf.extend_from_slice(&syntax);
     s.var(spans.len() as u64);
     for &(off, len) in &spans {
         s.str(&arena[off..off + len]);
@@ -1211,6 +1218,7 @@ fn encode_blob_with<'t>(
 fn decode_syntax(blob: &[u8]) -> DResult<FileSyntax> {
     let mut r = Reader::new(blob);
     let mut syn = FileSyntax::default();
+    r.len()?; // the section's byte length
     let n = r.len()?;
     syn.symbols.reserve(n);
     for _ in 0..n {
@@ -1269,26 +1277,7 @@ fn decode_syntax(blob: &[u8]) -> DResult<FileSyntax> {
 /// Skips the syntax section; returns the reader positioned at the chunk section.
 fn skip_syntax(r: &mut Reader<'_>) -> DResult<()> {
     let n = r.len()?;
-    for _ in 0..n {
-        r.str()?;
-        r.u8()?;
-        r.var()?;
-        r.var()?;
-        r.str()?;
-        if r.u8()? == 1 {
-            r.str()?;
-        }
-    }
-    let n = r.len()?;
-    for _ in 0..n {
-        r.str()?;
-    }
-    let n = r.len()?;
-    for _ in 0..n {
-        r.str()?;
-        r.var()?;
-    }
-    r.u8()?;
+    r.bytes(n)?;
     Ok(())
 }
 
@@ -1319,11 +1308,11 @@ struct SearchShard<'a> {
 }
 
 /// Which of `shards` shards term `t` belongs to.
-fn shard_of(t: &str, shards: usize) -> usize {
+fn shard_of(t: &[u8], shards: usize) -> usize {
     if shards <= 1 {
         return 0;
     }
-    (xxhash_rust::xxh3::xxh3_64(t.as_bytes()) % shards as u64) as usize
+    (xxhash_rust::xxh3::xxh3_64(t) % shards as u64) as usize
 }
 
 /// Builds the shard `shard` of `shards` from every indexed file's chunk section.
@@ -1348,11 +1337,17 @@ fn build_search_shard<'a>(
             let n_local = r.len()?;
             map.clear();
             for _ in 0..n_local {
-                let t = r.str()?;
-                if shard_of(t, shards) != shard {
+                let len = r.len()?;
+                let at = r.pos;
+                let bytes = r.bytes(len)?;
+                if shard_of(bytes, shards) != shard {
                     map.push(u32::MAX);
                     continue;
                 }
+                let t = std::str::from_utf8(bytes).map_err(|_| DecodeError {
+                    offset: at,
+                    reason: "invalid UTF-8 in a string",
+                })?;
                 let id = *global.entry(t).or_insert_with(|| {
                     out.terms.push(t);
                     out.postings.push(Vec::new());
