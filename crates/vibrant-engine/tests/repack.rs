@@ -16,7 +16,8 @@ fn load(repack: bool) -> Arc<Model> {
     if repack {
         let bytes = model.repack_weights();
         if vibrant_kernels::repack_pays(vibrant_kernels::WeightFormat::Q4K) {
-            // The 168 layer Q4_K matrices of the 1.5B (597 MiB in the file; `token_embd` stays mapped).
+            // The 168 layer Q4_K (597 MiB in the file) and 28 layer Q6_K matrices of the 1.5B;
+            // `token_embd` and `output` stay mapped.
             assert!(bytes > 600 << 20, "only {bytes} bytes repacked");
             assert_eq!(model.weights().repacked_bytes(), bytes as u64);
         } else {

@@ -122,23 +122,31 @@ fn attention_f16(b: Bencher<'_, '_>, isa: Isa) {
     });
 }
 
-/// The Q4_K prefill tile, row-major (`matmul_rows`, four tokens per unpacked block) against the repacked GEMM
-/// (eight rows × four tokens per register tile), at the active level, for `NT` tokens.
-#[divan::bench(args = [false, true], consts = [1, 4, 16])]
-fn q4k_gemm<const NT: usize>(b: Bencher<'_, '_>, repacked: bool) {
+/// A K-quant prefill tile, row-major (`matmul_rows`, four tokens per unpacked block) against the repacked GEMM
+/// (eight rows × four tokens per register tile), at the active level, for `nt` tokens.
+fn gemm(b: Bencher<'_, '_>, fmt: WeightFormat, nt: usize, repacked: bool) {
     let kern = Kernels::new(vibrant_kernels::active_isa()).unwrap();
-    let fmt = WeightFormat::Q4K;
     let w = weights(fmt, ROWS, K);
-    let act = activations(fmt.act_format(), NT, K, kern);
-    let mut out = vec![0.0f32; ROWS * NT];
+    let act = activations(fmt.act_format(), nt, K, kern);
+    let mut out = vec![0.0f32; ROWS * nt];
     let b = b
         .counter(BytesCount::new(w.len()))
-        .counter(ItemsCount::new(ROWS * K * NT));
+        .counter(ItemsCount::new(ROWS * K * nt));
     if repacked {
         let mut packed = vec![0u8; vibrant_kernels::repacked_len(fmt, ROWS, K).unwrap()];
         vibrant_kernels::repack::repack(fmt, K, ROWS, &w, &mut packed);
-        b.bench_local(|| kern.matmul_repacked(fmt, K, &packed, 0..ROWS, &act, NT, &mut out, ROWS));
+        b.bench_local(|| kern.matmul_repacked(fmt, K, &packed, 0..ROWS, &act, nt, &mut out, ROWS));
     } else {
-        b.bench_local(|| kern.matmul_rows(fmt, K, &w, 0..ROWS, &act, NT, &mut out, ROWS));
+        b.bench_local(|| kern.matmul_rows(fmt, K, &w, 0..ROWS, &act, nt, &mut out, ROWS));
     }
+}
+
+#[divan::bench(args = [false, true], consts = [1, 4, 16])]
+fn q4k_gemm<const NT: usize>(b: Bencher<'_, '_>, repacked: bool) {
+    gemm(b, WeightFormat::Q4K, NT, repacked);
+}
+
+#[divan::bench(args = [false, true], consts = [1, 4, 16])]
+fn q6k_gemm<const NT: usize>(b: Bencher<'_, '_>, repacked: bool) {
+    gemm(b, WeightFormat::Q6K, NT, repacked);
 }

@@ -395,7 +395,9 @@ impl Kernels {
             // verified that `packed` holds every group in `rows`, `act` every token row and `out` every
             // output element.
             unsafe {
-                crate::x86_64::repack512::gemm_q4k_x8(k, packed, rows, act, n_tok, out, out_stride);
+                crate::x86_64::repack512::gemm_x8(
+                    fmt, k, packed, rows, act, n_tok, out, out_stride,
+                );
             }
             return;
         }

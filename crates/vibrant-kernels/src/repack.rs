@@ -24,10 +24,27 @@
 //! element `64jj + 32 + 8g + b`). The layout is 1184 bytes per 8 × 256 weights against 1152 for the
 //! row-major blocks (+2.8 %).
 //!
+//! # The Q6_K layout
+//!
+//! The same grouping, [`Q6K_X8_BYTES`] = 1680 bytes per eight super-blocks (exactly their row-major size):
+//!
+//! | bytes        | content                                                                               |
+//! |--------------|---------------------------------------------------------------------------------------|
+//! | `0..16`      | `d[r]`, f16                                                                           |
+//! | `16..144`    | scales `sc[g][r]` (i8), 16-element group `g` 0..16 major                              |
+//! | `144..1168`  | low nibbles: `[h 0..2][g8 0..8][r 0..8][j 0..8] = ql_r[64h + 8g8 + j]`                 |
+//! | `1168..1680` | high bits: `[h 0..2][g4 0..4][r 0..8][j 0..8] = qh_r[128 + 32h + 8g4 + j]`             |
+//!
+//! A `ql` byte `b = 8g8 + j` of half `h` holds element `128h + b` (low nibble) and `128h + b + 64` (high
+//! nibble); their two high bits are bits 0–1 / 4–5 (`g8 < 4`) or 2–3 / 6–7 (`g8 ≥ 4`) of `qh` byte `b mod 32`,
+//! i.e. of the `g4 = g8 mod 4` vector. The kernel multiplies the unsigned 6-bit quants and folds ggml's
+//! `−32` bias per group as `sc_g · (Σ q·y − 32 · bsum_g)` (the lane pair of a row subtracts `16 · bsum_g` each),
+//! which is the same integer as ggml's `Σ sc_g · Σ (q − 32)·y`.
+//!
 //! # Numerics
 //!
-//! Per super-block, row and token the integer sums are exactly ggml's (`Σ sc_j · Σ q·y` and
-//! `Σ min_j · bsum_j`); the float step is ggml's generic order, one accumulator per row and token:
+//! Per super-block, row and token the integer sums are exactly ggml's (Q4_K: `Σ sc_j · Σ q·y` and
+//! `Σ min_j · bsum_j`; Q6_K: `acc = fma(d·yd, sumi, acc)` alone); the Q4_K float step is ggml's generic order, one accumulator per row and token:
 //! `acc = fma(d·yd, sumi, acc)`, then `acc = fma(−dmin·yd, summ, acc)`. Against [`crate::dot`] only the
 //! order of float additions differs. [`matmul_repacked_scalar`] is the specification of this kernel: the SIMD version equals it bit
 //! for bit.
@@ -44,12 +61,24 @@ pub const REPACK_ROWS: usize = 8;
 /// Bytes of one repacked Q4_K block (eight rows × one 256-element super-block).
 pub const Q4K_X8_BYTES: usize = 1184;
 
+/// Bytes of one repacked Q6_K block (eight rows × one super-block; exactly 8 × 210).
+pub const Q6K_X8_BYTES: usize = 1680;
+
+/// Bytes of one repacked block of `fmt` (eight rows × one super-block), 0 for formats without a layout.
+pub const fn x8_bytes(fmt: WeightFormat) -> usize {
+    match fmt {
+        WeightFormat::Q4K => Q4K_X8_BYTES,
+        WeightFormat::Q6K => Q6K_X8_BYTES,
+        _ => 0,
+    }
+}
+
 /// Tokens per micro-kernel tile.
 pub const REPACK_TOKENS: usize = 4;
 
 /// Whether `fmt` has a repacked layout.
 pub fn repack_supported(fmt: WeightFormat) -> bool {
-    fmt == WeightFormat::Q4K
+    x8_bytes(fmt) != 0
 }
 
 /// Bytes of the repacked form of a `rows × k` matrix, or `None` if `fmt` has no repacked layout or `rows` is
@@ -61,7 +90,7 @@ pub fn repacked_len(fmt: WeightFormat, rows: usize, k: usize) -> Option<usize> {
     {
         return None;
     }
-    Some(rows / REPACK_ROWS * (k / QK_K) * Q4K_X8_BYTES)
+    Some(rows / REPACK_ROWS * (k / QK_K) * x8_bytes(fmt))
 }
 
 /// Repacks the row-major `rows × k` matrix `w` into `dst` ([`repacked_len`] bytes).
@@ -80,6 +109,10 @@ pub fn repack(fmt: WeightFormat, k: usize, rows: usize, w: &[u8], dst: &mut [u8]
         dst.len()
     );
     let nb = k / QK_K;
+    if fmt == WeightFormat::Q6K {
+        repack_q6k(nb, rb, w, &mut dst[..len]);
+        return;
+    }
     for (gi, group) in dst[..len].chunks_exact_mut(nb * Q4K_X8_BYTES).enumerate() {
         for (ib, out) in group.chunks_exact_mut(Q4K_X8_BYTES).enumerate() {
             for r in 0..REPACK_ROWS {
@@ -105,6 +138,39 @@ pub fn repack(fmt: WeightFormat, k: usize, rows: usize, w: &[u8], dst: &mut [u8]
     }
 }
 
+/// The Q6_K × 8 layout (see the module documentation).
+fn repack_q6k(nb: usize, rb: usize, w: &[u8], dst: &mut [u8]) {
+    for (gi, group) in dst.chunks_exact_mut(nb * Q6K_X8_BYTES).enumerate() {
+        for (ib, out) in group.chunks_exact_mut(Q6K_X8_BYTES).enumerate() {
+            for r in 0..REPACK_ROWS {
+                let row = gi * REPACK_ROWS + r;
+                let b = &w[row * rb + ib * 210..row * rb + (ib + 1) * 210];
+                out[2 * r..2 * r + 2].copy_from_slice(&b[208..210]);
+                for g in 0..16 {
+                    out[16 + 8 * g + r] = b[192 + g];
+                }
+                for h in 0..2 {
+                    for g8 in 0..8 {
+                        let o = Q6K_QL + (h * 8 + g8) * 64 + 8 * r;
+                        let s = 64 * h + 8 * g8;
+                        out[o..o + 8].copy_from_slice(&b[s..s + 8]);
+                    }
+                    for g4 in 0..4 {
+                        let o = Q6K_QH + (h * 4 + g4) * 64 + 8 * r;
+                        let s = 128 + 32 * h + 8 * g4;
+                        out[o..o + 8].copy_from_slice(&b[s..s + 8]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Offset of the low-nibble bytes in a Q6_K × 8 block.
+pub(crate) const Q6K_QL: usize = 144;
+/// Offset of the high-bit bytes in a Q6_K × 8 block.
+pub(crate) const Q6K_QH: usize = 144 + 1024;
+
 /// Asserts the shapes of a repacked matmul call.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check(
@@ -125,7 +191,7 @@ pub(crate) fn check(
         rows.start.is_multiple_of(REPACK_ROWS) && rows.end.is_multiple_of(REPACK_ROWS),
         "matmul_repacked: rows {rows:?} are not whole groups of {REPACK_ROWS}"
     );
-    let group = k / QK_K * Q4K_X8_BYTES;
+    let group = k / QK_K * x8_bytes(fmt);
     assert!(
         k.is_multiple_of(QK_K) && packed.len() >= rows.end / REPACK_ROWS * group,
         "matmul_repacked: {} bytes do not hold rows {rows:?} of {k} {fmt} elements",
@@ -162,6 +228,17 @@ pub fn matmul_repacked_scalar(
     check(fmt, k, packed, &rows, act, n_tok, out, out_stride);
     let nb = k / QK_K;
     let ab = fmt.act_format().row_bytes(k);
+    if fmt == WeightFormat::Q6K {
+        for gi in rows.start / REPACK_ROWS..rows.end / REPACK_ROWS {
+            let group = &packed[gi * nb * Q6K_X8_BYTES..(gi + 1) * nb * Q6K_X8_BYTES];
+            for t in 0..n_tok {
+                let acc = q6k_x8_scalar(group, &act[t * ab..(t + 1) * ab]);
+                let base = t * out_stride + gi * REPACK_ROWS - rows.start;
+                out[base..base + REPACK_ROWS].copy_from_slice(&acc);
+            }
+        }
+        return;
+    }
     for gi in rows.start / REPACK_ROWS..rows.end / REPACK_ROWS {
         let group = &packed[gi * nb * Q4K_X8_BYTES..(gi + 1) * nb * Q4K_X8_BYTES];
         for t in 0..n_tok {
@@ -204,6 +281,42 @@ pub fn matmul_repacked_scalar(
             out[base..base + REPACK_ROWS].copy_from_slice(&acc);
         }
     }
+}
+
+/// One group of repacked Q6_K rows against one Q8_K activation row (the specification of the SIMD tile).
+fn q6k_x8_scalar(group: &[u8], y: &[u8]) -> [f32; REPACK_ROWS] {
+    let mut acc = [0.0f32; REPACK_ROWS];
+    for (ib, blk) in group.chunks_exact(Q6K_X8_BYTES).enumerate() {
+        let yb = &y[ib * 292..(ib + 1) * 292];
+        let yd = f32::from_le_bytes([yb[0], yb[1], yb[2], yb[3]]);
+        let q8 = |e: usize| i32::from(yb[4 + e] as i8);
+        let bsum = |g: usize| i32::from(i16::from_le_bytes([yb[260 + 2 * g], yb[261 + 2 * g]]));
+        for r in 0..REPACK_ROWS {
+            // Σ over 16-element groups of sc_g · (Σ q·y − 32 · bsum_g), q the unsigned 6-bit quant.
+            let mut group_sum = [0i32; 16];
+            for h in 0..2 {
+                for g8 in 0..8 {
+                    let shift = if g8 < 4 { 0 } else { 2 };
+                    for j in 0..8 {
+                        let ql = i32::from(blk[Q6K_QL + (h * 8 + g8) * 64 + 8 * r + j]);
+                        let qh = i32::from(blk[Q6K_QH + (h * 4 + g8 % 4) * 64 + 8 * r + j]);
+                        let e = 128 * h + 8 * g8 + j;
+                        let lo = (ql & 0xF) | (((qh >> shift) & 3) << 4);
+                        let hi = (ql >> 4) | (((qh >> (shift + 4)) & 3) << 4);
+                        group_sum[e / 16] += lo * q8(e);
+                        group_sum[(e + 64) / 16] += hi * q8(e + 64);
+                    }
+                }
+            }
+            let mut sumi = 0i32;
+            for (g, s) in group_sum.iter().enumerate() {
+                let sc = i32::from(blk[16 + 8 * g + r] as i8);
+                sumi += sc * (s - 32 * bsum(g));
+            }
+            acc[r] = (f16_at(blk, 2 * r) * yd).mul_add(sumi as f32, acc[r]);
+        }
+    }
+    acc
 }
 
 /// Whether the repacked GEMM of `kern`'s level beats the row-major tile for `fmt` (only the AVX-512 VNNI

@@ -1,4 +1,4 @@
-//! The AVX-512 VNNI GEMM over repacked Q4_K weights (layout: [`crate::repack`]).
+//! The AVX-512 VNNI GEMM over repacked Q4_K and Q6_K weights (layouts: [`crate::repack`]).
 //!
 //! One tile is eight weight rows × up to four tokens. A `zmm` of quants holds eight bytes of each of the
 //! eight rows (16 `i32` lanes: lane `l` is row `l / 2`, bytes `4(l % 2)..`); one `vpbroadcastq` of eight
@@ -9,7 +9,10 @@
 use std::arch::x86_64::*;
 use std::ops::Range;
 
-use crate::repack::{Q4K_X8_BYTES, REPACK_ROWS, REPACK_TOKENS};
+use crate::format::WeightFormat;
+use crate::repack::{
+    Q4K_X8_BYTES, Q6K_QH, Q6K_QL, Q6K_X8_BYTES, REPACK_ROWS, REPACK_TOKENS, x8_bytes,
+};
 
 const ACT_BLOCK: usize = 292;
 
@@ -20,7 +23,8 @@ const ACT_BLOCK: usize = 292;
 /// `act` `n_tok` Q8_K rows of `k` elements, `out` every written element (see `repack::check`).
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn gemm_q4k_x8(
+pub(crate) unsafe fn gemm_x8(
+    fmt: WeightFormat,
     k: usize,
     packed: &[u8],
     rows: Range<usize>,
@@ -31,7 +35,8 @@ pub(crate) unsafe fn gemm_q4k_x8(
 ) {
     let nb = k / 256;
     let ab = nb * ACT_BLOCK;
-    let group_bytes = nb * Q4K_X8_BYTES;
+    let group_bytes = nb * x8_bytes(fmt);
+    let q6 = fmt == WeightFormat::Q6K;
     let mut t0 = 0;
     while t0 < n_tok {
         let nt = (n_tok - t0).min(REPACK_TOKENS);
@@ -43,11 +48,15 @@ pub(crate) unsafe fn gemm_q4k_x8(
                 let o = out
                     .as_mut_ptr()
                     .add(t0 * out_stride + gi * REPACK_ROWS - rows.start);
-                match nt {
-                    4 => tile::<4>(nb, w, a, ab, o, out_stride),
-                    3 => tile::<3>(nb, w, a, ab, o, out_stride),
-                    2 => tile::<2>(nb, w, a, ab, o, out_stride),
-                    _ => tile::<1>(nb, w, a, ab, o, out_stride),
+                match (q6, nt) {
+                    (false, 4) => tile::<4>(nb, w, a, ab, o, out_stride),
+                    (false, 3) => tile::<3>(nb, w, a, ab, o, out_stride),
+                    (false, 2) => tile::<2>(nb, w, a, ab, o, out_stride),
+                    (false, _) => tile::<1>(nb, w, a, ab, o, out_stride),
+                    (true, 4) => tile_q6k::<4>(nb, w, a, ab, o, out_stride),
+                    (true, 3) => tile_q6k::<3>(nb, w, a, ab, o, out_stride),
+                    (true, 2) => tile_q6k::<2>(nb, w, a, ab, o, out_stride),
+                    (true, _) => tile_q6k::<1>(nb, w, a, ab, o, out_stride),
                 }
             }
         }
@@ -142,6 +151,94 @@ unsafe fn tile<const NT: usize>(
                 acc[t] = _mm256_fnmadd_ps(
                     _mm256_mul_ps(dmin, yd),
                     _mm256_cvtepi32_ps(fold_pairs(mm)),
+                    acc[t],
+                );
+            }
+        }
+    }
+    for t in 0..NT {
+        // SAFETY: the caller guarantees eight floats at `o + t * out_stride`.
+        unsafe { _mm256_storeu_ps(o.add(t * out_stride), acc[t]) };
+    }
+}
+
+/// Q6_K: eight rows × `NT` tokens over all `nb` super-blocks. Each pair of `ql` vectors (16 elements per row)
+/// is one scale group for its low nibbles and one for its high nibbles; the group's lane sums get
+/// `16 · bsum_g` subtracted per lane (the `−32` bias, split over the row's two lanes) before the scale.
+///
+/// # Safety
+/// As [`tile`].
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn tile_q6k<const NT: usize>(
+    nb: usize,
+    w: *const u8,
+    a: *const u8,
+    ab: usize,
+    o: *mut f32,
+    out_stride: usize,
+) {
+    let m4 = _mm512_set1_epi8(0x0F);
+    let m3 = _mm512_set1_epi8(0x03);
+    let mut acc = [_mm256_setzero_ps(); NT];
+    for ib in 0..nb {
+        // SAFETY: super-block `ib < nb` of the group and of every token row.
+        unsafe {
+            let blk = w.add(ib * Q6K_X8_BYTES);
+            let mut y = [a; NT];
+            let mut bias = [[0i32; 16]; NT];
+            for t in 0..NT {
+                y[t] = a.add(t * ab + ib * ACT_BLOCK);
+                let bs = _mm512_cvtepi16_epi32(_mm256_loadu_si256(y[t].add(260).cast()));
+                _mm512_storeu_si512(bias[t].as_mut_ptr().cast(), _mm512_slli_epi32::<4>(bs));
+            }
+            let mut sumi = [_mm512_setzero_si512(); NT];
+            for h in 0..2 {
+                for g2 in 0..4 {
+                    let mut lo = [_mm512_setzero_si512(); NT];
+                    let mut hi = [_mm512_setzero_si512(); NT];
+                    for g8 in [2 * g2, 2 * g2 + 1] {
+                        let ql = _mm512_loadu_si512(blk.add(Q6K_QL + (h * 8 + g8) * 64).cast());
+                        let qh = _mm512_loadu_si512(blk.add(Q6K_QH + (h * 4 + g8 % 4) * 64).cast());
+                        let sl = _mm_cvtsi32_si128(if g8 < 4 { 0 } else { 2 });
+                        let sh = _mm_cvtsi32_si128(if g8 < 4 { 4 } else { 6 });
+                        let hl = _mm512_and_si512(_mm512_srl_epi16(qh, sl), m3);
+                        let hh = _mm512_and_si512(_mm512_srl_epi16(qh, sh), m3);
+                        let ql_lo =
+                            _mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_slli_epi16::<4>(hl));
+                        let ql_hi = _mm512_or_si512(
+                            _mm512_and_si512(_mm512_srli_epi16::<4>(ql), m4),
+                            _mm512_slli_epi16::<4>(hh),
+                        );
+                        for t in 0..NT {
+                            let e = y[t].add(4 + 128 * h + 8 * g8);
+                            let yl = _mm512_set1_epi64(e.cast::<i64>().read_unaligned());
+                            let yh = _mm512_set1_epi64(e.add(64).cast::<i64>().read_unaligned());
+                            lo[t] = _mm512_dpbusd_epi32(lo[t], ql_lo, yl);
+                            hi[t] = _mm512_dpbusd_epi32(hi[t], ql_hi, yh);
+                        }
+                    }
+                    let (gl, gh) = (8 * h + g2, 8 * h + 4 + g2);
+                    let scale = |g: usize| {
+                        let s = _mm_loadl_epi64(blk.add(16 + 8 * g).cast());
+                        _mm512_cvtepi8_epi32(_mm_unpacklo_epi8(s, s))
+                    };
+                    let (sl, sh) = (scale(gl), scale(gh));
+                    for t in 0..NT {
+                        let l = _mm512_sub_epi32(lo[t], _mm512_set1_epi32(bias[t][gl]));
+                        let hv = _mm512_sub_epi32(hi[t], _mm512_set1_epi32(bias[t][gh]));
+                        let p =
+                            _mm512_add_epi32(_mm512_mullo_epi32(l, sl), _mm512_mullo_epi32(hv, sh));
+                        sumi[t] = _mm512_add_epi32(sumi[t], p);
+                    }
+                }
+            }
+            let d = _mm256_cvtph_ps(_mm_loadu_si128(blk.cast()));
+            for t in 0..NT {
+                let yd = _mm256_set1_ps(y[t].cast::<f32>().read_unaligned());
+                acc[t] = _mm256_fmadd_ps(
+                    _mm256_mul_ps(d, yd),
+                    _mm256_cvtepi32_ps(fold_pairs(sumi[t])),
                     acc[t],
                 );
             }

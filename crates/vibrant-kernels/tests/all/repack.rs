@@ -1,4 +1,4 @@
-//! The repacked GEMM: every level against its scalar specification (bit for bit), and against the row-major
+//! The repacked GEMM (Q4_K, Q6_K): every level against its scalar specification (bit for bit), and against the row-major
 //! dot products of the same weights (only the float summation order differs).
 
 use proptest::prelude::*;
@@ -8,6 +8,7 @@ use vibrant_kernels::repack::{self, REPACK_ROWS};
 use vibrant_kernels::{Kernels, WeightFormat, scalar, supported_isas};
 
 struct Case {
+    fmt: WeightFormat,
     k: usize,
     rows: usize,
     w: Vec<u8>,
@@ -16,8 +17,14 @@ struct Case {
     n_tok: usize,
 }
 
-fn case(groups: usize, blocks: usize, n_tok: usize, seed: u64, scales: Scales) -> Case {
-    let fmt = WeightFormat::Q4K;
+fn case(
+    fmt: WeightFormat,
+    groups: usize,
+    blocks: usize,
+    n_tok: usize,
+    seed: u64,
+    scales: Scales,
+) -> Case {
     let (k, rows) = (blocks * 256, groups * REPACK_ROWS);
     let mut rng = Rng::new(seed);
     let w: Vec<u8> = (0..rows)
@@ -29,6 +36,7 @@ fn case(groups: usize, blocks: usize, n_tok: usize, seed: u64, scales: Scales) -
     let mut packed = vec![0u8; repack::repacked_len(fmt, rows, k).unwrap()];
     repack::repack(fmt, k, rows, &w, &mut packed);
     Case {
+        fmt,
         k,
         rows,
         w,
@@ -39,7 +47,7 @@ fn case(groups: usize, blocks: usize, n_tok: usize, seed: u64, scales: Scales) -
 }
 
 fn check(c: &Case, scales: Scales) -> Result<(), TestCaseError> {
-    let fmt = WeightFormat::Q4K;
+    let fmt = c.fmt;
     let (k, rows, n_tok) = (c.k, c.rows, c.n_tok);
     // A stride wider than the tile, to check the output addressing.
     let stride = rows + 3;
@@ -119,6 +127,10 @@ fn check(c: &Case, scales: Scales) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn format() -> impl Strategy<Value = WeightFormat> {
+    prop::sample::select(vec![WeightFormat::Q4K, WeightFormat::Q6K])
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
@@ -127,16 +139,16 @@ proptest! {
 
     #[test]
     fn repacked_gemm_matches_its_spec_and_dot(
-        groups in 1usize..4, blocks in 1usize..4, n_tok in 1usize..10, seed in any::<u64>(),
+        fmt in format(), groups in 1usize..4, blocks in 1usize..4, n_tok in 1usize..10, seed in any::<u64>(),
     ) {
-        check(&case(groups, blocks, n_tok, seed, Scales::Any), Scales::Any)?;
+        check(&case(fmt, groups, blocks, n_tok, seed, Scales::Any), Scales::Any)?;
     }
 
     #[test]
     fn repacked_gemm_is_exact_with_exact_scales(
-        groups in 1usize..3, blocks in 1usize..3, n_tok in 1usize..6, seed in any::<u64>(),
+        fmt in format(), groups in 1usize..3, blocks in 1usize..3, n_tok in 1usize..6, seed in any::<u64>(),
     ) {
-        check(&case(groups, blocks, n_tok, seed, Scales::Exact), Scales::Exact)?;
+        check(&case(fmt, groups, blocks, n_tok, seed, Scales::Exact), Scales::Exact)?;
     }
 }
 
@@ -147,5 +159,9 @@ fn only_whole_groups_of_supported_formats_repack() {
         Some(2 * 2 * 1184)
     );
     assert_eq!(repack::repacked_len(WeightFormat::Q4K, 12, 512), None);
+    assert_eq!(
+        repack::repacked_len(WeightFormat::Q6K, 16, 512),
+        Some(2 * 2 * 1680)
+    );
     assert_eq!(repack::repacked_len(WeightFormat::Q8_0, 16, 512), None);
 }
