@@ -573,21 +573,12 @@ impl Index {
             let p = gen_dir.join(name);
             std::fs::write(&p, data).map_err(|e| ContextError::io("cannot write", p, e))
         };
-        // blobs.bin and files.bin are written while search.bin is built (in shards, one per
-        // worker): the machine's cores stay busy after the parse.
-        let (search, written) = pool.install(|| {
-            rayon::join(
-                || build_search(&records, &blobs, pool.current_num_threads()),
-                || {
-                    write("blobs.bin", &blobs)?;
-                    write("files.bin", &files_bytes)
-                },
-            )
-        });
-        written?;
+        let search = build_search(&records, &blobs);
         mark("search");
         stats.chunks = search.chunk_count;
+        write("blobs.bin", &blobs)?;
         write("search.bin", &search.bytes)?;
+        write("files.bin", &files_bytes)?;
         stats.index_bytes = (blobs.len() + search.bytes.len() + files_bytes.len()) as u64;
         let tmp = dir.join(format!("CURRENT.{}.tmp", std::process::id()));
         std::fs::write(&tmp, &gen_name).map_err(|e| ContextError::io("cannot write", &tmp, e))?;
@@ -1289,42 +1280,21 @@ struct BuiltSearch {
     chunk_count: usize,
 }
 
-/// One shard of the inverted index: the terms whose hash falls in it, with their postings.
-/// Every shard numbers chunks the same way (all files, in order); shard 0 also builds the
-/// chunk table.
-#[derive(Default)]
-struct SearchShard<'a> {
-    /// Terms of this shard, sorted at the end.
-    terms: Vec<&'a str>,
-    /// Per term: delta-encoded (chunk, tf) varints.
-    postings: Vec<Vec<u8>>,
-    /// Per term: the last chunk id pushed and the document frequency.
-    last: Vec<u32>,
-    df: Vec<u32>,
-    /// Shard 0 only: the encoded chunk table, the chunk count and the summed chunk lengths.
-    chunks: Vec<u8>,
-    n_chunks: u32,
-    total_len: u64,
-}
-
-/// Which of `shards` shards term `t` belongs to.
-fn shard_of(t: &[u8], shards: usize) -> usize {
-    if shards <= 1 {
-        return 0;
-    }
-    (xxhash_rust::xxh3::xxh3_64(t) % shards as u64) as usize
-}
-
-/// Builds the shard `shard` of `shards` from every indexed file's chunk section.
-fn build_search_shard<'a>(
-    records: &[FileRecord],
-    blobs: &'a [u8],
-    shard: usize,
-    shards: usize,
-) -> SearchShard<'a> {
-    let mut out = SearchShard::default();
-    let mut global: FxHashMap<&'a str, u32> = FxHashMap::default();
+/// Builds search.bin from the chunk sections of `blobs`, in one pass over the files (postings
+/// are delta-encoded as they are appended), then writes the terms in byte order.
+///
+/// One thread: building it in term shards on both workers was measured slower on the shared
+/// 2-core machine (each shard decodes every blob), and so was writing blobs.bin meanwhile.
+fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
+    let mut global: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut term_list: Vec<&str> = Vec::new();
+    // Per term: delta-encoded (chunk, tf) varints, the last chunk id and the document frequency.
+    let mut postings: Vec<Vec<u8>> = Vec::new();
+    let mut last: Vec<u32> = Vec::new();
+    let mut df: Vec<u32> = Vec::new();
     let mut chunks = Writer::new();
+    let mut n_chunks: u32 = 0;
+    let mut total_len: u64 = 0;
     let mut map: Vec<u32> = Vec::new();
     for (fi, rec) in records.iter().enumerate() {
         if rec.status != FileStatus::Indexed {
@@ -1337,23 +1307,13 @@ fn build_search_shard<'a>(
             let n_local = r.len()?;
             map.clear();
             for _ in 0..n_local {
-                let len = r.len()?;
-                let at = r.pos;
-                let bytes = r.bytes(len)?;
-                if shard_of(bytes, shards) != shard {
-                    map.push(u32::MAX);
-                    continue;
-                }
-                let t = std::str::from_utf8(bytes).map_err(|_| DecodeError {
-                    offset: at,
-                    reason: "invalid UTF-8 in a string",
-                })?;
+                let t = r.str()?;
                 let id = *global.entry(t).or_insert_with(|| {
-                    out.terms.push(t);
-                    out.postings.push(Vec::new());
-                    out.last.push(0);
-                    out.df.push(0);
-                    (out.terms.len() - 1) as u32
+                    term_list.push(t);
+                    postings.push(Vec::new());
+                    last.push(0);
+                    df.push(0);
+                    (term_list.len() - 1) as u32
                 });
                 map.push(id);
             }
@@ -1368,31 +1328,25 @@ fn build_search_shard<'a>(
                     let local = r.var()? as usize;
                     let tf = r.var32()?;
                     len += u64::from(tf);
-                    if let Some(&g) = map.get(local)
-                        && g != u32::MAX
-                    {
+                    if let Some(&g) = map.get(local) {
                         let g = g as usize;
-                        push_var(&mut out.postings[g], u64::from(out.n_chunks - out.last[g]));
-                        push_var(&mut out.postings[g], u64::from(tf));
-                        out.last[g] = out.n_chunks;
-                        out.df[g] += 1;
+                        push_var(&mut postings[g], u64::from(n_chunks - last[g]));
+                        push_var(&mut postings[g], u64::from(tf));
+                        last[g] = n_chunks;
+                        df[g] += 1;
                     }
                 }
-                if shard == 0 {
-                    chunks.var(fi as u64);
-                    chunks.var(start);
-                    chunks.var(end);
-                    chunks.var(len);
-                    chunks.str(label);
-                    out.total_len += len;
-                }
-                out.n_chunks += 1;
+                chunks.var(fi as u64);
+                chunks.var(start);
+                chunks.var(end);
+                chunks.var(len);
+                chunks.str(label);
+                total_len += len;
+                n_chunks += 1;
             }
             Ok(())
         })();
-        if let Err(e) = res
-            && shard == 0
-        {
+        if let Err(e) = res {
             tracing::warn!(
                 path = rec.path,
                 offset = e.offset,
@@ -1401,43 +1355,13 @@ fn build_search_shard<'a>(
             );
         }
     }
-    out.chunks = chunks.buf;
-    out
-}
-
-/// Builds search.bin from the chunk sections of `blobs`: `shards` shards of the term space are
-/// built in parallel (on the current rayon pool), then merged in term order.
-fn build_search(records: &[FileRecord], blobs: &[u8], shards: usize) -> BuiltSearch {
-    let shards = shards.max(1);
-    let mut parts: Vec<SearchShard<'_>> = (0..shards)
-        .into_par_iter()
-        .map(|k| {
-            let mut sh = build_search_shard(records, blobs, k, shards);
-            let mut order: Vec<u32> = (0..sh.terms.len() as u32).collect();
-            order.sort_unstable_by(|&a, &b| sh.terms[a as usize].cmp(sh.terms[b as usize]));
-            // Put the shard's arrays in term order.
-            sh.terms = order.iter().map(|&i| sh.terms[i as usize]).collect();
-            sh.df = order.iter().map(|&i| sh.df[i as usize]).collect();
-            let mut postings = std::mem::take(&mut sh.postings);
-            sh.postings = order
-                .iter()
-                .map(|&i| std::mem::take(&mut postings[i as usize]))
-                .collect();
-            sh
-        })
-        .collect();
-    let head = &parts[0];
-    let n_chunks = head.n_chunks;
-    let total_len = head.total_len;
-    let term_count: usize = parts.iter().map(|p| p.terms.len()).sum();
-    let postings_len: usize = parts
-        .iter()
-        .flat_map(|p| p.postings.iter())
-        .map(Vec::len)
-        .sum();
+    let mut order: Vec<u32> = (0..term_list.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| term_list[a as usize].cmp(term_list[b as usize]));
+    let postings_len: usize = postings.iter().map(Vec::len).sum();
     let mut w = Writer::new();
+    // Sized up front: growing by doubling would briefly hold twice the data.
     w.buf
-        .reserve(head.chunks.len() + postings_len + term_count * 16 + 64);
+        .reserve(chunks.buf.len() + postings_len + term_list.len() * 16 + 64);
     w.buf.extend_from_slice(SEARCH_MAGIC);
     w.var(u64::from(FORMAT_VERSION));
     w.var(u64::from(n_chunks));
@@ -1446,29 +1370,15 @@ fn build_search(records: &[FileRecord], blobs: &[u8], shards: usize) -> BuiltSea
     } else {
         (total_len as f64 / f64::from(n_chunks)) as f32
     });
-    w.buf.extend_from_slice(&head.chunks);
-    w.var(term_count as u64);
-    // k-way merge of the sorted shards (the shards' term sets are disjoint).
-    let mut pos = vec![0usize; parts.len()];
-    loop {
-        let mut best: Option<usize> = None;
-        for (k, p) in parts.iter().enumerate() {
-            let Some(t) = p.terms.get(pos[k]) else {
-                continue;
-            };
-            if best.is_none_or(|b| *t < parts[b].terms[pos[b]]) {
-                best = Some(k);
-            }
-        }
-        let Some(k) = best else { break };
-        let i = pos[k];
-        pos[k] += 1;
-        let p = &mut parts[k];
-        w.str(p.terms[i]);
-        w.var(u64::from(p.df[i]));
-        w.var(p.postings[i].len() as u64);
-        w.buf.extend_from_slice(&p.postings[i]);
-        p.postings[i] = Vec::new();
+    w.buf.extend_from_slice(&chunks.buf);
+    w.var(order.len() as u64);
+    for &t in &order {
+        let t = t as usize;
+        w.str(term_list[t]);
+        w.var(u64::from(df[t]));
+        w.var(postings[t].len() as u64);
+        w.buf.extend_from_slice(&postings[t]);
+        postings[t] = Vec::new();
     }
     BuiltSearch {
         bytes: w.buf,

@@ -662,7 +662,7 @@ fn empty_repository() {
 #[test]
 fn index_is_the_same_whatever_the_thread_count() {
     // This crate's sources plus the mini repository: files of many sizes, so the largest-first
-    // schedule and the sharded search build are exercised.
+    // schedule hands them to the workers in an order unlike the file order.
     let r = Repo::new(MINI_REPO);
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     for e in fs::read_dir(&src).unwrap() {
