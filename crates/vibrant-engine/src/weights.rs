@@ -80,11 +80,11 @@ impl Matrix {
         let src = self.data(parts);
         let mut dst = vec![0u8; len];
         let group = len / (self.rows / vibrant_kernels::REPACK_ROWS);
-        // Whole groups per task; rows of group `i` start at `i * REPACK_ROWS`.
-        let per = group * 64;
-        pool.for_each_chunk_mut(&mut dst, per, &|i, out| {
+        // Tasks of TASK_GROUPS whole groups; group `g` holds rows `g * REPACK_ROWS..`.
+        const TASK_GROUPS: usize = 64;
+        pool.for_each_chunk_mut(&mut dst, group * TASK_GROUPS, &|i, out| {
             let groups = out.len() / group;
-            let row0 = i * 64 * vibrant_kernels::REPACK_ROWS;
+            let row0 = i * TASK_GROUPS * vibrant_kernels::REPACK_ROWS;
             let rows = groups * vibrant_kernels::REPACK_ROWS;
             vibrant_kernels::repack::repack(fmt, k, rows, &src[row0 * rb..(row0 + rows) * rb], out);
         });
