@@ -29,8 +29,6 @@ pub mod summary;
 pub mod syntax;
 pub mod terms;
 pub mod tokens;
-#[allow(unsafe_code)]
-mod ts_alloc;
 pub mod walk;
 
 pub use assemble::{AssembleOptions, Snippet, SnippetKind, render_snippets};

@@ -186,8 +186,6 @@ pub fn analyze(lang: Language, text: &str, opts: ChunkOptions) -> FileSyntax {
             ..FileSyntax::default()
         };
     };
-    // Before the first parser exists: tree-sitter's allocator cannot change afterwards.
-    crate::ts_alloc::install();
     let tree = PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         // One parser per language and thread, its language set once.
