@@ -89,6 +89,9 @@ impl Matrix {
             vibrant_kernels::repack::repack(fmt, k, rows, &src[row0 * rb..(row0 + rows) * rb], out);
         });
         self.packed = Some(Arc::new(dst));
+        // The row-major bytes are no longer read: let their pages leave resident memory so the
+        // repacked copy replaces them instead of doubling them.
+        parts[self.part].release_tensor_data(&self.info);
         len
     }
 }

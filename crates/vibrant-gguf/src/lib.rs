@@ -421,6 +421,20 @@ impl GgufFile {
     ///
     /// Returns an empty slice for a `TensorInfo` whose range lies outside this file (one from
     /// another file, or built by hand); the tensors of this file are validated to lie inside it.
+    /// Lets the pages of `t`'s data (whole pages inside it) leave resident memory, for data the
+    /// caller has copied elsewhere (e.g. repacked weights). Reading the data later is still
+    /// correct — it is read from the file again. A no-op for data not memory-mapped.
+    pub fn release_tensor_data(&self, t: &TensorInfo) {
+        if let (Storage::Mmap(map), Ok(start), Ok(len)) = (
+            &self.storage,
+            usize::try_from(t.offset),
+            usize::try_from(t.n_bytes),
+        ) && let Err(e) = map.release(start, len)
+        {
+            tracing::debug!(tensor = %t.name, "could not release mapped pages: {e}");
+        }
+    }
+
     pub fn tensor_data(&self, t: &TensorInfo) -> &[u8] {
         let bytes = self.storage.bytes();
         usize::try_from(t.offset)

@@ -23,4 +23,23 @@ impl Map {
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// Tells the kernel the pages inside `offset..offset + len` (whole pages only) are not
+    /// needed now, so they leave this process's resident memory. Reading them again later is
+    /// still correct: they come back from the file.
+    pub(crate) fn release(&self, offset: usize, len: usize) -> std::io::Result<()> {
+        const PAGE: usize = 4096;
+        let start = offset.next_multiple_of(PAGE);
+        let end = offset.saturating_add(len).min(self.0.len()) / PAGE * PAGE;
+        if end <= start {
+            return Ok(());
+        }
+        // SAFETY: the map is read-only and never written through, so dropping its pages loses
+        // nothing: the next access reads them from the file again (MADV_DONTNEED on a clean,
+        // file-backed mapping). The range is inside the map (clamped to its length above).
+        unsafe {
+            self.0
+                .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+        }
+    }
 }

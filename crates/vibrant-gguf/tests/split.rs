@@ -102,3 +102,22 @@ fn inconsistent_parts_are_rejected() {
         "{e}"
     );
 }
+
+#[test]
+fn released_tensor_pages_read_back_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.gguf");
+    let mut w = GgufWriter::new();
+    w.metadata("general.architecture", "llama");
+    // Several pages of data, so whole pages fall inside the tensor.
+    let values: Vec<f32> = (0..8192).map(|i| i as f32 * 0.5).collect();
+    w.tensor_f32("big", &[8192], &values);
+    w.write(&path).unwrap();
+    let file = GgufFile::open(&path).unwrap();
+    let info = file.tensor("big").unwrap().clone();
+    let before = file.tensor_data(&info).to_vec();
+    assert_eq!(before.len(), 8192 * 4);
+    file.release_tensor_data(&info);
+    // The pages come back from the file.
+    assert_eq!(file.tensor_data(&info), before.as_slice());
+}
