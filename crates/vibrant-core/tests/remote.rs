@@ -318,6 +318,11 @@ fn ollama_errors_are_reported() {
         matches!(&err, BackendError::Http { status: 404, message, .. } if message.contains("try pulling it first")),
         "{err:?}"
     );
+    assert!(
+        err.to_string()
+            .contains("hint: the server does not have this model"),
+        "{err}"
+    );
 
     // An error object in the middle of the stream keeps the text before it.
     let (url, _server) = serve_once(ndjson(&[
@@ -797,4 +802,18 @@ fn live_openai_tool_round_trip() {
         c.tool_calls, c.invalid_tool_calls, c.finish
     );
     assert!(!c.tool_calls.is_empty(), "{c:?}");
+}
+
+#[test]
+fn a_wrong_endpoint_gets_a_hint() {
+    let response = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\nFile Not Found";
+    let (url, _server) = serve_once(response.as_bytes().to_vec());
+    let mut backend = OpenAiBackend::new(config(url)).unwrap();
+    let err = ask(&mut backend).0.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("HTTP 404"), "{text}");
+    assert!(
+        text.contains("check backend.url and backend.kind"),
+        "{text}"
+    );
 }

@@ -171,7 +171,7 @@ pub struct Completion {
 pub enum BackendError {
     #[error("cannot connect to {url}: {message}\nhint: is the server running? Check backend.url")]
     Connect { url: String, message: String },
-    #[error("{url} answered HTTP {status}: {message}")]
+    #[error("{url} answered HTTP {status}: {message}{}", http_hint(*status, message))]
     Http {
         url: String,
         status: u16,
@@ -209,6 +209,23 @@ pub enum BackendError {
     Engine(#[from] vibrant_engine::EngineError),
     #[error("rendering the chat template failed: {0}")]
     Template(String),
+}
+
+/// What to check after an HTTP error status.
+fn http_hint(status: u16, message: &str) -> &'static str {
+    let lower = message.to_ascii_lowercase();
+    match status {
+        404 if lower.contains("model") => {
+            "\nhint: the server does not have this model: pass -m with a model it serves (for Ollama: ollama pull NAME)"
+        }
+        404 => {
+            "\nhint: the server has no such endpoint: check backend.url and backend.kind (openai uses /v1/chat/completions, ollama /api/chat)"
+        }
+        401 | 403 => {
+            "\nhint: check the API key (backend.api_key_env names the variable that holds it)"
+        }
+        _ => "",
+    }
 }
 
 /// A source of chat completions.
