@@ -30,4 +30,4 @@ pub use event::AgentEvent;
 pub use plan::parse_plan;
 pub use prompt::system_prompt;
 pub use report::{AgentReport, FileStat, Outcome, VerifyResult, diffstat};
-pub use run::{Agent, AgentError, FINISH_TOOL, finish_tool};
+pub use run::{Agent, FINISH_TOOL, finish_tool};

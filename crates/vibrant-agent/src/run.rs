@@ -16,13 +16,6 @@ use crate::plan::parse_plan;
 use crate::prompt::system_prompt;
 use crate::report::{AgentReport, Outcome, VerifyResult, diffstat};
 
-/// Why a run could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum AgentError {
-    #[error("measuring the prompt failed: {0}")]
-    Backend(#[from] vibrant_core::BackendError),
-}
-
 /// The agent's own tool: the model calls it to end the task with a summary.
 pub const FINISH_TOOL: &str = "finish";
 

@@ -452,7 +452,8 @@ fn green(enabled: bool, text: &str) -> String {
     }
 }
 
-fn short_args(args: &Value) -> String {
+/// Tool arguments on one line (`key="value" n=3`), newlines shown as ⏎, shortened.
+pub(crate) fn short_args(args: &Value) -> String {
     let s = match args {
         Value::Object(m) => m
             .iter()

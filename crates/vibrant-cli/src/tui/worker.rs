@@ -15,6 +15,8 @@ use vibrant_core::{
 };
 use vibrant_tools::{ApprovalMode, ApprovalRequest, Approver, Decision, Toolbox, ToolboxConfig};
 
+use crate::commands::agent::short_args;
+
 /// Gathers the repository context for a question: (question, token budget, explicit paths).
 pub type GatherFn =
     Box<dyn FnMut(&str, usize, &[String]) -> Result<InjectedContext> + Send + 'static>;
@@ -202,14 +204,14 @@ impl Worker {
 }
 
 impl ChatEngine {
-    /// The session writer, creating the session on the first question: it is called with that
-    /// question already pushed, and the caller appends it, so all messages but the last are
-    /// written here.
-    fn writer(&mut self) -> Result<Option<&mut SessionWriter>> {
+    /// The session writer, creating the session when the first turn is saved: the caller
+    /// appends the last `unsaved` messages itself, so the ones before them are written here (a
+    /// question: 1; an agent task: everything the task added).
+    fn writer(&mut self, unsaved: usize) -> Result<Option<&mut SessionWriter>> {
         if let Saving::New { store, kind, model } = &self.saving {
             let mut writer = store.create(kind, model)?;
             let msgs = self.conversation.messages();
-            for m in &msgs[..msgs.len().saturating_sub(1)] {
+            for m in &msgs[..msgs.len().saturating_sub(unsaved)] {
                 writer.append_message(m)?;
             }
             self.saving = Saving::Existing {
@@ -417,7 +419,7 @@ impl ChatEngine {
         self.conversation = agent.into_conversation();
         // Save what the task added (the task, the model's answers, tool calls and results).
         let added: Vec<Message> = self.conversation.messages()[before..].to_vec();
-        if let Some(w) = self.writer_for_agent()? {
+        if let Some(w) = self.writer(added.len())? {
             for m in &added {
                 w.append_message(m)?;
             }
@@ -463,24 +465,6 @@ impl ChatEngine {
         Ok(())
     }
 
-    /// The session writer for an agent task: like [`Self::writer`], but every message is
-    /// appended by the caller afterwards (the session is created with those before the task).
-    fn writer_for_agent(&mut self) -> Result<Option<&mut SessionWriter>> {
-        if let Saving::New { store, kind, model } = &self.saving {
-            let writer = store.create(kind, model)?;
-            self.saving = Saving::Existing {
-                store: store.clone(),
-                writer,
-                kind: kind.clone(),
-                model: model.clone(),
-            };
-        }
-        Ok(match &mut self.saving {
-            Saving::Existing { writer, .. } => Some(writer),
-            _ => None,
-        })
-    }
-
     fn ask(
         &mut self,
         question: String,
@@ -517,7 +501,7 @@ impl ChatEngine {
             }
         };
         let last = self.conversation.messages().last().cloned();
-        let session = match self.writer()? {
+        let session = match self.writer(1)? {
             Some(w) => {
                 if let Some(m) = &last {
                     w.append_message(m)?;
@@ -566,7 +550,7 @@ impl ChatEngine {
             self.conversation
                 .push(Message::assistant(completion.text.clone()));
             let usage = serde_json::to_value(&completion.usage)?;
-            if let Some(w) = self.writer()? {
+            if let Some(w) = self.writer(1)? {
                 w.append(&SessionRecord::answer(
                     &completion.text,
                     completion.finish.label(),
@@ -579,27 +563,6 @@ impl ChatEngine {
         }
         let _ = tx.send(WorkerEvent::Finished(completion));
         Ok(())
-    }
-}
-
-/// Tool arguments on one line, shortened.
-fn short_args(args: &serde_json::Value) -> String {
-    let s = match args {
-        serde_json::Value::Object(m) => m
-            .iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}={s:?}"),
-                other => format!("{k}={other}"),
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.to_string(),
-    };
-    let s = s.replace('\n', "⏎");
-    if s.chars().count() > 120 {
-        format!("{}…", s.chars().take(120).collect::<String>())
-    } else {
-        s
     }
 }
 
