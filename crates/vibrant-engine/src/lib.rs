@@ -38,6 +38,6 @@ pub use model::{LoadOptions, Model, default_threads};
 pub use perplexity::{Perplexity, perplexity};
 pub use sampler::{Rng, Sampler, SamplerParams, argmax};
 pub use session::{Logits, MAX_BATCH, Session};
-pub use weights::{Matrix, Weights, weight_format};
+pub use weights::{Matrix, Weights, repack_override, weight_format};
 
 pub use vibrant_tokenizer::{ChatMessage, ChatTemplate, StreamDecoder, Tokenizer};

@@ -13,10 +13,23 @@ use crate::session::Session;
 use crate::weights::Weights;
 
 /// Options for [`Model::load`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LoadOptions {
     /// Worker threads for the forward pass (0 = the number of physical cores, or logical when unknown).
     pub threads: usize,
+    /// Copy the layer matrices whose format has an interleaved layout that pays on this CPU into it
+    /// at load ([`Model::repack_weights`]): prompt processing runs the tiled GEMM over them. On by
+    /// default; `VIBRANT_REPACK=0|1` overrides this field (see [`crate::repack_override`]).
+    pub repack: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            repack: true,
+        }
+    }
 }
 
 /// A model ready to run. Cheap to share (`Arc<Model>`); each conversation gets its own [`Session`].
@@ -94,7 +107,7 @@ impl Model {
             template,
             pool,
         };
-        if crate::weights::repack_enabled() {
+        if crate::weights::repack_override().unwrap_or(opts.repack) {
             model.repack_weights();
         }
         Ok(model)
@@ -102,7 +115,8 @@ impl Model {
 
     /// Copies every matrix that has a repacked layout paying on this CPU into it (see
     /// [`Weights::repack`]); later matmuls over those matrices run the repacked GEMM. Loading does
-    /// this when `VIBRANT_REPACK=1`. Returns the bytes allocated (0 if nothing was repacked).
+    /// this unless [`LoadOptions::repack`] is off. Returns the bytes allocated (0 if nothing was
+    /// repacked).
     pub fn repack_weights(&mut self) -> usize {
         let started = std::time::Instant::now();
         let bytes = self.weights.repack(&self.parts, &self.pool);

@@ -2,7 +2,8 @@
 //! biases) that are copied once at load. Matrices whose format has a repacked layout
 //! ([`vibrant_kernels::repack`]) are, at load and when it pays on this CPU, also copied once into that
 //! interleaved layout, which every matmul over them then reads instead of the mapped bytes (so those
-//! mapped pages are page cache the kernel may drop). Repacking is opt-in: `VIBRANT_REPACK=1`.
+//! mapped pages are page cache the kernel may drop). Repacking is on by default
+//! ([`crate::LoadOptions::repack`], `VIBRANT_REPACK=0` turns it off).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -96,19 +97,22 @@ impl Matrix {
     }
 }
 
-/// Whether weights are repacked at load: only when `VIBRANT_REPACK` is `1`, `on`, `true` or `yes`.
+/// The `VIBRANT_REPACK` environment override of [`crate::LoadOptions::repack`]: `Some(true)` for
+/// `1`/`on`/`true`/`yes`, `Some(false)` for `0`/`off`/`false`/`no`, `None` when unset or unrecognised.
 ///
-/// Off by default for now: the repacked GEMM sums floats in another order than the row-major
-/// kernels, and on Qwen2.5-Coder-0.5B that noise flips two near-ties (llama.cpp gaps 0.216 and
-/// 0.218 nats) of the greedy parity test, whose divergence bar is 0.2 (see
-/// `docs/results/engine-speed-repack.md`).
-pub fn repack_enabled() -> bool {
-    std::env::var("VIBRANT_REPACK").is_ok_and(|v| {
-        matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "1" | "on" | "true" | "yes"
-        )
-    })
+/// The repacked GEMM sums floats in another order than the row-major kernels (the integer sums are
+/// the same); the parity tests pass either way (`docs/results/engine-parity.md` compares that noise
+/// with llama.cpp's own between its repacked and row-major paths).
+pub fn repack_override() -> Option<bool> {
+    let v = std::env::var("VIBRANT_REPACK").ok()?;
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "on" | "true" | "yes" => Some(true),
+        "0" | "off" | "false" | "no" => Some(false),
+        other => {
+            tracing::warn!(value = other, "VIBRANT_REPACK is not 0/1/on/off: ignored");
+            None
+        }
+    }
 }
 
 /// Weights of one transformer block.

@@ -16,6 +16,12 @@ const LOGPROB_HARD: f64 = 0.25;
 const LOGPROB_MEAN: f64 = 0.05;
 /// Our greedy choice may differ from llama.cpp's only where the reference's top-1/top-2 gap is under this.
 const DIVERGE_GAP: f64 = 0.2;
+/// Top-5 overlap: a reference id just outside our top 5 counts when our log-prob for it is within
+/// this of our 5th. llama.cpp's own default run (same commit, this machine kind) misses the reference
+/// top 5 of the 1.5B by more than the old 0.1: at step 14 of "The capital of France is" it ranks
+/// 8084 and 1283 4th/5th (−5.06, −5.11) and the reference's 6169/30450 at −5.25/−5.24 (the reference
+/// says −4.86/−5.02); see docs/results/engine-parity.md, "llama.cpp against itself".
+const NEAR_TIE: f64 = 0.25;
 
 fn load(name: &str) -> Arc<Model> {
     Model::load(model_path(name), &LoadOptions::default()).expect("model loads")
@@ -94,16 +100,23 @@ fn check_greedy(name: &str, within_share: f64) {
             );
             errors.push(err);
             // Top-5 overlap; a reference id just outside our top 5 counts when it is a near tie
-            // (within 0.1 nats) with our 5th.
+            // (within `NEAR_TIE`) with our 5th.
             let fifth = lp[ours[4] as usize];
             let overlap = ref_top
                 .iter()
-                .filter(|(id, _)| ours[..5].contains(id) || lp[*id as usize] > fifth - 0.1)
+                .filter(|(id, _)| ours[..5].contains(id) || lp[*id as usize] > fifth - NEAR_TIE)
                 .count();
             assert!(
                 overlap >= 4,
-                "{name}: step {i} of {prompt:?}: top-5 {:?} vs llama.cpp {ref_top:?}",
-                &ours[..5]
+                "{name}: step {i} of {prompt:?}: top-5 {:?} vs llama.cpp {ref_top:?}; ours for llama.cpp's: {:?}",
+                ours[..5]
+                    .iter()
+                    .map(|&id| (id, lp[id as usize]))
+                    .collect::<Vec<_>>(),
+                ref_top
+                    .iter()
+                    .map(|&(id, _)| (id, lp[id as usize]))
+                    .collect::<Vec<_>>()
             );
             matched += 1;
             if gap < LOGPROB_TOL {

@@ -12,7 +12,14 @@ use vibrant_testutil::model_path;
 
 fn load(repack: bool) -> Arc<Model> {
     let parts = GgufFile::open_split(model_path("qwen2.5-coder-1.5b-instruct-q4_k_m")).unwrap();
-    let mut model = Model::from_parts(parts, &LoadOptions { threads: 2 }).unwrap();
+    let mut model = Model::from_parts(
+        parts,
+        &LoadOptions {
+            threads: 2,
+            repack: false,
+        },
+    )
+    .unwrap();
     if repack {
         let bytes = model.repack_weights();
         if vibrant_kernels::repack_pays(vibrant_kernels::WeightFormat::Q4K) {

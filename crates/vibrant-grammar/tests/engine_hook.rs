@@ -63,7 +63,10 @@ fn hot_sampler(seed: u64) -> SamplerParams {
 fn masked_tokens_are_never_sampled_and_the_constraint_can_end_or_abort_generation() {
     let model = Model::load(
         vibrant_testutil::model_path(MODEL),
-        &LoadOptions { threads: 2 },
+        &LoadOptions {
+            threads: 2,
+            ..LoadOptions::default()
+        },
     )
     .unwrap();
     let tok = model.tokenizer().clone();

@@ -134,7 +134,14 @@ fn a_valid_call_passes_token_by_token_and_mistakes_are_masked() {
 #[test]
 fn the_model_writes_a_valid_call_under_the_constraint() {
     let path = vibrant_testutil::model_path(MODEL);
-    let model = Model::load(&path, &LoadOptions { threads: 2 }).unwrap();
+    let model = Model::load(
+        &path,
+        &LoadOptions {
+            threads: 2,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
     let tok = model.tokenizer().clone();
     let vocab = Arc::new(Vocab::new(&tok));
     let tools = tools();

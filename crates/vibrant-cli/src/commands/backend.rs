@@ -6,7 +6,7 @@ use vibrant_context::{CharEstimate, TokenCounter};
 use vibrant_core::{
     Backend, EmbeddedBackend, ModelTokenCounter, OllamaBackend, OpenAiBackend, RemoteConfig,
 };
-use vibrant_engine::{LoadOptions, Model};
+use vibrant_engine::Model;
 
 use super::Context;
 
@@ -29,7 +29,7 @@ pub fn make_backend(
         BackendKind::Embedded => {
             let resolved = super::model::ensure(ctx, model, yes, &cancel)?;
             let path = resolved.path().to_path_buf();
-            let model = Model::load(&path, &LoadOptions { threads })
+            let model = Model::load(&path, &ctx.load_options(threads)?)
                 .with_context(|| format!("loading model {}", path.display()))?;
             let counter = ModelTokenCounter(model.tokenizer().clone());
             let backend = EmbeddedBackend::new(model, n_ctx, resolved.name.clone());

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
-use vibrant_engine::{LoadOptions, Logits, Model, Rng, argmax};
+use vibrant_engine::{Logits, Model, Rng, argmax};
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -72,7 +72,7 @@ pub fn run(ctx: &super::Context, args: BenchArgs) -> Result<()> {
         Some(t) => t,
         None => ctx.default_threads()?,
     };
-    let model = Model::load(&args.model, &LoadOptions { threads })
+    let model = Model::load(&args.model, &ctx.load_options(threads)?)
         .with_context(|| format!("loading model {}", args.model.display()))?;
     let cfg = model.config();
     let n_params: u64 = model

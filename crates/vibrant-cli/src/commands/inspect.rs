@@ -23,8 +23,15 @@ pub struct InspectArgs {
 }
 
 pub fn run(args: InspectArgs) -> Result<()> {
-    let model = Model::load(&args.file, &LoadOptions { threads: 1 })
-        .with_context(|| format!("inspecting {}", args.file.display()))?;
+    let model = Model::load(
+        &args.file,
+        &LoadOptions {
+            threads: 1,
+            // Inspecting needs no fast matmul.
+            repack: false,
+        },
+    )
+    .with_context(|| format!("inspecting {}", args.file.display()))?;
     let cfg = model.config();
     let gguf = model.gguf();
     let tok = model.tokenizer();

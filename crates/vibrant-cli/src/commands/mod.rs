@@ -97,6 +97,14 @@ impl Context {
             None => vibrant_system::SystemInfo::detect().recommended_threads(),
         })
     }
+
+    /// The engine's load options: `threads` workers, weight repacking from `engine.repack`.
+    pub fn load_options(&self, threads: usize) -> Result<vibrant_engine::LoadOptions> {
+        Ok(vibrant_engine::LoadOptions {
+            threads,
+            repack: self.config()?.engine.repack,
+        })
+    }
 }
 
 /// Runs one command.

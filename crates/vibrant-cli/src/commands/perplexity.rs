@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use vibrant_engine::{LoadOptions, Model, perplexity};
+use vibrant_engine::{Model, perplexity};
 
 #[derive(Debug, clap::Args)]
 pub struct PerplexityArgs {
@@ -33,9 +33,7 @@ pub fn run(ctx: &super::Context, args: PerplexityArgs) -> Result<()> {
         .with_context(|| format!("reading {}", args.file.display()))?;
     let model = Model::load(
         &args.model,
-        &LoadOptions {
-            threads: args.threads.unwrap_or(default_threads),
-        },
+        &ctx.load_options(args.threads.unwrap_or(default_threads))?,
     )
     .with_context(|| format!("loading model {}", args.model.display()))?;
     let tokens = model.tokenizer().encode(&text, true, false)?;

@@ -8,9 +8,7 @@ use std::sync::atomic::Ordering;
 
 use anyhow::{Context, Result, bail};
 
-use vibrant_engine::{
-    ChatMessage, GenerateParams, LoadOptions, Model, SamplerParams, StopReason, generate,
-};
+use vibrant_engine::{ChatMessage, GenerateParams, Model, SamplerParams, StopReason, generate};
 
 /// Arguments of `vibrant run`.
 #[derive(Debug, clap::Args)]
@@ -122,7 +120,7 @@ pub fn run(ctx: &super::Context, args: RunArgs) -> Result<()> {
     let resolved = super::model::ensure(ctx, args.model.as_deref(), args.yes, &cancel)?;
     let path: PathBuf = resolved.path().to_path_buf();
     let threads = args.threads.unwrap_or(defaults.threads);
-    let model = Model::load(&path, &LoadOptions { threads })
+    let model = Model::load(&path, &ctx.load_options(threads)?)
         .with_context(|| format!("loading model {}", path.display()))?;
     let tokenizer = model.tokenizer();
     let prompt = if args.chat {

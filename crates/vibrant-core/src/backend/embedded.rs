@@ -57,6 +57,7 @@ impl EmbeddedBackend {
             path,
             &vibrant_engine::LoadOptions {
                 threads: threads.max(1),
+                ..vibrant_engine::LoadOptions::default()
             },
         )?;
         let name = path
