@@ -28,8 +28,11 @@ impl Writer {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
     pub(crate) fn str(&mut self, s: &str) {
+        self.str_bytes(s.as_bytes());
+    }
+    pub(crate) fn str_bytes(&mut self, s: &[u8]) {
         self.var(s.len() as u64);
-        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.extend_from_slice(s);
     }
 }
 

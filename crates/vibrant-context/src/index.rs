@@ -21,6 +21,7 @@ use crate::Result;
 use crate::codec::{DResult, DecodeError, Reader, Writer};
 use crate::error::ContextError;
 use crate::lang::Language;
+use crate::postings::{SearchBuilder, add_blob};
 use crate::syntax::{self, ChunkOptions, ChunkSpan, FileSyntax, Symbol, SymbolKind};
 use crate::terms;
 use crate::walk::{self, SkipReason, WalkOptions, WalkedFile};
@@ -30,7 +31,7 @@ use crate::walk::{self, SkipReason, WalkOptions, WalkedFile};
 pub const FORMAT_VERSION: u32 = 5;
 
 const FILES_MAGIC: &[u8; 8] = b"VBCTXF\0\0";
-const SEARCH_MAGIC: &[u8; 8] = b"VBCTXS\0\0";
+pub(crate) const SEARCH_MAGIC: &[u8; 8] = b"VBCTXS\0\0";
 
 /// Term-frequency weight added for each term of a symbol name defined in a chunk.
 const SYMBOL_BOOST: u32 = 4;
@@ -357,10 +358,6 @@ impl Index {
         });
         let mut phase_start = Instant::now();
         let mut phases: Vec<(&'static str, std::time::Duration)> = vec![("walk", t0.elapsed())];
-        let mut mark = |name: &'static str| {
-            phases.push((name, phase_start.elapsed()));
-            phase_start = Instant::now();
-        };
 
         let mut stats = UpdateStats {
             files: walked.len(),
@@ -401,57 +398,97 @@ impl Index {
             stats.elapsed = t0.elapsed();
             return Ok((old, stats));
         }
-        let done = AtomicUsize::new(0);
         let total = to_read.len();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(opts.threads.max(1))
-            .build()
-            .map_err(|e| {
-                ContextError::io(
-                    "cannot start worker threads",
-                    &root,
-                    std::io::Error::other(e),
-                )
-            })?;
-        // Largest (most expensive) files first, each worker taking the next file when it is
-        // done with one: no worker is left with a big file while the others have finished.
-        let mut order: Vec<usize> = (0..to_read.len()).collect();
-        order.sort_by_key(|&k| std::cmp::Reverse(parse_cost(walked[to_read[k]].size, opts)));
+        let removed = old_by_path.len() - kept;
+        // From scratch, or when many files changed, the results go straight into the new
+        // generation as they arrive (in file order), so no file's data waits in memory for the
+        // others. With few changes they are collected first: if every file read again kept its
+        // content, only files.bin is replaced.
+        let stream = old.is_none() || total > STREAM_MIN_FILES;
+        let done = AtomicUsize::new(0);
         let next = AtomicUsize::new(0);
-        let mut slots: Vec<Option<Processed>> = (0..to_read.len()).map(|_| None).collect();
-        let per_worker: Vec<Vec<(usize, Processed)>> = pool.broadcast(|_| {
-            let mut mine = Vec::new();
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&k) = order.get(n) else { break };
-                let w = &walked[to_read[k]];
-                let prev = old_by_path.get(w.path.as_str()).copied();
-                mine.push((k, process_file(w, prev, opts)));
-                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if d.is_multiple_of(64) || d == total {
-                    progress(Progress::Parsed { done: d, total });
+        let threads = opts.threads.max(1).min(total.max(1));
+        let gen_name = format!("g{}-{}", now_ns(), std::process::id());
+        let gen_dir = dir.join(&gen_name);
+        let outcome = std::thread::scope(|scope| -> Result<Outcome> {
+            let (tx, rx) = std::sync::mpsc::channel::<(usize, Processed)>();
+            for n in 0..threads {
+                let tx = tx.clone();
+                let (next, done, walked, to_read, old_by_path) =
+                    (&next, &done, &walked, &to_read, &old_by_path);
+                // Files in index order, each worker taking the next one when it is done: the
+                // writer below consumes them in that order.
+                std::thread::Builder::new()
+                    .name(format!("vibrant-index-{n}"))
+                    .spawn_scoped(scope, move || {
+                        loop {
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&i) = to_read.get(k) else { break };
+                            let w = &walked[i];
+                            let prev = old_by_path.get(w.path.as_str()).copied();
+                            let p = process_file(w, prev, opts);
+                            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                            if d.is_multiple_of(64) || d == total {
+                                progress(Progress::Parsed { done: d, total });
+                            }
+                            if tx.send((k, p)).is_err() {
+                                break;
+                            }
+                        }
+                    })
+                    .map_err(|e| ContextError::io("cannot start worker threads", &root, e))?;
+            }
+            drop(tx);
+            let mut pending: Vec<Option<Processed>> = (0..total).map(|_| None).collect();
+            if !stream {
+                for (k, p) in rx.iter() {
+                    pending[k] = Some(p);
+                }
+                let any_new = pending
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p, Processed::New(..)));
+                if !any_new && removed == 0 && old.is_some() {
+                    return Ok(Outcome::MetaOnly);
                 }
             }
-            mine
-        });
-        for (k, p) in per_worker.into_iter().flatten() {
-            slots[k] = Some(p);
-        }
-        // Every slot is filled (each position of `order` was taken by exactly one worker).
-        let read = slots;
-
-        let removed = old_by_path.len() - kept;
-        let any_new = read
-            .iter()
-            .flatten()
-            .any(|p| matches!(p, Processed::New(..)));
-        let meta_only: Option<Vec<FileRecord>> =
-            (!any_new && removed == 0 && old.is_some()).then(|| {
-                // Every file read again had the same content (touched, or re-hashed because its mtime
-                // was in the racy window): the blobs and search data stay; the same files in the same
-                // order keep their blob offsets. Only files.bin is replaced (atomically, by rename),
-                // with this run's start time so settled files leave the racy window.
-                walked
+            let next_result = |k: usize| -> Option<Processed> {
+                loop {
+                    if let Some(p) = pending.get_mut(k)?.take() {
+                        return Some(p);
+                    }
+                    let (j, p) = rx.recv().ok()?;
+                    if let Some(slot) = pending.get_mut(j) {
+                        *slot = Some(p);
+                    }
+                }
+            };
+            write_generation(
+                &gen_dir,
+                &walked,
+                &to_read,
+                &reuse,
+                &old_by_path,
+                old.as_ref(),
+                next_result,
+                &mut stats,
+            )
+        })?;
+        let written = match outcome {
+            Outcome::Written(w) => w,
+            Outcome::OldDataUnusable => {
+                if let Err(err) = std::fs::remove_dir_all(&gen_dir) {
+                    tracing::debug!(path = %gen_dir.display(), %err, "could not remove a partial index generation");
+                }
+                return Self::update_impl(root_arg, opts, progress, false);
+            }
+            Outcome::MetaOnly => {
+                // Every file read again had the same content (touched, or re-hashed because its
+                // mtime was in the racy window): the blobs and search data stay; the same files
+                // in the same order keep their blob offsets. Only files.bin is replaced
+                // (atomically, by rename), with this run's start time so settled files leave
+                // the racy window.
+                let records: Vec<FileRecord> = walked
                     .iter()
                     .filter_map(|w| {
                         let mut r = (*old_by_path.get(w.path.as_str())?).clone();
@@ -459,141 +496,64 @@ impl Index {
                         r.mtime_ns = w.mtime_ns;
                         Some(r)
                     })
-                    .collect()
-            });
-        if let Some(records) = meta_only
-            && let Some(mut old) = old
-        {
-            let files_path = old.gen_dir.join("files.bin");
-            let tmp = old
-                .gen_dir
-                .join(format!("files.bin.{}.tmp", std::process::id()));
-            std::fs::write(&tmp, encode_files(started_ns, &records))
-                .map_err(|e| ContextError::io("cannot write", &tmp, e))?;
-            std::fs::rename(&tmp, &files_path)
-                .map_err(|e| ContextError::io("cannot replace", &files_path, e))?;
-            old.files = records;
-            old.started_ns = started_ns;
-            stats.unchanged = walked.len();
-            stats.wrote = true;
-            fill_totals(&mut stats, &old.files);
-            stats.chunks = old.search_data().map(|s| s.chunks.len()).unwrap_or(0);
-            stats.index_bytes = old.disk_size();
-            stats.elapsed = t0.elapsed();
-            return Ok((old, stats));
-        }
-        // Unchanged files' data is copied from the old blobs, read only now that it is needed.
-        let old_blobs: &[u8] = match &old {
-            Some(o) => match o.blobs() {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::warn!(%e, "existing index data unusable; rebuilding");
+                    .collect();
+                drop(old_by_path);
+                let Some(mut old) = old else {
                     return Self::update_impl(root_arg, opts, progress, false);
-                }
-            },
-            None => &[],
-        };
-
-        // Assemble the new file table and blob file.
-        let mut to_read_iter = to_read.iter().peekable();
-        let mut records: Vec<FileRecord> = Vec::with_capacity(walked.len());
-        // Sized up front: growing by doubling would briefly hold twice the data.
-        let new_bytes: usize = read
-            .iter()
-            .flatten()
-            .map(|p| match p {
-                Processed::New(_, b) => b.len(),
-                Processed::SameContent => 0,
-            })
-            .sum();
-        let mut blobs: Vec<u8> = Vec::with_capacity(new_bytes + old_blobs.len());
-        let mut read_iter = read.into_iter();
-        for (i, w) in walked.iter().enumerate() {
-            let (mut rec, blob): (FileRecord, &[u8]) = if to_read_iter.peek() == Some(&&i) {
-                to_read_iter.next();
-                let Some(p) = read_iter.next() else { break };
-                let Some(p) = p else { continue };
-                let prev = old_by_path.get(w.path.as_str()).copied();
-                match p {
-                    Processed::SameContent => {
-                        // Content unchanged, only metadata: keep the old data.
-                        let Some(prev) = prev else { continue };
-                        let mut r = prev.clone();
-                        r.size = w.size;
-                        r.mtime_ns = w.mtime_ns;
-                        stats.unchanged += 1;
-                        let b = slice_blob(old_blobs, prev);
-                        (r, b)
-                    }
-                    Processed::New(rec, bytes) => {
-                        if prev.is_some() {
-                            stats.changed += 1;
-                        } else {
-                            stats.added += 1;
-                        }
-                        if rec.status == FileStatus::Indexed {
-                            stats.bytes_read += rec.size;
-                        }
-                        let off = blobs.len() as u64;
-                        blobs.extend_from_slice(&bytes);
-                        let mut rec = rec;
-                        rec.blob_off = off;
-                        rec.blob_len = bytes.len() as u64;
-                        records.push(rec);
-                        continue;
-                    }
-                }
-            } else {
-                if !reuse[i] {
-                    continue;
-                }
-                let Some(prev) = old_by_path.get(w.path.as_str()).copied() else {
-                    continue;
                 };
-                stats.unchanged += 1;
-                (prev.clone(), slice_blob(old_blobs, prev))
-            };
-            rec.blob_off = blobs.len() as u64;
-            rec.blob_len = blob.len() as u64;
-            blobs.extend_from_slice(blob);
-            records.push(rec);
-        }
-        stats.removed = removed;
-        fill_totals(&mut stats, &records);
-        let previous = old.as_ref().map(|o| o.gen_dir.clone());
-
-        mark("parse");
-        progress(Progress::Writing);
-        let files_bytes = encode_files(started_ns, &records);
-        let gen_name = format!("g{}-{}", now_ns(), std::process::id());
-        let gen_dir = dir.join(&gen_name);
-        std::fs::create_dir_all(&gen_dir)
-            .map_err(|e| ContextError::io("cannot create index directory", &gen_dir, e))?;
-        let write = |name: &str, data: &[u8]| -> Result<()> {
-            let p = gen_dir.join(name);
-            std::fs::write(&p, data).map_err(|e| ContextError::io("cannot write", p, e))
+                let files_path = old.gen_dir.join("files.bin");
+                let tmp = old
+                    .gen_dir
+                    .join(format!("files.bin.{}.tmp", std::process::id()));
+                std::fs::write(&tmp, encode_files(started_ns, &records))
+                    .map_err(|e| ContextError::io("cannot write", &tmp, e))?;
+                std::fs::rename(&tmp, &files_path)
+                    .map_err(|e| ContextError::io("cannot replace", &files_path, e))?;
+                old.files = records;
+                old.started_ns = started_ns;
+                stats.unchanged = walked.len();
+                stats.wrote = true;
+                fill_totals(&mut stats, &old.files);
+                stats.chunks = old.search_data().map(|s| s.chunks.len()).unwrap_or(0);
+                stats.index_bytes = old.disk_size();
+                stats.elapsed = t0.elapsed();
+                return Ok((old, stats));
+            }
         };
-        let search = build_search(&records, &blobs);
-        mark("search");
-        stats.chunks = search.chunk_count;
-        write("blobs.bin", &blobs)?;
-        write("search.bin", &search.bytes)?;
-        write("files.bin", &files_bytes)?;
-        stats.index_bytes = (blobs.len() + search.bytes.len() + files_bytes.len()) as u64;
+        stats.removed = removed;
+        fill_totals(&mut stats, &written.records);
+        stats.chunks = written.chunks;
+        phases.push(("parse", written.parsed_at.duration_since(phase_start)));
+        phases.push((
+            "search",
+            written.searched_at.duration_since(written.parsed_at),
+        ));
+        phase_start = written.searched_at;
+        progress(Progress::Writing);
+        let previous = old.as_ref().map(|o| o.gen_dir.clone());
+        drop(old_by_path);
+        drop(old);
+        let files_bytes = encode_files(started_ns, &written.records);
+        let files_path = gen_dir.join("files.bin");
+        std::fs::write(&files_path, &files_bytes)
+            .map_err(|e| ContextError::io("cannot write", &files_path, e))?;
+        stats.index_bytes = written.blob_bytes + written.search_bytes + files_bytes.len() as u64;
         let tmp = dir.join(format!("CURRENT.{}.tmp", std::process::id()));
         std::fs::write(&tmp, &gen_name).map_err(|e| ContextError::io("cannot write", &tmp, e))?;
         std::fs::rename(&tmp, dir.join("CURRENT"))
             .map_err(|e| ContextError::io("cannot replace", dir.join("CURRENT"), e))?;
         remove_old_generations(&dir, &gen_dir, previous.as_deref());
-        mark("write");
+        phases.push(("write", phase_start.elapsed()));
         stats.phases = phases;
         stats.wrote = true;
+        // The data is read back from disk when it is first needed (often never, or by another
+        // process): keeping it would double the update's peak memory.
         let index = Index {
             root,
             gen_dir,
             started_ns,
-            files: records,
-            blobs: OnceLock::from(blobs),
+            files: written.records,
+            blobs: OnceLock::new(),
             search: OnceLock::new(),
         };
         stats.elapsed = t0.elapsed();
@@ -796,14 +756,189 @@ fn remove_old_generations(dir: &Path, keep: &Path, previous: Option<&Path>) {
     // The previous generation stays one round for readers that opened it; older ones go.
 }
 
-/// Relative cost of indexing a file of `size` bytes, for scheduling: files over the parse limit
-/// are only hashed and split into terms, several times cheaper per byte than parsing.
-fn parse_cost(size: u64, opts: &IndexOptions) -> u64 {
-    if size > opts.max_parse_size {
-        size / 8
-    } else {
-        size
+/// Above this many files to read, an update streams them into the new generation instead of
+/// collecting them first (see [`Index::update`]).
+const STREAM_MIN_FILES: usize = 256;
+
+/// How an update's new data was (or was not) written.
+enum Outcome {
+    /// Every file read again kept its content: only files.bin needs replacing.
+    MetaOnly,
+    /// The old generation's blobs.bin could not be read: rebuild from scratch.
+    OldDataUnusable,
+    /// blobs.bin and search.bin of the new generation are written.
+    Written(Written),
+}
+
+struct Written {
+    records: Vec<FileRecord>,
+    blob_bytes: u64,
+    search_bytes: u64,
+    chunks: usize,
+    /// When the last file was in blobs.bin, and when search.bin was written.
+    parsed_at: Instant,
+    searched_at: Instant,
+}
+
+/// The old generation's blobs.bin, read one file's data at a time (in file order, so mostly
+/// sequentially) instead of whole.
+struct OldBlobs {
+    path: PathBuf,
+    file: std::io::BufReader<std::fs::File>,
+    pos: u64,
+    buf: Vec<u8>,
+}
+
+impl OldBlobs {
+    fn open(old: &Index) -> std::io::Result<OldBlobs> {
+        let path = old.gen_dir.join("blobs.bin");
+        let file = std::fs::File::open(&path)?;
+        let len = file.metadata()?.len();
+        if len < old.total_blob_len() {
+            return Err(std::io::Error::other(format!(
+                "{len} bytes, shorter than files.bin says"
+            )));
+        }
+        Ok(OldBlobs {
+            path,
+            file: std::io::BufReader::with_capacity(1 << 18, file),
+            pos: 0,
+            buf: Vec::new(),
+        })
     }
+
+    fn read(&mut self, rec: &FileRecord) -> std::io::Result<&[u8]> {
+        use std::io::Read;
+        if rec.blob_off != self.pos {
+            let delta = i64::try_from(i128::from(rec.blob_off) - i128::from(self.pos))
+                .map_err(std::io::Error::other)?;
+            self.file.seek_relative(delta)?;
+        }
+        let len = usize::try_from(rec.blob_len).map_err(std::io::Error::other)?;
+        self.buf.clear();
+        self.buf.resize(len, 0);
+        self.file.read_exact(&mut self.buf)?;
+        self.pos = rec.blob_off + rec.blob_len;
+        Ok(&self.buf)
+    }
+}
+
+/// Writes blobs.bin and search.bin of a new generation in `gen_dir`: every walked file in
+/// order, its data taken from the worker results (`next_result(k)` for the `k`-th file of
+/// `to_read`) or copied from the old generation, and fed to the search build as it is written.
+#[allow(clippy::too_many_arguments)]
+fn write_generation(
+    gen_dir: &Path,
+    walked: &[WalkedFile],
+    to_read: &[usize],
+    reuse: &[bool],
+    old_by_path: &HashMap<&str, &FileRecord>,
+    old: Option<&Index>,
+    mut next_result: impl FnMut(usize) -> Option<Processed>,
+    stats: &mut UpdateStats,
+) -> Result<Outcome> {
+    std::fs::create_dir_all(gen_dir)
+        .map_err(|e| ContextError::io("cannot create index directory", gen_dir, e))?;
+    let mut old_blobs = match old.map(OldBlobs::open).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(%e, "existing index data unusable; rebuilding");
+            return Ok(Outcome::OldDataUnusable);
+        }
+    };
+    let blobs_path = gen_dir.join("blobs.bin");
+    let wr_err = |e| ContextError::io("cannot write", &blobs_path, e);
+    let mut out = std::io::BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(&blobs_path).map_err(wr_err)?,
+    );
+    let mut search = SearchBuilder::new();
+    let mut records: Vec<FileRecord> = Vec::with_capacity(walked.len());
+    let mut written: u64 = 0;
+    let mut k = 0usize;
+    for (i, w) in walked.iter().enumerate() {
+        let prev = old_by_path.get(w.path.as_str()).copied();
+        let fresh: Option<Processed> = if to_read.get(k) == Some(&i) {
+            k += 1;
+            match next_result(k - 1) {
+                Some(p) => Some(p),
+                // A worker stopped early (it panicked; the panic is raised when the scope ends).
+                None => break,
+            }
+        } else {
+            None
+        };
+        let (mut rec, new_blob) = match fresh {
+            Some(Processed::New(rec, bytes)) => {
+                if prev.is_some() {
+                    stats.changed += 1;
+                } else {
+                    stats.added += 1;
+                }
+                if rec.status == FileStatus::Indexed {
+                    stats.bytes_read += rec.size;
+                }
+                (rec, Some(bytes))
+            }
+            // Content unchanged, only metadata: keep the old data.
+            Some(Processed::SameContent) => {
+                let Some(prev) = prev else { continue };
+                let mut r = prev.clone();
+                r.size = w.size;
+                r.mtime_ns = w.mtime_ns;
+                stats.unchanged += 1;
+                (r, None)
+            }
+            None => {
+                let Some(prev) = prev.filter(|_| reuse[i]) else {
+                    continue;
+                };
+                stats.unchanged += 1;
+                (prev.clone(), None)
+            }
+        };
+        let blob: &[u8] = match (&new_blob, &mut old_blobs) {
+            (Some(b), _) => b,
+            (None, Some(ob)) => match ob.read(&rec) {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(path = %ob.path.display(), %e, "existing index data unusable; rebuilding");
+                    return Ok(Outcome::OldDataUnusable);
+                }
+            },
+            (None, None) => &[],
+        };
+        rec.blob_off = written;
+        rec.blob_len = blob.len() as u64;
+        std::io::Write::write_all(&mut out, blob).map_err(wr_err)?;
+        written += blob.len() as u64;
+        if rec.status == FileStatus::Indexed {
+            add_blob(&mut search, records.len(), &rec.path, blob);
+        }
+        records.push(rec);
+    }
+    std::io::Write::flush(&mut out).map_err(wr_err)?;
+    drop(out);
+    drop(old_blobs);
+    let parsed_at = Instant::now();
+    let chunks = search.chunk_count();
+    let search_path = gen_dir.join("search.bin");
+    let search_bytes = (|| {
+        let mut out =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&search_path)?);
+        let n = search.finish(&mut out)?;
+        std::io::Write::flush(&mut out)?;
+        Ok(n)
+    })()
+    .map_err(|e| ContextError::io("cannot write", &search_path, e))?;
+    Ok(Outcome::Written(Written {
+        records,
+        blob_bytes: written,
+        search_bytes,
+        chunks,
+        parsed_at,
+        searched_at: Instant::now(),
+    }))
 }
 
 enum Processed {
@@ -1265,134 +1400,8 @@ fn decode_syntax(blob: &[u8]) -> DResult<FileSyntax> {
     Ok(syn)
 }
 
-/// Skips the syntax section; returns the reader positioned at the chunk section.
-fn skip_syntax(r: &mut Reader<'_>) -> DResult<()> {
-    let n = r.len()?;
-    r.bytes(n)?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 // search.bin: chunk table and inverted index.
-
-struct BuiltSearch {
-    bytes: Vec<u8>,
-    chunk_count: usize,
-}
-
-/// Builds search.bin from the chunk sections of `blobs`, in one pass over the files (postings
-/// are delta-encoded as they are appended), then writes the terms in byte order.
-///
-/// One thread: building it in term shards on both workers was measured slower on the shared
-/// 2-core machine (each shard decodes every blob), and so was writing blobs.bin meanwhile.
-fn build_search(records: &[FileRecord], blobs: &[u8]) -> BuiltSearch {
-    let mut global: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut term_list: Vec<&str> = Vec::new();
-    // Per term: delta-encoded (chunk, tf) varints, the last chunk id and the document frequency.
-    let mut postings: Vec<Vec<u8>> = Vec::new();
-    let mut last: Vec<u32> = Vec::new();
-    let mut df: Vec<u32> = Vec::new();
-    let mut chunks = Writer::new();
-    let mut n_chunks: u32 = 0;
-    let mut total_len: u64 = 0;
-    let mut map: Vec<u32> = Vec::new();
-    for (fi, rec) in records.iter().enumerate() {
-        if rec.status != FileStatus::Indexed {
-            continue;
-        }
-        let blob = slice_blob(blobs, rec);
-        let mut r = Reader::new(blob);
-        let res: DResult<()> = (|| {
-            skip_syntax(&mut r)?;
-            let n_local = r.len()?;
-            map.clear();
-            for _ in 0..n_local {
-                let t = r.str()?;
-                let id = *global.entry(t).or_insert_with(|| {
-                    term_list.push(t);
-                    postings.push(Vec::new());
-                    last.push(0);
-                    df.push(0);
-                    (term_list.len() - 1) as u32
-                });
-                map.push(id);
-            }
-            let n = r.len()?;
-            for _ in 0..n {
-                let start = r.var()?;
-                let end = r.var()?;
-                let label = r.str()?;
-                let k = r.len()?;
-                let mut len = 0u64;
-                for _ in 0..k {
-                    let local = r.var()? as usize;
-                    let tf = r.var32()?;
-                    len += u64::from(tf);
-                    if let Some(&g) = map.get(local) {
-                        let g = g as usize;
-                        push_var(&mut postings[g], u64::from(n_chunks - last[g]));
-                        push_var(&mut postings[g], u64::from(tf));
-                        last[g] = n_chunks;
-                        df[g] += 1;
-                    }
-                }
-                chunks.var(fi as u64);
-                chunks.var(start);
-                chunks.var(end);
-                chunks.var(len);
-                chunks.str(label);
-                total_len += len;
-                n_chunks += 1;
-            }
-            Ok(())
-        })();
-        if let Err(e) = res {
-            tracing::warn!(
-                path = rec.path,
-                offset = e.offset,
-                reason = e.reason,
-                "damaged file data; not searchable"
-            );
-        }
-    }
-    let mut order: Vec<u32> = (0..term_list.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| term_list[a as usize].cmp(term_list[b as usize]));
-    let postings_len: usize = postings.iter().map(Vec::len).sum();
-    let mut w = Writer::new();
-    // Sized up front: growing by doubling would briefly hold twice the data.
-    w.buf
-        .reserve(chunks.buf.len() + postings_len + term_list.len() * 16 + 64);
-    w.buf.extend_from_slice(SEARCH_MAGIC);
-    w.var(u64::from(FORMAT_VERSION));
-    w.var(u64::from(n_chunks));
-    w.f32(if n_chunks == 0 {
-        1.0
-    } else {
-        (total_len as f64 / f64::from(n_chunks)) as f32
-    });
-    w.buf.extend_from_slice(&chunks.buf);
-    w.var(order.len() as u64);
-    for &t in &order {
-        let t = t as usize;
-        w.str(term_list[t]);
-        w.var(u64::from(df[t]));
-        w.var(postings[t].len() as u64);
-        w.buf.extend_from_slice(&postings[t]);
-        postings[t] = Vec::new();
-    }
-    BuiltSearch {
-        bytes: w.buf,
-        chunk_count: n_chunks as usize,
-    }
-}
-
-fn push_var(buf: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    buf.push(v as u8);
-}
 
 struct ChunkInfo {
     file: u32,

@@ -23,6 +23,7 @@ mod codec;
 pub mod error;
 pub mod index;
 pub mod lang;
+mod postings;
 pub mod repomap;
 pub mod retrieve;
 pub mod summary;

@@ -661,8 +661,8 @@ fn empty_repository() {
 
 #[test]
 fn index_is_the_same_whatever_the_thread_count() {
-    // This crate's sources plus the mini repository: files of many sizes, so the largest-first
-    // schedule hands them to the workers in an order unlike the file order.
+    // This crate's sources plus the mini repository: files of many sizes, so the workers finish
+    // them in an order unlike the file order (the writer puts them back in order).
     let r = Repo::new(MINI_REPO);
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     for e in fs::read_dir(&src).unwrap() {
@@ -704,4 +704,97 @@ fn index_is_the_same_whatever_the_thread_count() {
         );
         assert_eq!(one.3, other.3);
     }
+}
+
+/// Every file under `dir`.
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// blobs.bin and search.bin of the index in `cache` (a repository's only index there).
+fn index_files(ix: &Index) -> (Vec<u8>, Vec<u8>) {
+    (
+        fs::read(ix.dir().join("blobs.bin")).unwrap(),
+        fs::read(ix.dir().join("search.bin")).unwrap(),
+    )
+}
+
+#[test]
+fn incremental_updates_write_what_a_rebuild_writes() {
+    // Many small files (more than an update collects before writing) and a few large ones.
+    let r = Repo::new(MINI_REPO);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for e in fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        r.write(&format!("crate/{name}"), &fs::read(&p).unwrap());
+    }
+    let small = |i: usize, v: usize| {
+        format!("/// Item {i}.\npub fn item_{i}_v{v}(x: u32) -> u32 {{\n    x + {i}\n}}\n")
+    };
+    for i in 0..300 {
+        r.write(&format!("many/m{i:03}.rs"), small(i, 0).as_bytes());
+    }
+    let rebuild = || {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = IndexOptions {
+            index_dir: Some(dir.path().to_path_buf()),
+            ..IndexOptions::default()
+        };
+        let (ix, _) = Index::update(r.dir.path(), &opts, &|_| {}).unwrap();
+        index_files(&ix)
+    };
+    // Out of the racy window: only files with a new size or mtime are read again.
+    let age_all = || {
+        for e in walk_files(r.dir.path()) {
+            age(&e);
+        }
+    };
+    age_all();
+    let (ix, s) = r.update();
+    assert!(s.wrote && s.indexed > 300);
+    assert!(index_files(&ix) == rebuild());
+    drop(ix);
+
+    // A few edits, a removal and an addition: the unchanged files' data comes from the old
+    // generation's blobs.bin.
+    r.write("many/m007.rs", small(7, 1).as_bytes());
+    r.write("crate/lib.rs", b"//! Replaced.\npub fn replaced_lib() {}\n");
+    fs::remove_file(r.path("many/m100.rs")).unwrap();
+    r.write("many/new.rs", b"pub fn brand_new_item() {}\n");
+    age_all();
+    let (ix, s) = r.update();
+    assert_eq!((s.changed, s.removed, s.added), (2, 1, 1));
+    assert!(index_files(&ix) == rebuild(), "after a few edits");
+    assert_eq!(
+        ix.search("brand_new_item", 5, 0).unwrap()[0].path,
+        "many/new.rs"
+    );
+    drop(ix);
+
+    // Most files change: the update streams them into the new generation.
+    for i in (0..300).filter(|&i| i != 100) {
+        r.write(&format!("many/m{i:03}.rs"), small(i, 2).as_bytes());
+    }
+    age_all();
+    let (ix, s) = r.update();
+    assert_eq!(s.changed, 299);
+    assert!(index_files(&ix) == rebuild(), "after editing most files");
+    let hits = ix.search("item_42_v2", 5, 0).unwrap();
+    assert_eq!(hits[0].path, "many/m042.rs");
+    assert!(
+        ix.search("item_42_v0", 5, 0)
+            .unwrap()
+            .iter()
+            .all(|h| h.label != "item_42_v0")
+    );
 }
