@@ -17,6 +17,7 @@
 //! blocks, `vibrant-tokenizer` turns text into tokens and renders chat templates; this crate owns
 //! the model graphs ([`Session::eval`]), the KV cache, sampling and generation.
 
+mod attention;
 mod config;
 mod error;
 mod generate;

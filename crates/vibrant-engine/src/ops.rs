@@ -20,12 +20,10 @@ pub fn add_assign(x: &mut [f32], b: &[f32]) {
     }
 }
 
-/// SwiGLU: `gate = silu(gate) * up`, in place in `gate`.
+/// SwiGLU: `gate = silu(gate) * up`, in place in `gate` (vectorised `exp`:
+/// [`vibrant_kernels::attention::silu_mul`]). Panics if the slices differ in length.
 pub fn swiglu(gate: &mut [f32], up: &[f32]) {
-    for (g, &u) in gate.iter_mut().zip(up) {
-        let s = *g / (1.0 + (-*g).exp());
-        *g = s * u;
-    }
+    vibrant_kernels::attention::silu_mul(gate, up);
 }
 
 /// Softmax in place; returns nothing. Uses the max for stability.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use half::f16;
 
+use crate::attention::{AttnScratch, AttnShape, attention};
 use crate::error::{EngineError, Result};
 use crate::matmul::{MatmulScratch, matmul};
 use crate::model::Model;
@@ -81,6 +82,7 @@ struct Scratch {
     logits: Vec<f32>,
     embd_row: Vec<f32>,
     mm: MatmulScratch,
+    attn: AttnScratch,
 }
 
 /// One sequence being evaluated by a model.
@@ -243,7 +245,6 @@ impl Session {
         }
         let style = cfg.arch.rope_style();
         let scale = 1.0 / (hd as f32).sqrt();
-        let group = cfg.n_head / cfg.n_head_kv;
 
         for (li, layer) in w.layers.iter().enumerate() {
             for t in 0..n {
@@ -292,36 +293,16 @@ impl Session {
             }
             let (kc, vc) = (&kc[..], &vc[..]);
 
-            // Causal attention, parallel over (token, head).
-            let q = &s.q;
-            let heads_per_task = (n * cfg.n_head / (4 * pool.threads())).max(1);
-            pool.for_each_chunk_mut(&mut s.att, heads_per_task * hd, &|task, outs| {
-                let (mut q16, mut acc16) = (vec![0.0f32; hd], vec![f16::ZERO; hd]);
-                for (j, out) in outs.chunks_exact_mut(hd).enumerate() {
-                    let i = task * heads_per_task + j;
-                    let (t, h) = (i / cfg.n_head, i % cfg.n_head);
-                    let kvh = h / group;
-                    for (d, &x) in q16
-                        .iter_mut()
-                        .zip(&q[t * qd + h * hd..t * qd + (h + 1) * hd])
-                    {
-                        *d = f16::from_f32(x).to_f32();
-                    }
-                    let n_kv = n_past + t + 1;
-                    attend(
-                        &q16,
-                        kc,
-                        vc,
-                        kvd,
-                        kvh * hd,
-                        n_kv,
-                        scale,
-                        n == 1,
-                        &mut acc16,
-                        out,
-                    );
-                }
-            });
+            // Causal attention (tiled; see `attention.rs`).
+            let shape = AttnShape {
+                n,
+                n_past,
+                n_head: cfg.n_head,
+                n_head_kv: cfg.n_head_kv,
+                head_dim: hd,
+                scale,
+            };
+            attention(pool, shape, &s.q, kc, vc, &mut s.att, &mut s.attn);
 
             matmul(pool, file, &layer.wo, &s.att, n, &mut s.o, &mut s.mm);
             ops::add_assign(&mut s.x, &s.o);
@@ -364,59 +345,4 @@ enum LogitRows {
     None,
     Last,
     All,
-}
-
-/// One query head against positions `0..n_kv` of one KV head (at `off` within each cached row):
-/// an online-softmax pass (flash-attention style) over the f16 cache. The query is rounded to f16
-/// first, as ggml does before its f16 K·Q dot product. When a single query is evaluated (decode),
-/// the value accumulator is kept in f16, as llama.cpp's CPU flash attention does for an f16 V
-/// cache; for a batch (prefill) it is f32.
-#[allow(clippy::too_many_arguments)]
-fn attend(
-    q: &[f32],
-    kc: &[f16],
-    vc: &[f16],
-    stride: usize,
-    off: usize,
-    n_kv: usize,
-    scale: f32,
-    single_query: bool,
-    acc16: &mut [f16],
-    out: &mut [f32],
-) {
-    let hd = q.len();
-    let (mut m, mut sum) = (f32::NEG_INFINITY, 0.0f32);
-    out.fill(0.0);
-    acc16.fill(f16::ZERO);
-    for p in 0..n_kv {
-        let row = p * stride + off;
-        let s = vibrant_kernels::dot_f16(&kc[row..row + hd], q) * scale;
-        let (mut ms, mut vs) = (1.0f32, 1.0f32);
-        if s > m {
-            ms = (m - s).exp();
-            m = s;
-            if single_query {
-                vibrant_kernels::scale_f16(acc16, ms);
-            } else {
-                out.iter_mut().for_each(|o| *o *= ms);
-            }
-        } else {
-            vs = (s - m).exp();
-        }
-        if single_query {
-            vibrant_kernels::mad_f16(acc16, &vc[row..row + hd], vs);
-        } else {
-            vibrant_kernels::axpy_f16(out, vs, &vc[row..row + hd]);
-        }
-        sum = sum * ms + vs;
-    }
-    if single_query {
-        for (o, a) in out.iter_mut().zip(acc16.iter()) {
-            *o = a.to_f32();
-        }
-    }
-    let inv = if sum == 0.0 { 0.0 } else { 1.0 / sum };
-    for o in out.iter_mut() {
-        *o *= inv;
-    }
 }

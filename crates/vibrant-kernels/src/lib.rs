@@ -32,6 +32,7 @@
 //! assert!((dot(fmt, k, &wq, &xq) - exact).abs() < 0.05);
 //! ```
 
+pub mod attention;
 mod dispatch;
 mod format;
 mod pool;

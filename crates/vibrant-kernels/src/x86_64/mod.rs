@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod kernels256;
+pub(crate) mod attn256;
 pub(crate) mod avx2;
 pub(crate) mod avx512;
 pub(crate) mod repack512;

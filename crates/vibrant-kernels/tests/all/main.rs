@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod attention;
 mod common;
 mod fixtures;
 mod isa;
