@@ -1,5 +1,6 @@
 //! A compact binary codec for the index files: LEB128 varints, length-prefixed strings.
 
+#[derive(Default)]
 pub(crate) struct Writer {
     pub(crate) buf: Vec<u8>,
 }

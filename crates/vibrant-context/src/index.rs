@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::Result;
+use crate::blob;
 use crate::codec::{DResult, DecodeError, Reader, Writer};
 use crate::error::ContextError;
 use crate::lang::Language;
@@ -33,10 +34,6 @@ pub const FORMAT_VERSION: u32 = 5;
 const FILES_MAGIC: &[u8; 8] = b"VBCTXF\0\0";
 pub(crate) const SEARCH_MAGIC: &[u8; 8] = b"VBCTXS\0\0";
 
-/// Term-frequency weight added for each term of a symbol name defined in a chunk.
-const SYMBOL_BOOST: u32 = 4;
-/// Term-frequency weight added for each term of the file's path.
-const PATH_BOOST: u32 = 1;
 /// BM25 parameters.
 const BM25_K1: f32 = 1.2;
 const BM25_B: f32 = 0.75;
@@ -1030,12 +1027,20 @@ fn process_bytes(
     } else {
         rec.language
     };
-    let syn = syntax::analyze(parse_as, text, opts.chunk);
-    rec.lines = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
+    // References are counted while the blob is encoded (one pass over the words).
+    let (syn, parsed) = syntax::analyze_with(parse_as, text, opts.chunk, false);
+    rec.lines = line_count(text);
     rec.symbols = u32::try_from(syn.symbols.len()).unwrap_or(u32::MAX);
     rec.has_errors = syn.has_errors || lossy;
-    let blob = encode_blob(&w.path, text, &syn);
+    let blob = blob::encode(&w.path, text, &syn, parsed);
     Processed::New(rec, blob)
+}
+
+/// Lines of `text` as `str::lines` counts them.
+fn line_count(text: &str) -> u32 {
+    let n = text.bytes().filter(|&b| b == b'\n').count()
+        + usize::from(!text.is_empty() && !text.ends_with('\n'));
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1114,232 +1119,6 @@ fn decode_files(data: &[u8]) -> DResult<Option<(i64, Vec<FileRecord>)>> {
 
 // ---------------------------------------------------------------------------------------------
 // blobs.bin: per file, a syntax section then a chunk section.
-
-/// A chunk's first and last line, label and (local term, frequency) list.
-type ChunkTerms = (u32, u32, String, Vec<(u32, u32)>);
-
-fn encode_blob(path: &str, text: &str, syn: &FileSyntax) -> Vec<u8> {
-    encode_blob_with(path, text, syn, true)
-}
-
-/// [`encode_blob`]; `use_order == false` forces the plain scan over all symbols per chunk (the
-/// reference the ordered lookup is tested against).
-fn encode_blob_with<'t>(
-    path: &str,
-    text: &'t str,
-    syn: &'t FileSyntax,
-    use_order: bool,
-) -> Vec<u8> {
-    let mut s = Writer::new();
-    s.var(syn.symbols.len() as u64);
-    for sym in &syn.symbols {
-        s.str(&sym.name);
-        s.u8(sym.kind.code());
-        s.var(u64::from(sym.start_line));
-        s.var(u64::from(sym.end_line));
-        s.str(&sym.signature);
-        match &sym.parent {
-            Some(p) => {
-                s.u8(1);
-                s.str(p);
-            }
-            None => s.u8(0),
-        }
-    }
-    s.var(syn.imports.len() as u64);
-    for i in &syn.imports {
-        s.str(i);
-    }
-    s.var(syn.references.len() as u64);
-    for (name, count) in &syn.references {
-        s.str(name);
-        s.var(u64::from(*count));
-    }
-    s.u8(u8::from(syn.has_errors));
-
-    // Chunk section: file-local term dictionary, then chunks with (term, tf) lists.
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        )
-        .collect();
-    let line_byte = |line: u32| -> usize {
-        let l = line.saturating_sub(1) as usize;
-        line_starts
-            .get(l)
-            .copied()
-            .unwrap_or(text.len())
-            .min(text.len())
-    };
-    // File-local term dictionary: the term texts one after another in `arena`, with their
-    // (offset, length) in `spans`; ids are given in first-seen order.
-    // Looked up by a 64-bit hash of the text (no string allocated per term); the rare term whose
-    // hash another term already has goes to `collided`, keyed by its text.
-    let mut by_hash: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut collided: FxHashMap<String, u32> = FxHashMap::default();
-    let mut arena = String::with_capacity(text.len() / 4);
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut intern = |t: &str| -> u32 {
-        let h = xxhash_rust::xxh3::xxh3_64(t.as_bytes());
-        let add = |arena: &mut String, spans: &mut Vec<(usize, usize)>| {
-            let id = spans.len() as u32;
-            spans.push((arena.len(), t.len()));
-            arena.push_str(t);
-            id
-        };
-        match by_hash.get(&h) {
-            Some(&id) => {
-                let (off, len) = spans[id as usize];
-                if &arena[off..off + len] == t {
-                    return id;
-                }
-                if let Some(&id) = collided.get(t) {
-                    return id;
-                }
-                let id = add(&mut arena, &mut spans);
-                collided.insert(t.to_owned(), id);
-                id
-            }
-            None => {
-                let id = add(&mut arena, &mut spans);
-                by_hash.insert(h, id);
-                id
-            }
-        }
-    };
-    let mut path_ids = Vec::new();
-    terms::for_each_term(path, |t| path_ids.push(intern(t)));
-    // A word's terms depend only on the word: each distinct word of the file is split, lowered,
-    // stemmed and interned once, its term ids kept in `cached`.
-    let mut word_cache: FxHashMap<&'t str, (u32, u32)> = FxHashMap::default();
-    let mut cached: Vec<u32> = Vec::new();
-    let mut buf = String::new();
-    let mut term_ids = |text: &'t str, out: &mut Vec<u32>| {
-        terms::for_each_word(text, |w| {
-            let (s, e) = match word_cache.get(w) {
-                Some(&r) => r,
-                None => {
-                    let s = cached.len() as u32;
-                    terms::for_each_term_of_word(w, &mut buf, |t| cached.push(intern(t)));
-                    let r = (s, cached.len() as u32);
-                    word_cache.insert(w, r);
-                    r
-                }
-            };
-            out.extend_from_slice(&cached[s as usize..e as usize]);
-        });
-    };
-    let mut chunk_data: Vec<ChunkTerms> = Vec::with_capacity(syn.chunks.len());
-    let mut ids: Vec<u32> = Vec::new();
-    // Per local term: its count in the current chunk; `touched` lists the terms counted.
-    let mut counts: Vec<u32> = Vec::new();
-    let mut touched: Vec<u32> = Vec::new();
-    // Symbols and chunks come in source order (a preorder walk; chunks follow the file), so the
-    // symbols starting in a chunk are found by binary search and the enclosing one with a pointer
-    // that only moves forward. Anything else takes the plain scan over all symbols.
-    let ordered = use_order
-        && syn.symbols.is_sorted_by_key(|s| s.start_line)
-        && syn.chunks.is_sorted_by_key(|c| c.start_line);
-    let mut alive = 0usize;
-    for c in &syn.chunks {
-        ids.clear();
-        let (a, b) = (line_byte(c.start_line), line_byte(c.end_line + 1));
-        let body = text.get(a..b.max(a)).unwrap_or("");
-        term_ids(body, &mut ids);
-        for _ in 0..PATH_BOOST {
-            ids.extend_from_slice(&path_ids);
-        }
-        let mut label = String::new();
-        if ordered {
-            let first_inside = syn
-                .symbols
-                .partition_point(|sym| sym.start_line < c.start_line);
-            // The first symbol (in source order) that starts before the chunk and reaches into
-            // it: symbols that end before one chunk's start end before every later chunk's too.
-            while alive < first_inside && syn.symbols[alive].end_line < c.start_line {
-                alive += 1;
-            }
-            if alive < first_inside {
-                label = syn.symbols[alive].name.clone();
-            }
-            for sym in syn.symbols[first_inside..]
-                .iter()
-                .take_while(|sym| sym.start_line <= c.end_line)
-            {
-                for _ in 0..SYMBOL_BOOST {
-                    term_ids(&sym.name, &mut ids);
-                }
-                if label.is_empty() {
-                    label = sym.name.clone();
-                }
-            }
-        } else {
-            for sym in &syn.symbols {
-                if sym.start_line >= c.start_line && sym.start_line <= c.end_line {
-                    for _ in 0..SYMBOL_BOOST {
-                        term_ids(&sym.name, &mut ids);
-                    }
-                    if label.is_empty() {
-                        label = sym.name.clone();
-                    }
-                } else if label.is_empty()
-                    && sym.start_line < c.start_line
-                    && sym.end_line >= c.start_line
-                {
-                    // The first enclosing definition (symbols are in source order).
-                    label = sym.name.clone();
-                }
-            }
-        }
-        // Term frequencies by counting (no sort of every occurrence), listed by term id.
-        touched.clear();
-        for &id in &ids {
-            if id as usize >= counts.len() {
-                counts.resize(id as usize + 1, 0);
-            }
-            let n = &mut counts[id as usize];
-            if *n == 0 {
-                touched.push(id);
-            }
-            *n += 1;
-        }
-        touched.sort_unstable();
-        let tf: Vec<(u32, u32)> = touched
-            .iter()
-            .map(|&id| {
-                let n = std::mem::take(&mut counts[id as usize]);
-                (id, n)
-            })
-            .collect();
-        chunk_data.push((c.start_line, c.end_line, label, tf));
-    }
-    // The syntax section goes first, after its byte length (the search build skips it whole).
-    let syntax = s.buf;
-    let mut s = Writer::new();
-    s.buf
-        .reserve(syntax.len() + arena.len() + spans.len() + 16 * chunk_data.len() + 16);
-    s.var(syntax.len() as u64);
-    s.buf.extend_from_slice(&syntax);
-    s.var(spans.len() as u64);
-    for &(off, len) in &spans {
-        s.str(&arena[off..off + len]);
-    }
-    s.var(chunk_data.len() as u64);
-    for (start, end, label, tf) in &chunk_data {
-        s.var(u64::from(*start));
-        s.var(u64::from(*end));
-        s.str(label);
-        s.var(tf.len() as u64);
-        for (id, n) in tf {
-            s.var(u64::from(*id));
-            s.var(u64::from(*n));
-        }
-    }
-    s.buf
-}
 
 fn decode_syntax(blob: &[u8]) -> DResult<FileSyntax> {
     let mut r = Reader::new(blob);
@@ -1525,6 +1304,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn references_from_the_word_pass_match_the_syntax_pass() {
+        // Words with non-ASCII letters (split into ASCII pieces for references, kept whole for
+        // terms), pieces that repeat across words, keywords, digits, defined names.
+        let src = "/// Docs: naïve_count calls fooébar and foo, 2x, x1.\n\
+                   fn defined_here(naïve_count: u32) -> u32 {\n    \
+                   let fooébar = foo(naïve_count) + foo(1) + helper_fn();\n    \
+                   défini + self.résumé_len + a_b + r#type\n}\n\
+                   struct Другой { поле: u32, tail_field: Vec<u8> }\n";
+        let opts = ChunkOptions::default();
+        let full = syntax::analyze(Language::Rust, src, opts);
+        let names: Vec<&str> = full.references.iter().map(|r| r.0.as_str()).collect();
+        for want in [
+            "na",
+            "ve_count",
+            "foo",
+            "helper_fn",
+            "tail_field",
+            "fini",
+            "_len",
+        ] {
+            assert!(names.contains(&want), "{want}: {names:?}");
+        }
+        for not in [
+            "naïve_count",
+            "defined_here",
+            "fn",
+            "x",
+            "2x",
+            "u32",
+            "self",
+        ] {
+            assert!(!names.contains(&not), "{not}: {names:?}");
+        }
+        let (bare, parsed) = syntax::analyze_with(Language::Rust, src, opts, false);
+        assert!(parsed && bare.references.is_empty());
+        let blob = blob::encode("src/x.rs", src, &bare, parsed);
+        let decoded = decode_syntax(&blob).unwrap();
+        assert_eq!(decoded.references, full.references);
+        assert_eq!(decoded.symbols, full.symbols);
+        assert!(blob == blob::encode("src/x.rs", src, &full, false));
+    }
+
+    #[test]
     fn ordered_symbol_lookup_matches_the_plain_scan() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files: Vec<PathBuf> = Vec::new();
@@ -1544,9 +1366,14 @@ mod tests {
             };
             let syn = syntax::analyze(lang, &text, opts);
             let name = p.to_string_lossy();
-            let fast = encode_blob_with(&name, &text, &syn, true);
-            let plain = encode_blob_with(&name, &text, &syn, false);
+            let fast = blob::encode_with(&name, &text, &syn, false, true);
+            let plain = blob::encode_with(&name, &text, &syn, false, false);
             assert!(fast == plain, "{name}: blobs differ");
+            // References counted from the words of the text equal the syntax pass's.
+            let (bare, parsed) = syntax::analyze_with(lang, &text, opts, false);
+            assert!(bare.references.is_empty());
+            let indexed = blob::encode(&name, &text, &bare, parsed);
+            assert!(indexed == fast, "{name}: references differ");
             labelled += syn.symbols.len();
         }
         assert!(

@@ -19,6 +19,7 @@
 //! tokenizer is available. This crate depends on no other Vibrant crate.
 
 pub mod assemble;
+mod blob;
 mod codec;
 pub mod error;
 pub mod index;

@@ -179,12 +179,25 @@ fn ts_language(lang: Language) -> Option<tree_sitter::Language> {
 /// Analyses `text` as `lang`. Never fails: unknown languages and parser failures fall back to
 /// line windows.
 pub fn analyze(lang: Language, text: &str, opts: ChunkOptions) -> FileSyntax {
+    analyze_with(lang, text, opts, true).0
+}
+
+/// [`analyze`]; with `references == false` the references are left empty (the index counts
+/// them while it splits the text into terms). Also returns whether the text was parsed (only
+/// then does [`analyze`] list references).
+pub(crate) fn analyze_with(
+    lang: Language,
+    text: &str,
+    opts: ChunkOptions,
+    references: bool,
+) -> (FileSyntax, bool) {
     let line_count = count_lines(text);
     let Some(ts_lang) = ts_language(lang) else {
-        return FileSyntax {
+        let syn = FileSyntax {
             chunks: line_windows(text, 1, line_count, opts.max_lines),
             ..FileSyntax::default()
         };
+        return (syn, false);
     };
     let tree = PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
@@ -211,10 +224,11 @@ pub fn analyze(lang: Language, text: &str, opts: ChunkOptions) -> FileSyntax {
         tree
     });
     let Some(tree) = tree else {
-        return FileSyntax {
+        let syn = FileSyntax {
             chunks: line_windows(text, 1, line_count, opts.max_lines),
             ..FileSyntax::default()
         };
+        return (syn, false);
     };
     let root = tree.root_node();
     let mut ex = Extractor {
@@ -222,23 +236,27 @@ pub fn analyze(lang: Language, text: &str, opts: ChunkOptions) -> FileSyntax {
         src: text.as_bytes(),
         symbols: Vec::new(),
         imports: Vec::new(),
-        def_names: FxHashSet::default(),
     };
     ex.walk_definitions(root);
-    let defined: FxHashSet<&str> = ex.symbols.iter().map(|s| s.name.as_str()).collect();
-    let references = text_references(text, &defined);
+    let references = if references {
+        let defined: FxHashSet<&str> = ex.symbols.iter().map(|s| s.name.as_str()).collect();
+        text_references(text, &defined)
+    } else {
+        Vec::new()
+    };
     let mut chunks = Vec::new();
     chunk_children(root, text, opts, &mut chunks);
     if chunks.is_empty() && line_count > 0 {
         chunks = line_windows(text, 1, line_count, opts.max_lines);
     }
-    FileSyntax {
+    let syn = FileSyntax {
         symbols: ex.symbols,
         imports: ex.imports,
         references,
         chunks,
         has_errors: root.has_error(),
-    }
+    };
+    (syn, true)
 }
 
 fn count_lines(text: &str) -> u32 {
@@ -254,7 +272,6 @@ struct Extractor<'a> {
     src: &'a [u8],
     symbols: Vec<Symbol>,
     imports: Vec<String>,
-    def_names: FxHashSet<usize>,
 }
 
 /// 1-based first and last line of a node (a node ending at column 0 ends on the line before).
@@ -291,7 +308,7 @@ impl<'a> Extractor<'a> {
             let node_kind = node.kind();
             let mut descend = true;
             self.import(node, node_kind);
-            if let Some((kind, name_node, name)) = self.classify(node, node_kind) {
+            if let Some((kind, _name_node, name)) = self.classify(node, node_kind) {
                 let parent = parents.last().map(|p| p.1.clone());
                 let kind = match kind {
                     SymbolKind::Function if parents.last().is_some_and(|p| p.0.is_container()) => {
@@ -299,9 +316,6 @@ impl<'a> Extractor<'a> {
                     }
                     k => k,
                 };
-                if let Some(n) = name_node {
-                    self.def_names.insert(n.start_byte());
-                }
                 let (start_line, end_line) = lines_of(node);
                 let signature = self.signature(node);
                 self.symbols.push(Symbol {
@@ -652,12 +666,7 @@ fn text_references(text: &str, defined: &FxHashSet<&str>) -> Vec<(String, u32)> 
         .split(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
         .filter_map(|w| std::str::from_utf8(w).ok());
     for w in words {
-        if w.len() < 2
-            || w.len() > 64
-            || w.as_bytes()[0].is_ascii_digit()
-            || is_keyword(w)
-            || defined.contains(w)
-        {
+        if !is_reference_word(w) || defined.contains(w) {
             continue;
         }
         *counts.entry(w).or_insert(0) += 1;
@@ -665,6 +674,13 @@ fn text_references(text: &str, defined: &FxHashSet<&str>) -> Vec<(String, u32)> 
     let mut out: Vec<(String, u32)> = counts.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     out.sort_unstable();
     out
+}
+
+/// Whether an identifier-shaped word (a run of ASCII letters, digits and `_`) counts as a
+/// reference when it names no definition of the file: 2 to 64 bytes, not starting with a digit,
+/// not a keyword.
+pub(crate) fn is_reference_word(w: &str) -> bool {
+    w.len() >= 2 && w.len() <= 64 && !w.as_bytes()[0].is_ascii_digit() && !is_keyword(w)
 }
 
 /// Keywords of the bundled languages (and a few English words) that are never definitions.

@@ -45,6 +45,11 @@ pub(crate) fn for_each_term_of_word(word: &str, buf: &mut String, mut emit: impl
 /// `text.split(|c: char| !(c.is_alphanumeric() || c == '_'))` yields, without the empty pieces),
 /// looking at bytes and decoding only non-ASCII characters.
 pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+    for_each_word_at(text, |_, w| f(w));
+}
+
+/// [`for_each_word`], with each word's byte offset in `text`.
+pub(crate) fn for_each_word_at<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
     let bytes = text.as_bytes();
     let mut start: Option<usize> = None;
     let mut i = 0;
@@ -61,12 +66,12 @@ pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
         if is_word {
             start.get_or_insert(i);
         } else if let Some(s) = start.take() {
-            f(&text[s..i]);
+            f(s, &text[s..i]);
         }
         i += width;
     }
     if let Some(s) = start {
-        f(&text[s..]);
+        f(s, &text[s..]);
     }
 }
 
