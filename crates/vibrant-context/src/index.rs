@@ -1028,11 +1028,13 @@ fn process_bytes(
         rec.language
     };
     // References are counted while the blob is encoded (one pass over the words).
-    let (syn, parsed) = syntax::analyze_with(parse_as, text, opts.chunk, false);
+    let (syn, tree) = syntax::analyze_with(parse_as, text, opts.chunk, false);
     rec.lines = line_count(text);
     rec.symbols = u32::try_from(syn.symbols.len()).unwrap_or(u32::MAX);
     rec.has_errors = syn.has_errors || lossy;
-    let blob = blob::encode(&w.path, text, &syn, parsed);
+    let blob = blob::encode(&w.path, text, &syn, tree.is_some());
+    drop(syn);
+    drop(tree);
     Processed::New(rec, blob)
 }
 
@@ -1337,7 +1339,8 @@ mod tests {
         ] {
             assert!(!names.contains(&not), "{not}: {names:?}");
         }
-        let (bare, parsed) = syntax::analyze_with(Language::Rust, src, opts, false);
+        let (bare, tree) = syntax::analyze_with(Language::Rust, src, opts, false);
+        let parsed = tree.is_some();
         assert!(parsed && bare.references.is_empty());
         let blob = blob::encode("src/x.rs", src, &bare, parsed);
         let decoded = decode_syntax(&blob).unwrap();
@@ -1370,7 +1373,8 @@ mod tests {
             let plain = blob::encode_with(&name, &text, &syn, false, false);
             assert!(fast == plain, "{name}: blobs differ");
             // References counted from the words of the text equal the syntax pass's.
-            let (bare, parsed) = syntax::analyze_with(lang, &text, opts, false);
+            let (bare, tree) = syntax::analyze_with(lang, &text, opts, false);
+            let parsed = tree.is_some();
             assert!(bare.references.is_empty());
             let indexed = blob::encode(&name, &text, &bare, parsed);
             assert!(indexed == fast, "{name}: references differ");
