@@ -122,7 +122,7 @@ fn attention_f16(b: Bencher<'_, '_>, isa: Isa) {
     });
 }
 
-/// A K-quant prefill tile, row-major (`matmul_rows`, four tokens per unpacked block) against the repacked GEMM
+/// A prefill tile, row-major (`matmul_rows`, four tokens per unpacked block) against the repacked GEMM
 /// (eight rows × four tokens per register tile), at the active level, for `nt` tokens.
 fn gemm(b: Bencher<'_, '_>, fmt: WeightFormat, nt: usize, repacked: bool) {
     let kern = Kernels::new(vibrant_kernels::active_isa()).unwrap();
@@ -149,4 +149,23 @@ fn q4k_gemm<const NT: usize>(b: Bencher<'_, '_>, repacked: bool) {
 #[divan::bench(args = [false, true], consts = [1, 4, 16])]
 fn q6k_gemm<const NT: usize>(b: Bencher<'_, '_>, repacked: bool) {
     gemm(b, WeightFormat::Q6K, NT, repacked);
+}
+
+/// The 32-element formats: row-major `matmul_rows` against the repacked GEMM (16 rows × 4 tokens per tile).
+const B32_FORMATS: [WeightFormat; 5] = [
+    WeightFormat::Q4_0,
+    WeightFormat::Q4_1,
+    WeightFormat::Q5_0,
+    WeightFormat::Q5_1,
+    WeightFormat::Q8_0,
+];
+
+#[divan::bench(args = B32_FORMATS, consts = [1, 4, 16])]
+fn b32_rowmajor<const NT: usize>(b: Bencher<'_, '_>, fmt: WeightFormat) {
+    gemm(b, fmt, NT, false);
+}
+
+#[divan::bench(args = B32_FORMATS, consts = [1, 4, 16])]
+fn b32_repacked<const NT: usize>(b: Bencher<'_, '_>, fmt: WeightFormat) {
+    gemm(b, fmt, NT, true);
 }

@@ -389,15 +389,21 @@ impl Kernels {
         out_stride: usize,
     ) {
         #[cfg(target_arch = "x86_64")]
-        if crate::repack::repack_pays_with(self, fmt) {
+        if crate::repack::repack_simd(self, fmt) {
             crate::repack::check(fmt, k, packed, &rows, act, n_tok, out, out_stride);
             // SAFETY: `Kernels` values exist only for levels the CPU supports (AVX-512 VNNI here); `check`
             // verified that `packed` holds every group in `rows`, `act` every token row and `out` every
             // output element.
             unsafe {
-                crate::x86_64::repack512::gemm_x8(
-                    fmt, k, packed, rows, act, n_tok, out, out_stride,
-                );
+                if crate::repack::repack_rows(fmt) == crate::repack::B32_ROWS {
+                    crate::x86_64::repack512_b32::gemm_b32(
+                        fmt, k, packed, rows, act, n_tok, out, out_stride,
+                    );
+                } else {
+                    crate::x86_64::repack512::gemm_x8(
+                        fmt, k, packed, rows, act, n_tok, out, out_stride,
+                    );
+                }
             }
             return;
         }

@@ -41,6 +41,36 @@
 //! `−32` bias per group as `sc_g · (Σ q·y − 32 · bsum_g)` (the lane pair of a row subtracts `16 · bsum_g` each),
 //! which is the same integer as ggml's `Σ sc_g · Σ (q − 32)·y`.
 //!
+//! # The 32-element formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0): 16 rows
+//!
+//! These interleave [`B32_ROWS`] = 16 rows (not eight): a `zmm` then holds four bytes of each of 16 rows, one
+//! `i32` lane per row, so a 32-bit activation broadcast (folded into `vpdpbusd` as `{1to16}`) feeds every
+//! row and the per-block float work runs on 16 rows at once. A group is the rows' `k / 32` blocks in order,
+//! each of [`packed_block_bytes`] bytes, exactly the size of the 16 row-major blocks:
+//!
+//! | format | bytes | `d[r]` f16 | `m[r]` f16 | high-bit masks | quants |
+//! |--------|------:|-----------|-----------|----------------|--------|
+//! | Q4_0   | 288 | `0..32` | — | — | `32..288` |
+//! | Q4_1   | 320 | `0..32` | `32..64` | — | `64..320` |
+//! | Q5_0   | 352 | `0..32` | — | `32..96` | `96..352` |
+//! | Q5_1   | 384 | `0..32` | `32..64` | `64..128` | `128..384` |
+//! | Q8_0   | 544 | `0..32` | — | — | `32..544` |
+//!
+//! Nibble formats: quant vector `j` (0..4) is `[r 0..16][i 0..4] = qs_r[4j + i]` (the original bytes: low
+//! nibble element `4j + i`, high nibble element `16 + 4j + i`). Q5 high bits: one `u64` mask per unpacked
+//! vector, `v = 2j + h` (`h` = 0 for the low nibbles, 1 for the high ones), bit `4r + i` = bit `16h + 4j + i`
+//! of row `r`'s `qh`; the kernel adds `0x10` under the mask (`vpaddb` with a `k` register). Q8_0: vector `j`
+//! (0..8) is `[r][i] = qs_r[4j + i] ^ 0x80` (the quant plus 128, unsigned for `vpdpbusd`).
+//!
+//! The integer sum per block, row and token is ggml's `Σ (q − bias)·y` (bias 8 for Q4_0, 16 for Q5_0, 128
+//! for the shifted Q8_0, 0 for Q4_1/Q5_1): the accumulator starts at `−bias·Σy` (the activation block sums
+//! are computed once per 4-token slice) and `vpdpbusd` adds the unsigned quants times the signed activations.
+//! The float step, one accumulator per row and token, is `acc = fma(dx·dy, sumi, acc)` per block, then
+//! for Q4_1/Q5_1 `acc = fma(m, s, acc)`: two roundings per block as in ggml's x86 kernels (`d·dy`, then an
+//! FMA). ggml's generic order (`acc += sumi·dx·dy`, three roundings, which [`crate::scalar::dot`] keeps)
+//! moved a near-tie of the 0.5B's greedy parity test to the other token, as our scalar level does; see
+//! `docs/results/engine-speed-repack.md`.
+//!
 //! # Numerics
 //!
 //! Per super-block, row and token the integer sums are exactly ggml's (Q4_K: `Σ sc_j · Σ q·y` and
@@ -64,11 +94,63 @@ pub const Q4K_X8_BYTES: usize = 1184;
 /// Bytes of one repacked Q6_K block (eight rows × one super-block; exactly 8 × 210).
 pub const Q6K_X8_BYTES: usize = 1680;
 
-/// Bytes of one repacked block of `fmt` (eight rows × one super-block), 0 for formats without a layout.
+/// Bytes of one repacked K-quant block of `fmt` (eight rows × one super-block), 0 for other formats.
 pub const fn x8_bytes(fmt: WeightFormat) -> usize {
     match fmt {
         WeightFormat::Q4K => Q4K_X8_BYTES,
         WeightFormat::Q6K => Q6K_X8_BYTES,
+        _ => 0,
+    }
+}
+
+/// Weight rows interleaved per repacked group of the 32-element formats.
+pub const B32_ROWS: usize = 16;
+
+/// Rows per repacked group of `fmt`: [`REPACK_ROWS`] for the K-quants, [`B32_ROWS`] for the 32-element
+/// formats, 0 for formats without a layout. Row ranges passed to `matmul_repacked` must be multiples of it.
+pub const fn repack_rows(fmt: WeightFormat) -> usize {
+    match fmt {
+        WeightFormat::Q4K | WeightFormat::Q6K => REPACK_ROWS,
+        WeightFormat::Q4_0
+        | WeightFormat::Q4_1
+        | WeightFormat::Q5_0
+        | WeightFormat::Q5_1
+        | WeightFormat::Q8_0 => B32_ROWS,
+        _ => 0,
+    }
+}
+
+/// Bytes of one repacked block of `fmt` ([`repack_rows`] rows × one block of `fmt.block_len()` elements; the
+/// same as those rows' blocks except Q4_K's +2.8 %), 0 for formats without a layout.
+pub const fn packed_block_bytes(fmt: WeightFormat) -> usize {
+    match fmt {
+        WeightFormat::Q4K => Q4K_X8_BYTES,
+        WeightFormat::Q6K => Q6K_X8_BYTES,
+        WeightFormat::Q4_0 => 16 * 18,
+        WeightFormat::Q4_1 => 16 * 20,
+        WeightFormat::Q5_0 => 16 * 22,
+        WeightFormat::Q5_1 => 16 * 24,
+        WeightFormat::Q8_0 => 16 * 34,
+        _ => 0,
+    }
+}
+
+/// Offsets in a repacked 32-element block: `(m, qh, qs)` (0 where the format has no such field; `d` is at 0).
+pub(crate) const fn b32_offsets(fmt: WeightFormat) -> (usize, usize, usize) {
+    match fmt {
+        WeightFormat::Q4_1 => (32, 0, 64),
+        WeightFormat::Q5_0 => (0, 32, 96),
+        WeightFormat::Q5_1 => (32, 64, 128),
+        _ => (0, 0, 32),
+    }
+}
+
+/// The bias folded into the integer sum of a 32-element format (`Σ (q − bias)·y`, `q` as stored).
+pub(crate) const fn b32_bias(fmt: WeightFormat) -> i32 {
+    match fmt {
+        WeightFormat::Q4_0 => 8,
+        WeightFormat::Q5_0 => 16,
+        WeightFormat::Q8_0 => 128,
         _ => 0,
     }
 }
@@ -78,19 +160,19 @@ pub const REPACK_TOKENS: usize = 4;
 
 /// Whether `fmt` has a repacked layout.
 pub fn repack_supported(fmt: WeightFormat) -> bool {
-    x8_bytes(fmt) != 0
+    packed_block_bytes(fmt) != 0
 }
 
 /// Bytes of the repacked form of a `rows × k` matrix, or `None` if `fmt` has no repacked layout or `rows` is
-/// not a multiple of [`REPACK_ROWS`] (or `k` of the block length).
+/// not a multiple of [`repack_rows`] (or `k` of the block length).
 pub fn repacked_len(fmt: WeightFormat, rows: usize, k: usize) -> Option<usize> {
     if !repack_supported(fmt)
-        || !rows.is_multiple_of(REPACK_ROWS)
+        || !rows.is_multiple_of(repack_rows(fmt))
         || !k.is_multiple_of(fmt.block_len())
     {
         return None;
     }
-    Some(rows / REPACK_ROWS * (k / QK_K) * x8_bytes(fmt))
+    Some(rows / repack_rows(fmt) * (k / fmt.block_len()) * packed_block_bytes(fmt))
 }
 
 /// Repacks the row-major `rows × k` matrix `w` into `dst` ([`repacked_len`] bytes).
@@ -108,9 +190,13 @@ pub fn repack(fmt: WeightFormat, k: usize, rows: usize, w: &[u8], dst: &mut [u8]
         w.len(),
         dst.len()
     );
-    let nb = k / QK_K;
+    let nb = k / fmt.block_len();
     if fmt == WeightFormat::Q6K {
         repack_q6k(nb, rb, w, &mut dst[..len]);
+        return;
+    }
+    if repack_rows(fmt) == B32_ROWS {
+        repack_b32(fmt, nb, rb, w, &mut dst[..len]);
         return;
     }
     for (gi, group) in dst[..len].chunks_exact_mut(nb * Q4K_X8_BYTES).enumerate() {
@@ -166,6 +252,64 @@ fn repack_q6k(nb: usize, rb: usize, w: &[u8], dst: &mut [u8]) {
     }
 }
 
+/// The 16-row layouts of the 32-element formats (see the module documentation).
+fn repack_b32(fmt: WeightFormat, nb: usize, rb: usize, w: &[u8], dst: &mut [u8]) {
+    let xb = packed_block_bytes(fmt);
+    let bb = fmt.block_bytes();
+    let (m_off, qh_off, qs_off) = b32_offsets(fmt);
+    // Offsets in the row-major block.
+    let (src_qh, src_qs) = match fmt {
+        WeightFormat::Q4_0 => (0, 2),
+        WeightFormat::Q4_1 => (0, 4),
+        WeightFormat::Q5_0 => (2, 6),
+        WeightFormat::Q5_1 => (4, 8),
+        _ => (0, 2),
+    };
+    let has_m = matches!(fmt, WeightFormat::Q4_1 | WeightFormat::Q5_1);
+    let has_qh = matches!(fmt, WeightFormat::Q5_0 | WeightFormat::Q5_1);
+    for (gi, group) in dst.chunks_exact_mut(nb * xb).enumerate() {
+        for (ib, out) in group.chunks_exact_mut(xb).enumerate() {
+            for r in 0..B32_ROWS {
+                let row = gi * B32_ROWS + r;
+                let b = &w[row * rb + ib * bb..row * rb + (ib + 1) * bb];
+                out[2 * r..2 * r + 2].copy_from_slice(&b[0..2]);
+                if has_m {
+                    out[m_off + 2 * r..m_off + 2 * r + 2].copy_from_slice(&b[2..4]);
+                }
+                if fmt == WeightFormat::Q8_0 {
+                    for j in 0..8 {
+                        for i in 0..4 {
+                            out[qs_off + 64 * j + 4 * r + i] = b[src_qs + 4 * j + i] ^ 0x80;
+                        }
+                    }
+                    continue;
+                }
+                for j in 0..4 {
+                    let o = qs_off + 64 * j + 4 * r;
+                    out[o..o + 4].copy_from_slice(&b[src_qs + 4 * j..src_qs + 4 * j + 4]);
+                }
+                if has_qh {
+                    let qh = u32::from_le_bytes([
+                        b[src_qh],
+                        b[src_qh + 1],
+                        b[src_qh + 2],
+                        b[src_qh + 3],
+                    ]);
+                    for j in 0..4 {
+                        for h in 0..2 {
+                            // Bits 4r..4r + 4 of mask v = 2j + h: one nibble of byte r / 2.
+                            let bits = ((qh >> (16 * h + 4 * j)) & 0xF) as u8;
+                            let byte = &mut out[qh_off + 8 * (2 * j + h) + r / 2];
+                            let shift = 4 * (r % 2);
+                            *byte = (*byte & !(0xF << shift)) | (bits << shift);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Offset of the low-nibble bytes in a Q6_K × 8 block.
 pub(crate) const Q6K_QL: usize = 144;
 /// Offset of the high-bit bytes in a Q6_K × 8 block.
@@ -187,13 +331,14 @@ pub(crate) fn check(
         repack_supported(fmt),
         "matmul_repacked: {fmt} has no repacked layout"
     );
+    let rr = repack_rows(fmt);
     assert!(
-        rows.start.is_multiple_of(REPACK_ROWS) && rows.end.is_multiple_of(REPACK_ROWS),
-        "matmul_repacked: rows {rows:?} are not whole groups of {REPACK_ROWS}"
+        rows.start.is_multiple_of(rr) && rows.end.is_multiple_of(rr) && rows.start <= rows.end,
+        "matmul_repacked: rows {rows:?} are not whole groups of {rr}"
     );
-    let group = k / QK_K * x8_bytes(fmt);
+    let group = k / fmt.block_len() * packed_block_bytes(fmt);
     assert!(
-        k.is_multiple_of(QK_K) && packed.len() >= rows.end / REPACK_ROWS * group,
+        k.is_multiple_of(fmt.block_len()) && packed.len() >= rows.end / rr * group,
         "matmul_repacked: {} bytes do not hold rows {rows:?} of {k} {fmt} elements",
         packed.len()
     );
@@ -226,8 +371,20 @@ pub fn matmul_repacked_scalar(
     out_stride: usize,
 ) {
     check(fmt, k, packed, &rows, act, n_tok, out, out_stride);
-    let nb = k / QK_K;
     let ab = fmt.act_format().row_bytes(k);
+    if repack_rows(fmt) == B32_ROWS {
+        let gb = k / 32 * packed_block_bytes(fmt);
+        for gi in rows.start / B32_ROWS..rows.end / B32_ROWS {
+            let group = &packed[gi * gb..(gi + 1) * gb];
+            for t in 0..n_tok {
+                let acc = b32_x16_scalar(fmt, group, &act[t * ab..(t + 1) * ab]);
+                let base = t * out_stride + gi * B32_ROWS - rows.start;
+                out[base..base + B32_ROWS].copy_from_slice(&acc);
+            }
+        }
+        return;
+    }
+    let nb = k / QK_K;
     if fmt == WeightFormat::Q6K {
         for gi in rows.start / REPACK_ROWS..rows.end / REPACK_ROWS {
             let group = &packed[gi * nb * Q6K_X8_BYTES..(gi + 1) * nb * Q6K_X8_BYTES];
@@ -283,6 +440,55 @@ pub fn matmul_repacked_scalar(
     }
 }
 
+/// One group of 16 repacked rows of a 32-element format against one Q8_0 / Q8_1 activation row (the
+/// specification of the SIMD tile): per block `acc = fma(dx·dy, sumi, acc)`, then for Q4_1/Q5_1
+/// `acc = fma(m, s, acc)`.
+fn b32_x16_scalar(fmt: WeightFormat, group: &[u8], y: &[u8]) -> [f32; B32_ROWS] {
+    let xb = packed_block_bytes(fmt);
+    let (m_off, qh_off, qs_off) = b32_offsets(fmt);
+    let bias = b32_bias(fmt);
+    let q8_1 = fmt.act_format() == crate::format::ActFormat::Q8_1;
+    let (yb_bytes, yqs) = if q8_1 { (36, 4) } else { (34, 2) };
+    let mut acc = [0.0f32; B32_ROWS];
+    for (ib, blk) in group.chunks_exact(xb).enumerate() {
+        let yb = &y[ib * yb_bytes..(ib + 1) * yb_bytes];
+        let dy = f16_at(yb, 0);
+        let q8 = |e: usize| i32::from(yb[yqs + e] as i8);
+        for (r, acc) in acc.iter_mut().enumerate() {
+            let mut sumi = 0i32;
+            for e in 0..32 {
+                let (j, i) = ((e % 16) / 4, e % 4);
+                let q = if fmt == WeightFormat::Q8_0 {
+                    let (j, i) = (e / 4, e % 4);
+                    i32::from(blk[qs_off + 64 * j + 4 * r + i])
+                } else {
+                    let byte = i32::from(blk[qs_off + 64 * j + 4 * r + i]);
+                    let nib = if e < 16 { byte & 0xF } else { byte >> 4 };
+                    let hbit = if qh_off != 0 {
+                        let v = 2 * j + e / 16;
+                        let mask = u64::from_le_bytes(
+                            blk[qh_off + 8 * v..qh_off + 8 * v + 8]
+                                .try_into()
+                                .unwrap_or([0; 8]),
+                        );
+                        ((mask >> (4 * r + i)) & 1) as i32
+                    } else {
+                        0
+                    };
+                    nib | (hbit << 4)
+                };
+                sumi += (q - bias) * q8(e);
+            }
+            let dx = f16_at(blk, 2 * r);
+            *acc = (dx * dy).mul_add(sumi as f32, *acc);
+            if m_off != 0 {
+                *acc = f16_at(blk, m_off + 2 * r).mul_add(f16_at(yb, 2), *acc);
+            }
+        }
+    }
+    acc
+}
+
 /// One group of repacked Q6_K rows against one Q8_K activation row (the specification of the SIMD tile).
 fn q6k_x8_scalar(group: &[u8], y: &[u8]) -> [f32; REPACK_ROWS] {
     let mut acc = [0.0f32; REPACK_ROWS];
@@ -319,8 +525,16 @@ fn q6k_x8_scalar(group: &[u8], y: &[u8]) -> [f32; REPACK_ROWS] {
     acc
 }
 
-/// Whether the repacked GEMM of `kern`'s level beats the row-major tile for `fmt` (only the AVX-512 VNNI
-/// level has a SIMD repacked kernel; below it the repacked path would run the scalar specification).
+/// Whether the repacked GEMM of `kern`'s level beats the row-major tile for `fmt`, at one token (decode)
+/// and at four or more (prefill). Only the AVX-512 VNNI level has SIMD repacked kernels (below it the
+/// repacked path would run the scalar specification); every format with one pays there (Q4_K, Q6_K and
+/// the five 32-element formats, 1.5–4.8× at 1, 4 and 16 tokens: `docs/results/kernels-micro.md`).
 pub(crate) fn repack_pays_with(kern: Kernels, fmt: WeightFormat) -> bool {
+    repack_simd(kern, fmt)
+}
+
+/// Whether `kern`'s level has a SIMD repacked GEMM for `fmt` (`matmul_repacked` runs it even where
+/// [`repack_pays_with`] is false).
+pub(crate) fn repack_simd(kern: Kernels, fmt: WeightFormat) -> bool {
     repack_supported(fmt) && kern.isa() >= Isa::Avx512
 }

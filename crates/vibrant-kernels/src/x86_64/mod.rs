@@ -11,3 +11,4 @@ pub(crate) mod attn256;
 pub(crate) mod avx2;
 pub(crate) mod avx512;
 pub(crate) mod repack512;
+pub(crate) mod repack512_b32;

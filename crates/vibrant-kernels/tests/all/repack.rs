@@ -1,10 +1,10 @@
-//! The repacked GEMM (Q4_K, Q6_K): every level against its scalar specification (bit for bit), and against the row-major
-//! dot products of the same weights (only the float summation order differs).
+//! The repacked GEMM (Q4_K, Q6_K; Q4_0, Q4_1, Q5_0, Q5_1, Q8_0): every level against its scalar specification (bit for
+//! bit), and against the row-major dot products of the same weights (only the float summation order differs).
 
 use proptest::prelude::*;
 
 use crate::common::{self, Rng, Scales};
-use vibrant_kernels::repack::{self, REPACK_ROWS};
+use vibrant_kernels::repack::{self, repack_rows};
 use vibrant_kernels::{Kernels, WeightFormat, scalar, supported_isas};
 
 struct Case {
@@ -25,7 +25,7 @@ fn case(
     seed: u64,
     scales: Scales,
 ) -> Case {
-    let (k, rows) = (blocks * 256, groups * REPACK_ROWS);
+    let (k, rows) = (blocks * fmt.block_len(), groups * repack_rows(fmt));
     let mut rng = Rng::new(seed);
     let w: Vec<u8> = (0..rows)
         .flat_map(|_| common::weights(fmt, k, &mut rng, scales))
@@ -101,8 +101,8 @@ fn check(c: &Case, scales: Scales) -> Result<(), TestCaseError> {
             }
         }
         // A sub-range of whole groups lands at the start of the output rows.
-        if rows > REPACK_ROWS {
-            let sub = REPACK_ROWS..rows;
+        if rows > repack_rows(fmt) {
+            let sub = repack_rows(fmt)..rows;
             let mut part = vec![f32::NAN; n_tok * stride];
             kern.matmul_repacked(
                 fmt,
@@ -128,8 +128,25 @@ fn check(c: &Case, scales: Scales) -> Result<(), TestCaseError> {
 }
 
 fn format() -> impl Strategy<Value = WeightFormat> {
-    prop::sample::select(vec![WeightFormat::Q4K, WeightFormat::Q6K])
+    prop::sample::select(vec![
+        WeightFormat::Q4K,
+        WeightFormat::Q6K,
+        WeightFormat::Q4_0,
+        WeightFormat::Q4_1,
+        WeightFormat::Q5_0,
+        WeightFormat::Q5_1,
+        WeightFormat::Q8_0,
+    ])
 }
+
+/// The 32-element formats with a repacked layout.
+const B32: [WeightFormat; 5] = [
+    WeightFormat::Q4_0,
+    WeightFormat::Q4_1,
+    WeightFormat::Q5_0,
+    WeightFormat::Q5_1,
+    WeightFormat::Q8_0,
+];
 
 proptest! {
     #![proptest_config(ProptestConfig {
@@ -142,6 +159,14 @@ proptest! {
         fmt in format(), groups in 1usize..4, blocks in 1usize..4, n_tok in 1usize..10, seed in any::<u64>(),
     ) {
         check(&case(fmt, groups, blocks, n_tok, seed, Scales::Any), Scales::Any)?;
+    }
+
+    /// Rows long enough (300 blocks) that the SIMD kernel prepares the activations in two slices.
+    #[test]
+    fn repacked_b32_gemm_over_long_rows(
+        fi in 0usize..5, n_tok in 1usize..7, seed in any::<u64>(),
+    ) {
+        check(&case(B32[fi], 2, 300, n_tok, seed, Scales::Any), Scales::Any)?;
     }
 
     #[test]
@@ -163,5 +188,67 @@ fn only_whole_groups_of_supported_formats_repack() {
         repack::repacked_len(WeightFormat::Q6K, 16, 512),
         Some(2 * 2 * 1680)
     );
-    assert_eq!(repack::repacked_len(WeightFormat::Q8_0, 16, 512), None);
+    // The 32-element formats interleave 16 rows, each layout exactly the row-major size.
+    for fmt in B32 {
+        assert_eq!(
+            repack::repacked_len(fmt, 32, 512),
+            Some(32 * fmt.row_bytes(512)),
+            "{fmt}"
+        );
+        assert_eq!(repack::repacked_len(fmt, 24, 512), None, "{fmt}");
+    }
+    assert_eq!(repack::repacked_len(WeightFormat::Q5K, 16, 512), None);
+    assert_eq!(repack::repacked_len(WeightFormat::F32, 16, 512), None);
+}
+
+/// The repacked 32-element layouts keep every quant: a block of known values survives repacking in the
+/// documented positions (Q5_0's high bits as masks, Q8_0's quants shifted by 128).
+#[test]
+fn b32_layouts_place_each_quant() {
+    let k = 32;
+    for fmt in [WeightFormat::Q5_0, WeightFormat::Q8_0] {
+        let rb = fmt.row_bytes(k);
+        let mut w = vec![0u8; 16 * rb];
+        for r in 0..16 {
+            let b = &mut w[r * rb..(r + 1) * rb];
+            b[0] = r as u8;
+            if fmt == WeightFormat::Q5_0 {
+                // Row r: element r has its high bit set; nibbles = element index mod 16 (low), r (high).
+                b[2..6].copy_from_slice(&(1u32 << r).to_le_bytes());
+                for j in 0..16 {
+                    b[6 + j] = (j as u8) | ((r as u8) << 4);
+                }
+            } else {
+                for e in 0..32 {
+                    b[2 + e] = (e as i8 - 16 - r as i8) as u8;
+                }
+            }
+        }
+        let mut packed = vec![0u8; repack::repacked_len(fmt, 16, k).unwrap()];
+        repack::repack(fmt, k, 16, &w, &mut packed);
+        for r in 0..16 {
+            assert_eq!(packed[2 * r], r as u8, "{fmt} d of row {r}");
+            for e in 0..32 {
+                let (j, i) = ((e % 16) / 4, e % 4);
+                if fmt == WeightFormat::Q5_0 {
+                    let byte = packed[96 + 64 * j + 4 * r + i];
+                    let nib = if e < 16 { byte & 0xF } else { byte >> 4 };
+                    let want_nib = if e < 16 { e as u8 } else { r as u8 };
+                    assert_eq!(nib, want_nib, "Q5_0 row {r} element {e}");
+                    let v = 2 * j + e / 16;
+                    let mask =
+                        u64::from_le_bytes(packed[32 + 8 * v..40 + 8 * v].try_into().unwrap());
+                    assert_eq!(
+                        (mask >> (4 * r + i)) & 1 == 1,
+                        e == r,
+                        "Q5_0 row {r} element {e} high bit"
+                    );
+                } else {
+                    let (j, i) = (e / 4, e % 4);
+                    let q = packed[32 + 64 * j + 4 * r + i] ^ 0x80;
+                    assert_eq!(q as i8, e as i8 - 16 - r as i8, "Q8_0 row {r} element {e}");
+                }
+            }
+        }
+    }
 }
