@@ -13,7 +13,6 @@ use std::ops::Range;
 
 use crate::format::{ActFormat, WeightFormat};
 use crate::repack::{B32_ROWS, b32_bias, b32_offsets, packed_block_bytes};
-use crate::scalar::f16_at;
 
 /// Tokens per tile.
 const NT_MAX: usize = 4;
@@ -82,9 +81,9 @@ pub(crate) unsafe fn gemm_b32(
                 let row = &act[(t0 + t) * ab..(t0 + t + 1) * ab];
                 for b in 0..nbc {
                     let yb = &row[(b0 + b) * abk..(b0 + b + 1) * abk];
-                    prep.dy[t][b] = f16_at(yb, 0);
+                    prep.dy[t][b] = f16(yb, 0);
                     prep.aux[t][b] = if af == ActFormat::Q8_1 {
-                        f16_at(yb, 2).to_bits()
+                        f16(yb, 2).to_bits()
                     } else {
                         // SAFETY: `yb` holds the 32 quants at `yqs`.
                         let sum = unsafe { block_sum(yb.as_ptr().add(yqs)) };
@@ -134,6 +133,14 @@ pub(crate) unsafe fn gemm_b32(
         }
         t0 += nt;
     }
+}
+
+/// The f16 at `b[off..off + 2]` as f32 (`vcvtph2ps`, not a call into `half`).
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+fn f16(b: &[u8], off: usize) -> f32 {
+    let bits = u16::from_le_bytes([b[off], b[off + 1]]);
+    _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(bits))))
 }
 
 /// Σ of 32 signed activation quants.
