@@ -71,6 +71,15 @@ fn fold_pairs(v: __m512i) -> __m256i {
     _mm512_cvtepi64_epi32(_mm512_add_epi32(v, _mm512_srli_epi64::<32>(v)))
 }
 
+/// Per 128-bit lane L of `v` = [a(2L), a(2L+1), b(2L), b(2L+1)]: the eight sums a(r) + b(r), row order.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+fn fold_halves(v: __m512i) -> __m256i {
+    let s = _mm512_add_epi32(v, _mm512_bsrli_epi128::<8>(v));
+    let idx = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 13, 12, 9, 8, 5, 4, 1, 0);
+    _mm512_castsi512_si256(_mm512_permutexvar_epi32(idx, s))
+}
+
 /// Eight rows × `NT` tokens over all `nb` super-blocks.
 ///
 /// # Safety
@@ -88,6 +97,14 @@ unsafe fn tile<const NT: usize>(
 ) {
     let m4 = _mm512_set1_epi8(0x0F);
     let ones = _mm256_set1_epi16(1);
+    // Per 128-bit lane L, the i16 scales [sl(2L), sl(2L), sl(2L+1), sl(2L+1), sh(2L), sh(2L), sh(2L+1),
+    // sh(2L+1)] (zero-extended bytes) from the 16 scale bytes [sl(0..8), sh(0..8)] of a sub-block pair.
+    let sc_ctl = _mm512_set_epi8(
+        -1, 15, -1, 15, -1, 14, -1, 14, -1, 7, -1, 7, -1, 6, -1, 6, //
+        -1, 13, -1, 13, -1, 12, -1, 12, -1, 5, -1, 5, -1, 4, -1, 4, //
+        -1, 11, -1, 11, -1, 10, -1, 10, -1, 3, -1, 3, -1, 2, -1, 2, //
+        -1, 9, -1, 9, -1, 8, -1, 8, -1, 1, -1, 1, -1, 0, -1, 0,
+    );
     let mut acc = [_mm256_setzero_ps(); NT];
     for ib in 0..nb {
         // SAFETY: super-block `ib < nb` of the group and of every token row.
@@ -97,6 +114,7 @@ unsafe fn tile<const NT: usize>(
             for t in 0..NT {
                 y[t] = a.add(t * ab + ib * ACT_BLOCK);
             }
+            // Per 128-bit lane L: [row 2L lo part, row 2L+1 lo part, row 2L hi part, row 2L+1 hi part].
             let mut sumi = [_mm512_setzero_si512(); NT];
             for jj in 0..4 {
                 let mut lo = [_mm512_setzero_si512(); NT];
@@ -113,17 +131,14 @@ unsafe fn tile<const NT: usize>(
                         hi[t] = _mm512_dpbusd_epi32(hi[t], qh, yh);
                     }
                 }
-                let scale = |j: usize| {
-                    let s = _mm_loadl_epi64(blk.add(32 + 8 * j).cast());
-                    _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(s, s))
-                };
-                let (sl, sh) = (scale(2 * jj), scale(2 * jj + 1));
+                // Each lane sums 16 products of a 4-bit quant and an 8-bit activation: |sum| <= 30720,
+                // so the i16 pack is exact and `vpdpwssd` applies both sub-blocks' scales at once.
+                let sc = _mm512_shuffle_epi8(
+                    _mm512_broadcast_i32x4(_mm_loadu_si128(blk.add(32 + 16 * jj).cast())),
+                    sc_ctl,
+                );
                 for t in 0..NT {
-                    let p = _mm512_add_epi32(
-                        _mm512_mullo_epi32(lo[t], sl),
-                        _mm512_mullo_epi32(hi[t], sh),
-                    );
-                    sumi[t] = _mm512_add_epi32(sumi[t], p);
+                    sumi[t] = _mm512_dpwssd_epi32(sumi[t], _mm512_packs_epi32(lo[t], hi[t]), sc);
                 }
             }
             let m0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256(blk.add(96).cast()));
@@ -145,7 +160,7 @@ unsafe fn tile<const NT: usize>(
                 let yd = _mm256_set1_ps(y[t].cast::<f32>().read_unaligned());
                 acc[t] = _mm256_fmadd_ps(
                     _mm256_mul_ps(d, yd),
-                    _mm256_cvtepi32_ps(fold_pairs(sumi[t])),
+                    _mm256_cvtepi32_ps(fold_halves(sumi[t])),
                     acc[t],
                 );
                 acc[t] = _mm256_fnmadd_ps(
