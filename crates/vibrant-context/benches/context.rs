@@ -59,6 +59,22 @@ fn peak_rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// Resets the peak RSS (VmHWM) to the current RSS, so the next [`peak_rss_mib`] is the peak of
+/// one phase; `false` where the kernel does not allow it.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Current RSS (VmRSS) in MiB.
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
 /// CPU seconds (user + system) this process has used so far.
 fn cpu_secs() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -105,6 +121,21 @@ fn index_bench(corpus: &Path, queries: Option<PathBuf>) {
     );
     println!("peak RSS after cold index: {:.0} MiB", peak_rss_mib());
     drop(ix);
+    // From here on each phase's own peak is printed too (the overall peak is the largest of
+    // them and the cold index's).
+    let mut overall = peak_rss_mib();
+    let per_phase = reset_peak_rss();
+    let mut phase_peak = |name: &str| {
+        if per_phase {
+            let p = peak_rss_mib();
+            overall = overall.max(p);
+            println!(
+                "  peak RSS during {name}: {p:.0} MiB (now {:.0} MiB)",
+                rss_mib()
+            );
+            reset_peak_rss();
+        }
+    };
 
     // Outside the racy window (files modified within 2 s of an index start are re-hashed).
     std::thread::sleep(Duration::from_millis(2100));
@@ -117,6 +148,7 @@ fn index_bench(corpus: &Path, queries: Option<PathBuf>) {
         s2.files,
         s2.wrote
     );
+    phase_peak("the warm re-indexes");
 
     let (ix, _) = Index::update(corpus, &opts, &quiet).unwrap();
     let targets: Vec<PathBuf> = ix
@@ -140,6 +172,7 @@ fn index_bench(corpus: &Path, queries: Option<PathBuf>) {
         s.changed,
         s.unchanged
     );
+    phase_peak("touch 10");
     for t in &targets {
         let mut text = std::fs::read_to_string(t).unwrap();
         text.push_str("\n// edited by the context benchmark\nfn benchmark_edit_marker() {}\n");
@@ -152,6 +185,7 @@ fn index_bench(corpus: &Path, queries: Option<PathBuf>) {
         s.changed,
         s.wrote
     );
+    phase_peak("edit 10");
     // The marker is found in exactly the edited files, ranked first.
     let mut found: Vec<PathBuf> = ix
         .search("benchmark_edit_marker", 10, 1)
@@ -206,7 +240,12 @@ fn index_bench(corpus: &Path, queries: Option<PathBuf>) {
         p(1.0),
         total_hits
     );
-    println!("peak RSS at end: {:.0} MiB", peak_rss_mib());
+    phase_peak("open + search + queries");
+    if per_phase {
+        println!("peak RSS over the whole benchmark: {overall:.0} MiB");
+    } else {
+        println!("peak RSS at end: {:.0} MiB", peak_rss_mib());
+    }
 }
 
 fn quality(repo: &Path, questions: &Path) {
