@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use half::f16;
+use half::slice::HalfFloatSliceExt;
 
 use crate::attention::{AttnScratch, AttnShape, attention};
 use crate::error::{EngineError, Result};
@@ -247,50 +248,55 @@ impl Session {
         let scale = 1.0 / (hd as f32).sqrt();
 
         for (li, layer) in w.layers.iter().enumerate() {
-            for t in 0..n {
-                ops::rms_norm(
-                    &s.x[t * d..(t + 1) * d],
-                    &layer.attn_norm,
-                    cfg.rms_eps,
-                    &mut s.xn[t * d..(t + 1) * d],
-                );
-            }
+            let x = &s.x;
+            per_token(pool, &mut s.xn[..n * d], d, &|t, xn| {
+                ops::rms_norm(&x[t * d..(t + 1) * d], &layer.attn_norm, cfg.rms_eps, xn);
+            });
             matmul(pool, file, &layer.wq, &s.xn, n, &mut s.q, &mut s.mm);
             matmul(pool, file, &layer.wk, &s.xn, n, &mut s.k, &mut s.mm);
             matmul(pool, file, &layer.wv, &s.xn, n, &mut s.v, &mut s.mm);
-            for t in 0..n {
-                if let Some(b) = &layer.bq {
-                    ops::add_assign(&mut s.q[t * qd..(t + 1) * qd], b);
-                }
-                if let Some(b) = &layer.bk {
-                    ops::add_assign(&mut s.k[t * kvd..(t + 1) * kvd], b);
-                }
-                if let Some(b) = &layer.bv {
-                    ops::add_assign(&mut s.v[t * kvd..(t + 1) * kvd], b);
+            let (cos, sin) = (&s.cos, &s.sin);
+            let rope_rows = |t: usize, row: &mut [f32], bias: Option<&Vec<f32>>| {
+                if let Some(b) = bias {
+                    ops::add_assign(row, b);
                 }
                 let (c, sn) = (
-                    &s.cos[t * half..(t + 1) * half],
-                    &s.sin[t * half..(t + 1) * half],
+                    &cos[t * half..(t + 1) * half],
+                    &sin[t * half..(t + 1) * half],
                 );
-                ops::rope(&mut s.q[t * qd..(t + 1) * qd], hd, cfg.n_rot, style, c, sn);
-                ops::rope(
-                    &mut s.k[t * kvd..(t + 1) * kvd],
-                    hd,
-                    cfg.n_rot,
-                    style,
-                    c,
-                    sn,
-                );
+                ops::rope(row, hd, cfg.n_rot, style, c, sn);
+            };
+            per_token(pool, &mut s.q[..n * qd], qd, &|t, row| {
+                rope_rows(t, row, layer.bq.as_ref())
+            });
+            per_token(pool, &mut s.k[..n * kvd], kvd, &|t, row| {
+                rope_rows(t, row, layer.bk.as_ref())
+            });
+            if let Some(b) = &layer.bv {
+                per_token(pool, &mut s.v[..n * kvd], kvd, &|_, row| {
+                    ops::add_assign(row, b)
+                });
             }
             // Append this batch's keys and values to the cache (f16, as llama.cpp's default cache).
             let kc = &mut self.kv.k[li];
             let vc = &mut self.kv.v[li];
-            for (dst, &src) in kc[n_past * kvd..(n_past + n) * kvd].iter_mut().zip(&s.k) {
-                *dst = f16::from_f32(src);
-            }
-            for (dst, &src) in vc[n_past * kvd..(n_past + n) * kvd].iter_mut().zip(&s.v) {
-                *dst = f16::from_f32(src);
-            }
+            let (k, v) = (&s.k, &s.v);
+            per_token(
+                pool,
+                &mut kc[n_past * kvd..(n_past + n) * kvd],
+                kvd,
+                &|t, dst| {
+                    dst.convert_from_f32_slice(&k[t * kvd..(t + 1) * kvd]);
+                },
+            );
+            per_token(
+                pool,
+                &mut vc[n_past * kvd..(n_past + n) * kvd],
+                kvd,
+                &|t, dst| {
+                    dst.convert_from_f32_slice(&v[t * kvd..(t + 1) * kvd]);
+                },
+            );
             let (kc, vc) = (&kc[..], &vc[..]);
 
             // Causal attention (tiled; see `attention.rs`).
@@ -305,16 +311,15 @@ impl Session {
             attention(pool, shape, &s.q, kc, vc, &mut s.att, &mut s.attn);
 
             matmul(pool, file, &layer.wo, &s.att, n, &mut s.o, &mut s.mm);
-            ops::add_assign(&mut s.x, &s.o);
+            let o = &s.o;
+            per_token(pool, &mut s.x[..n * d], d, &|t, x| {
+                ops::add_assign(x, &o[t * d..(t + 1) * d])
+            });
 
-            for t in 0..n {
-                ops::rms_norm(
-                    &s.x[t * d..(t + 1) * d],
-                    &layer.ffn_norm,
-                    cfg.rms_eps,
-                    &mut s.xn[t * d..(t + 1) * d],
-                );
-            }
+            let x = &s.x;
+            per_token(pool, &mut s.xn[..n * d], d, &|t, xn| {
+                ops::rms_norm(&x[t * d..(t + 1) * d], &layer.ffn_norm, cfg.rms_eps, xn);
+            });
             matmul(pool, file, &layer.w_gate, &s.xn, n, &mut s.gate, &mut s.mm);
             matmul(pool, file, &layer.w_up, &s.xn, n, &mut s.up, &mut s.mm);
             let up = &s.up;
@@ -322,7 +327,10 @@ impl Session {
                 ops::swiglu(g, &up[t * ff..(t + 1) * ff])
             });
             matmul(pool, file, &layer.w_down, &s.gate, n, &mut s.o, &mut s.mm);
-            ops::add_assign(&mut s.x, &s.o);
+            let o = &s.o;
+            per_token(pool, &mut s.x[..n * d], d, &|t, x| {
+                ops::add_assign(x, &o[t * d..(t + 1) * d])
+            });
         }
 
         let rows: std::ops::Range<usize> = match want {
@@ -337,6 +345,23 @@ impl Session {
         }
         s.logits.resize(nr * cfg.n_vocab, 0.0);
         matmul(pool, file, &w.output, &s.xn, nr, &mut s.logits, &mut s.mm);
+    }
+}
+
+/// `f(t, row)` for each token's row of `buf` (`width` floats per token): on the pool for a batch,
+/// inline for a handful of tokens (a pool round trip costs more than the work then).
+fn per_token<T: Send>(
+    pool: &vibrant_kernels::ThreadPool,
+    buf: &mut [T],
+    width: usize,
+    f: &(dyn Fn(usize, &mut [T]) + Sync),
+) {
+    if buf.len() >= 8 * width {
+        pool.for_each_chunk_mut(buf, width, f);
+    } else {
+        for (t, row) in buf.chunks_mut(width).enumerate() {
+            f(t, row);
+        }
     }
 }
 
