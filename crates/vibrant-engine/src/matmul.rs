@@ -12,6 +12,8 @@ use crate::weights::Matrix;
 #[derive(Default, Debug)]
 pub struct MatmulScratch {
     act: Vec<u8>,
+    /// What `act` holds: the quantization of the last input, as (format, columns, tokens).
+    quantized: Option<(vibrant_kernels::ActFormat, usize, usize)>,
     tiles: Vec<Vec<f32>>,
 }
 
@@ -25,19 +27,38 @@ pub fn matmul(
     out: &mut [f32],
     scratch: &mut MatmulScratch,
 ) {
+    scratch.quantized = None;
+    matmul_same_input(pool, parts, m, x, n_tok, out, scratch);
+}
+
+/// [`matmul`] for the next of several matrices applied to the same `x` (q/k/v, gate/up): the
+/// activations are quantized again only when the activation format changes. Call [`matmul`] (or
+/// reset with it) for the first matrix of a new input.
+pub fn matmul_same_input(
+    pool: &ThreadPool,
+    parts: &[GgufFile],
+    m: &Matrix,
+    x: &[f32],
+    n_tok: usize,
+    out: &mut [f32],
+    scratch: &mut MatmulScratch,
+) {
     let (k, rows) = (m.cols, m.rows);
     debug_assert!(x.len() >= n_tok * k && out.len() >= n_tok * rows);
     let af = m.fmt.act_format();
     let rb = af.row_bytes(k);
-    scratch.act.resize(n_tok * rb, 0);
-    if n_tok >= 8 {
-        pool.for_each_chunk_mut(&mut scratch.act[..n_tok * rb], rb, &|t, dst| {
-            vibrant_kernels::quantize_row(af, &x[t * k..(t + 1) * k], dst);
-        });
-    } else {
-        for (dst, src) in scratch.act.chunks_mut(rb).zip(x.chunks(k)).take(n_tok) {
-            vibrant_kernels::quantize_row(af, src, dst);
+    if scratch.quantized != Some((af, k, n_tok)) {
+        scratch.act.resize(n_tok * rb, 0);
+        if n_tok >= 8 {
+            pool.for_each_chunk_mut(&mut scratch.act[..n_tok * rb], rb, &|t, dst| {
+                vibrant_kernels::quantize_row(af, &x[t * k..(t + 1) * k], dst);
+            });
+        } else {
+            for (dst, src) in scratch.act.chunks_mut(rb).zip(x.chunks(k)).take(n_tok) {
+                vibrant_kernels::quantize_row(af, src, dst);
+            }
         }
+        scratch.quantized = Some((af, k, n_tok));
     }
     let act = &scratch.act[..];
     if let Some(packed) = m.packed() {

@@ -12,7 +12,7 @@ use half::slice::HalfFloatSliceExt;
 
 use crate::attention::{AttnScratch, AttnShape, attention};
 use crate::error::{EngineError, Result};
-use crate::matmul::{MatmulScratch, matmul};
+use crate::matmul::{MatmulScratch, matmul, matmul_same_input};
 use crate::model::Model;
 use crate::ops;
 
@@ -253,8 +253,8 @@ impl Session {
                 ops::rms_norm(&x[t * d..(t + 1) * d], &layer.attn_norm, cfg.rms_eps, xn);
             });
             matmul(pool, file, &layer.wq, &s.xn, n, &mut s.q, &mut s.mm);
-            matmul(pool, file, &layer.wk, &s.xn, n, &mut s.k, &mut s.mm);
-            matmul(pool, file, &layer.wv, &s.xn, n, &mut s.v, &mut s.mm);
+            matmul_same_input(pool, file, &layer.wk, &s.xn, n, &mut s.k, &mut s.mm);
+            matmul_same_input(pool, file, &layer.wv, &s.xn, n, &mut s.v, &mut s.mm);
             let (cos, sin) = (&s.cos, &s.sin);
             let rope_rows = |t: usize, row: &mut [f32], bias: Option<&Vec<f32>>| {
                 if let Some(b) = bias {
@@ -321,7 +321,7 @@ impl Session {
                 ops::rms_norm(&x[t * d..(t + 1) * d], &layer.ffn_norm, cfg.rms_eps, xn);
             });
             matmul(pool, file, &layer.w_gate, &s.xn, n, &mut s.gate, &mut s.mm);
-            matmul(pool, file, &layer.w_up, &s.xn, n, &mut s.up, &mut s.mm);
+            matmul_same_input(pool, file, &layer.w_up, &s.xn, n, &mut s.up, &mut s.mm);
             let up = &s.up;
             pool.for_each_chunk_mut(&mut s.gate, ff, &|t, g| {
                 ops::swiglu(g, &up[t * ff..(t + 1) * ff])
