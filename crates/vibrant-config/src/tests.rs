@@ -253,9 +253,9 @@ fn wrong_types_name_file_key_and_expected_type() {
             "must be a number",
         ),
         (
-            "[engine]\nkernels = \"neon\"\n",
+            "[engine]\nkernels = \"sse9\"\n",
             "engine.kernels",
-            "must be one of \"auto\", \"scalar\", \"avx2\", \"avx512\", found a string (\"neon\")",
+            "must be one of \"auto\", \"scalar\", \"avx2\", \"avx512\", \"neon\", \"neondot\", found a string (\"sse9\")",
         ),
         (
             "[model]\nsearch_paths = \"/models\"\n",
@@ -338,6 +338,25 @@ fn environment_variables_are_typed_and_misspellings_warned() {
           VIBRANT_GENERATION_TEMPERATURE?"
         ]
     );
+}
+
+#[test]
+fn kernel_choice_names_every_level_including_aarch64() {
+    use std::str::FromStr;
+    for (text, want) in [
+        ("auto", KernelChoice::Auto),
+        ("scalar", KernelChoice::Scalar),
+        ("avx2", KernelChoice::Avx2),
+        ("avx512", KernelChoice::Avx512),
+        ("neon", KernelChoice::Neon),
+        ("NeonDot", KernelChoice::NeonDot),
+    ] {
+        assert_eq!(KernelChoice::from_str(text), Ok(want));
+        assert_eq!(KernelChoice::from_str(want.as_str()), Ok(want));
+    }
+    let sb = Sandbox::new();
+    let c = sb.load(&[("VIBRANT_ENGINE_KERNELS", "neondot")]);
+    assert_eq!(c.engine.kernels, KernelChoice::NeonDot);
 }
 
 #[test]

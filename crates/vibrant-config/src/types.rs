@@ -243,6 +243,10 @@ config_enum! {
         Avx2 = "avx2",
         /// AVX-512 kernels.
         Avx512 = "avx512",
+        /// aarch64 NEON kernels.
+        Neon = "neon",
+        /// aarch64 NEON kernels with the dot-product extension (`sdot`).
+        NeonDot = "neondot",
     }
 }
 

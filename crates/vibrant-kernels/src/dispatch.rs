@@ -1,7 +1,8 @@
 //! CPU detection and kernel selection.
 //!
-//! The best instruction-set level is detected once and cached; `VIBRANT_KERNELS=scalar|avx2|avx512` forces a
-//! level (one this CPU lacks falls back to the best supported level below it, with a warning). [`Kernels`]
+//! The best instruction-set level is detected once and cached; `VIBRANT_KERNELS=scalar|avx2|avx512|neon|neondot`
+//! forces a level (one this CPU lacks falls back to the best supported level below it of the same architecture,
+//! with a warning; a level of the other architecture falls back to the best supported one). [`Kernels`]
 //! binds the operations to one level, so tests and benchmarks can run every level the machine supports.
 
 // The calls into the `#[target_feature]` kernels are `unsafe`: each is guarded by the detection that built
@@ -15,10 +16,18 @@ use crate::format::{ActFormat, WeightFormat};
 use crate::scalar::{self, MAX_TOK};
 
 /// An instruction-set level the kernels are written for.
+///
+/// The order is only meaningful within one architecture: the aarch64 levels sort below every x86_64 level, so
+/// an x86 check written as `isa >= Isa::Avx2` is never true for them, and the aarch64 code matches its levels
+/// by name (never by order). A machine supports levels of one architecture only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Isa {
     /// Plain Rust (the specification; runs everywhere).
     Scalar,
+    /// aarch64 NEON (Advanced SIMD; every aarch64 CPU has it).
+    Neon,
+    /// aarch64 NEON + the dot-product extension (`sdot`, ARMv8.2+ `dotprod`).
+    NeonDot,
     /// x86_64 AVX2 + FMA + F16C.
     Avx2,
     /// x86_64 AVX-512 F/BW/VL + VNNI (`vpdpbusd`), on top of the AVX2 level.
@@ -26,12 +35,24 @@ pub enum Isa {
 }
 
 impl Isa {
-    /// The name used by `VIBRANT_KERNELS` and in reports (`"scalar"`, `"avx2"`, `"avx512"`).
+    /// The name used by `VIBRANT_KERNELS` and in reports (`"scalar"`, `"neon"`, `"neondot"`, `"avx2"`,
+    /// `"avx512"`).
     pub fn name(self) -> &'static str {
         match self {
             Isa::Scalar => "scalar",
+            Isa::Neon => "neon",
+            Isa::NeonDot => "neondot",
             Isa::Avx2 => "avx2",
             Isa::Avx512 => "avx512",
+        }
+    }
+
+    /// The architecture of the level: 0 for scalar (every machine), 1 for x86_64, 2 for aarch64.
+    fn arch(self) -> u8 {
+        match self {
+            Isa::Scalar => 0,
+            Isa::Avx2 | Isa::Avx512 => 1,
+            Isa::Neon | Isa::NeonDot => 2,
         }
     }
 
@@ -39,6 +60,8 @@ impl Isa {
     pub fn from_name(name: &str) -> Option<Isa> {
         match name.trim().to_ascii_lowercase().as_str() {
             "scalar" => Some(Isa::Scalar),
+            "neon" => Some(Isa::Neon),
+            "neondot" => Some(Isa::NeonDot),
             "avx2" => Some(Isa::Avx2),
             "avx512" => Some(Isa::Avx512),
             _ => None,
@@ -65,6 +88,14 @@ impl Isa {
             }
             #[cfg(not(target_arch = "x86_64"))]
             Isa::Avx2 | Isa::Avx512 => false,
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => std::arch::is_aarch64_feature_detected!("neon"),
+            #[cfg(target_arch = "aarch64")]
+            Isa::NeonDot => {
+                Isa::Neon.is_supported() && std::arch::is_aarch64_feature_detected!("dotprod")
+            }
+            #[cfg(not(target_arch = "aarch64"))]
+            Isa::Neon | Isa::NeonDot => false,
         }
     }
 }
@@ -77,7 +108,7 @@ impl std::fmt::Display for Isa {
 
 /// Every level this CPU supports, lowest first (always starts with [`Isa::Scalar`]).
 pub fn supported_isas() -> Vec<Isa> {
-    [Isa::Scalar, Isa::Avx2, Isa::Avx512]
+    [Isa::Scalar, Isa::Neon, Isa::NeonDot, Isa::Avx2, Isa::Avx512]
         .into_iter()
         .filter(|i| i.is_supported())
         .collect()
@@ -85,7 +116,7 @@ pub fn supported_isas() -> Vec<Isa> {
 
 static ACTIVE: OnceLock<Isa> = OnceLock::new();
 
-/// Chooses the level from a setting (`auto`, `scalar`, `avx2`, `avx512`; e.g. the `engine.kernels`
+/// Chooses the level from a setting (`auto`, `scalar`, `avx2`, `avx512`, `neon`, `neondot`; e.g. the `engine.kernels`
 /// config key) before the first kernel runs. `VIBRANT_KERNELS`, when set, still wins (it is the
 /// debugging override). Returns the level in force: once kernels have run, the choice is fixed
 /// and later calls only report it.
@@ -131,17 +162,22 @@ fn choose_isa(value: Option<&str>, supported: &[Isa]) -> (Isa, Option<String>) {
         return (
             best,
             Some(format!(
-                "VIBRANT_KERNELS={value} is not one of scalar, avx2, avx512, auto; using {best}"
+                "VIBRANT_KERNELS={value} is not one of scalar, avx2, avx512, neon, neondot, auto; using {best}"
             )),
         );
     };
     if supported.contains(&wanted) {
         return (wanted, None);
     }
+    // Below the wanted level within its architecture; a level of another architecture means nothing here,
+    // so it falls back to the best this CPU has.
+    let same_arch = supported.iter().any(|i| i.arch() == wanted.arch());
     let fallback = supported
         .iter()
         .copied()
-        .filter(|i| *i <= wanted)
+        .filter(|i| {
+            !same_arch || (*i <= wanted && (i.arch() == wanted.arch() || *i == Isa::Scalar))
+        })
         .max()
         .unwrap_or(Isa::Scalar);
     let names: Vec<&str> = supported.iter().map(|i| i.name()).collect();
@@ -208,6 +244,13 @@ impl Kernels {
         self.isa
     }
 
+    /// Whether the level is one of the aarch64 NEON levels (matched by name: the order of [`Isa`] means
+    /// nothing across architectures).
+    #[cfg(target_arch = "aarch64")]
+    fn neon(self) -> bool {
+        matches!(self.isa, Isa::Neon | Isa::NeonDot)
+    }
+
     /// See [`crate::quantize_row`].
     pub fn quantize_row(self, fmt: ActFormat, src: &[f32], dst: &mut [u8]) {
         #[cfg(target_arch = "x86_64")]
@@ -227,6 +270,19 @@ impl Kernels {
                 // SAFETY: AVX2/FMA/F16C were detected and the destination length was checked above.
                 unsafe { avx2::quantize_row(fmt, src, dst) };
             }
+            return;
+        }
+        #[cfg(target_arch = "aarch64")]
+        if self.neon() && crate::aarch64::neon::supports_quantize(fmt) {
+            let need = fmt.row_bytes(src.len());
+            assert!(
+                dst.len() >= need,
+                "quantize_row: a {fmt} row needs {need} bytes, dst holds {}",
+                dst.len()
+            );
+            // SAFETY: NEON was detected (`Kernels` is only built for supported levels) and the destination
+            // length was checked above.
+            unsafe { crate::aarch64::neon::quantize_row(fmt, src, dst) };
             return;
         }
         scalar::quantize_row(fmt, src, dst);
@@ -280,6 +336,15 @@ impl Kernels {
                 return avx2::dot_multi;
             }
         }
+        #[cfg(target_arch = "aarch64")]
+        if crate::aarch64::neon::supports_dot(fmt) {
+            // `Kernels` is only built for levels the CPU supports: `dotprod` was detected for `NeonDot`.
+            match self.isa {
+                Isa::NeonDot => return crate::aarch64::neon::dot::dot_multi,
+                Isa::Neon => return crate::aarch64::neon::plain::dot_multi,
+                _ => {}
+            }
+        }
         let _ = fmt;
         scalar_dot_multi
     }
@@ -297,6 +362,13 @@ impl Kernels {
                 } else {
                     crate::x86_64::avx2::dot_vec::<0>(n, a, b)
                 }
+            };
+        }
+        #[cfg(target_arch = "aarch64")]
+        if self.neon() {
+            // SAFETY: NEON was detected; both vectors hold `a.len()` elements.
+            return unsafe {
+                crate::aarch64::neon::dot_vec::<0>(a.len(), a.as_ptr().cast(), b.as_ptr())
             };
         }
         scalar::dot_f32(a, b)
@@ -317,6 +389,13 @@ impl Kernels {
                 }
             };
         }
+        #[cfg(target_arch = "aarch64")]
+        if self.neon() {
+            // SAFETY: NEON was detected; both vectors hold `a.len()` elements.
+            return unsafe {
+                crate::aarch64::neon::dot_vec::<1>(a.len(), a.as_ptr().cast(), b.as_ptr())
+            };
+        }
         scalar::dot_f16(a, b)
     }
 
@@ -333,6 +412,12 @@ impl Kernels {
                     crate::x86_64::avx2::axpy_f16(y, alpha, x.as_ptr().cast());
                 }
             }
+            return;
+        }
+        #[cfg(target_arch = "aarch64")]
+        if self.neon() {
+            // SAFETY: NEON was detected; `x` holds `y.len()` elements.
+            unsafe { crate::aarch64::neon::axpy_f16(y, alpha, x.as_ptr().cast()) };
             return;
         }
         scalar::axpy_f16(y, alpha, x);
@@ -478,5 +563,32 @@ mod tests {
         let (isa, warning) = choose_isa(Some("neon9"), &avx2);
         assert_eq!(isa, Isa::Avx2);
         assert!(warning.unwrap_or_default().contains("not one of"));
+        // aarch64: the same rules within the architecture; a level of the other one means "the best here".
+        let arm = [Isa::Scalar, Isa::Neon, Isa::NeonDot];
+        let arm_nodot = [Isa::Scalar, Isa::Neon];
+        assert_eq!(choose_isa(None, &arm), (Isa::NeonDot, None));
+        assert_eq!(choose_isa(Some("NEON"), &arm), (Isa::Neon, None));
+        assert_eq!(choose_isa(Some("neondot"), &arm), (Isa::NeonDot, None));
+        let (isa, warning) = choose_isa(Some("neondot"), &arm_nodot);
+        assert_eq!(isa, Isa::Neon);
+        assert!(
+            warning
+                .unwrap_or_default()
+                .contains("does not support neondot")
+        );
+        let (isa, warning) = choose_isa(Some("avx2"), &arm);
+        assert_eq!(isa, Isa::NeonDot);
+        assert!(warning.is_some());
+        let (isa, warning) = choose_isa(Some("neon"), &all);
+        assert_eq!(isa, Isa::Avx512);
+        assert!(warning.is_some());
+        let (isa, warning) = choose_isa(Some("neondot"), &[Isa::Scalar]);
+        assert_eq!(isa, Isa::Scalar);
+        assert!(warning.is_some());
+        // The aarch64 levels never satisfy an x86 check (`isa >= Isa::Avx2`).
+        assert!(Isa::NeonDot < Isa::Avx2 && Isa::Neon < Isa::Avx2);
+        for isa in [Isa::Scalar, Isa::Neon, Isa::NeonDot, Isa::Avx2, Isa::Avx512] {
+            assert_eq!(Isa::from_name(isa.name()), Some(isa));
+        }
     }
 }

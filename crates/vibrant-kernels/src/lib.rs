@@ -32,6 +32,8 @@
 //! assert!((dot(fmt, k, &wq, &xq) - exact).abs() < 0.05);
 //! ```
 
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
 pub mod attention;
 mod dispatch;
 mod format;

@@ -204,3 +204,125 @@ fn f16_accumulator_matches_scalar_bit_for_bit() {
     vibrant_kernels::scale_f16(&mut y, 0.5);
     assert_eq!(y[0].to_f32(), 0.5);
 }
+
+/// `VIBRANT_EXPECT_ISAS=scalar,neon,neondot` (as `scripts/test-aarch64.sh` sets it for each emulated CPU)
+/// makes sure the levels under test really are the ones detected, so a detection bug cannot quietly shrink
+/// the property tests above to the scalar level.
+#[test]
+fn detected_levels_are_the_expected_ones() {
+    let names: Vec<&str> = supported_isas().iter().map(|i| i.name()).collect();
+    if let Ok(want) = std::env::var("VIBRANT_EXPECT_ISAS") {
+        assert_eq!(names.join(","), want.trim(), "detected kernel levels");
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        assert!(supported_isas().contains(&Isa::Neon), "{names:?}");
+        assert_eq!(
+            supported_isas().contains(&Isa::NeonDot),
+            std::arch::is_aarch64_feature_detected!("dotprod"),
+            "{names:?}"
+        );
+        assert!(!supported_isas().contains(&Isa::Avx2));
+    }
+    #[cfg(target_arch = "x86_64")]
+    assert!(!supported_isas().contains(&Isa::Neon) && !supported_isas().contains(&Isa::NeonDot));
+}
+
+/// Every format, a spread of row lengths and both kinds of scales, on every level (the proptests above draw
+/// formats at random; this makes sure each one is covered on every run).
+#[test]
+fn every_format_on_every_level() {
+    for fmt in WeightFormat::ALL {
+        for blocks in [1usize, 2, 3, 4, 5, 8, 11] {
+            for seed in 0..4u64 {
+                for scales in [Scales::Exact, Scales::Any] {
+                    if let Err(e) = check_dot(fmt, blocks, seed * 1000 + blocks as u64, scales) {
+                        panic!("{e}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The matmul tile on every level against the scalar tile: token counts that fill and split the groups of
+/// four, a row range not starting at 0 and an output stride wider than the range. With exact scales the
+/// tiles agree bit for bit.
+#[test]
+fn simd_matmul_rows_matches_scalar() {
+    let mut rng = Rng::new(21);
+    for fmt in WeightFormat::ALL {
+        let k = 2 * fmt.block_len().max(128);
+        let n_rows = 5;
+        let w: Vec<u8> = (0..n_rows)
+            .flat_map(|_| common::weights(fmt, k, &mut rng, Scales::Exact))
+            .collect();
+        for n_tok in [1usize, 2, 3, 4, 5, 7, 9] {
+            let act: Vec<u8> = (0..n_tok)
+                .flat_map(|_| common::activations(fmt.act_format(), k, &mut rng, Scales::Exact))
+                .collect();
+            let (rows, stride) = (1..n_rows, n_rows + 2);
+            let mut want = vec![0.0f32; n_tok * stride];
+            scalar::matmul_rows(fmt, k, &w, rows.clone(), &act, n_tok, &mut want, stride);
+            for kern in simd_levels() {
+                let mut got = vec![f32::NAN; n_tok * stride];
+                kern.matmul_rows(fmt, k, &w, rows.clone(), &act, n_tok, &mut got, stride);
+                for t in 0..n_tok {
+                    let r = t * stride..t * stride + rows.len();
+                    assert_eq!(
+                        got[r.clone()],
+                        want[r],
+                        "{} {fmt} n_tok={n_tok} t={t}",
+                        kern.isa()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// On aarch64 the 32-element formats and the float dots repeat the scalar float operations in order, so they
+/// are bit-identical to it even with arbitrary scales (a stronger contract than the x86 levels keep).
+#[cfg(target_arch = "aarch64")]
+#[test]
+fn neon_b32_and_float_dots_are_bit_identical() {
+    let mut rng = Rng::new(31);
+    for fmt in [
+        WeightFormat::F32,
+        WeightFormat::F16,
+        WeightFormat::BF16,
+        WeightFormat::Q4_0,
+        WeightFormat::Q4_1,
+        WeightFormat::Q5_0,
+        WeightFormat::Q5_1,
+        WeightFormat::Q8_0,
+    ] {
+        for blocks in [1usize, 3, 7] {
+            let n = blocks * 64 + if fmt.block_len() == 1 { 5 } else { 0 };
+            let w = common::weights(fmt, n, &mut rng, Scales::Any);
+            let act = common::activations(fmt.act_format(), n, &mut rng, Scales::Any);
+            let want = scalar::dot(fmt, n, &w, &act);
+            for kern in simd_levels() {
+                assert_eq!(
+                    kern.dot(fmt, n, &w, &act).to_bits(),
+                    want.to_bits(),
+                    "{} {fmt} n={n}",
+                    kern.isa()
+                );
+            }
+        }
+    }
+    let a: Vec<f32> = (0..77).map(|_| rng.normal()).collect();
+    let b: Vec<f32> = (0..77).map(|_| rng.normal()).collect();
+    let h: Vec<half::f16> = a.iter().map(|v| half::f16::from_f32(*v)).collect();
+    for kern in simd_levels() {
+        assert_eq!(
+            kern.dot_f32(&a, &b).to_bits(),
+            scalar::dot_f32(&a, &b).to_bits()
+        );
+        assert_eq!(
+            kern.dot_f16(&h, &b).to_bits(),
+            scalar::dot_f16(&h, &b).to_bits()
+        );
+    }
+}
