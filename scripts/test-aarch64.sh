@@ -16,7 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 started=$(date +%s)
 target=aarch64-unknown-linux-gnu
-target_dir=${AARCH64_TARGET_DIR:-/tmp/aarch64-target}
+target_dir=${AARCH64_TARGET_DIR:-${CARGO_TARGET_DIR:-target}/aarch64-qemu}
 sysroot=/usr/aarch64-linux-gnu
 
 if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then

@@ -30,10 +30,16 @@ stage "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warni
 # The engine must build for aarch64 (one release binary per platform; NEON kernels are dispatched at
 # runtime). Only the pure-Rust engine crates: the C parts of other crates would need a cross compiler.
 if rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
-  stage "aarch64 check" cargo check --locked --target aarch64-unknown-linux-gnu \
-    -p vibrant-gguf -p vibrant-kernels -p vibrant-tokenizer -p vibrant-engine
+  stage "aarch64 clippy" cargo clippy --locked --target aarch64-unknown-linux-gnu \
+    -p vibrant-gguf -p vibrant-kernels -p vibrant-tokenizer -p vibrant-engine -- -D warnings
+  # The NEON / NEON+dotprod kernels against the scalar spec, under qemu (two emulated CPU models).
+  if command -v qemu-aarch64 >/dev/null && command -v aarch64-linux-gnu-gcc >/dev/null; then
+    stage "aarch64 kernels (qemu)" scripts/test-aarch64.sh
+  else
+    printf '\n==> aarch64 kernel tests skipped: qemu-aarch64 or aarch64-linux-gnu-gcc missing (see scripts/test-aarch64.sh)\n' >&2
+  fi
 else
-  printf '\n==> aarch64 check skipped: rustup target aarch64-unknown-linux-gnu is not installed\n' >&2
+  printf '\n==> aarch64 stages skipped: rustup target aarch64-unknown-linux-gnu is not installed\n' >&2
 fi
 
 log=$(mktemp)

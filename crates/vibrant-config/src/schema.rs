@@ -225,7 +225,7 @@ config_schema! {
     [engine] EngineSection {
         /// Worker threads; unset means one per physical core this process may use.
         threads: Option<u32> = None, check |t| at_least_one(&t.unwrap_or(1));
-        /// Matrix kernels: auto (best the CPU supports), scalar, avx2 or avx512.
+        /// Matrix kernels: auto (best the CPU supports), scalar, avx2, avx512 (x86_64), neon or neondot (aarch64).
         kernels: KernelChoice = KernelChoice::Auto;
         /// Repack quantized layer weights at load into interleaved tiles for the fast prompt-processing
         /// GEMM (about +2 % memory, a fraction of a second at load); VIBRANT_REPACK=0|1 overrides it.

@@ -20,7 +20,9 @@
 // The calls into the `#[target_feature]` versions are `unsafe`: each is guarded by the detected level.
 #![allow(unsafe_code)]
 
-use crate::dispatch::{Isa, Kernels};
+#[cfg(target_arch = "x86_64")]
+use crate::dispatch::Isa;
+use crate::dispatch::Kernels;
 
 const LOG2E: f32 = std::f32::consts::LOG2_E;
 /// ln 2 in two parts: `C1` has few mantissa bits, so `n · C1` is exact for the `n` that occur.

@@ -14,8 +14,9 @@
 //!   F16 KV cache (the last two reproduce ggml's f16 accumulator).
 //!
 //! [`scalar`] holds the plain-Rust versions of all of these: the specification every SIMD path is tested
-//! against. On x86_64 the CPU is detected once ([`active_isa`]); `VIBRANT_KERNELS=scalar|avx2|avx512` forces a
-//! level (an unsupported one falls back, with a warning).
+//! against. The CPU is detected once ([`active_isa`]): AVX2 or AVX-512 (VNNI) on x86_64, NEON or NEON with the
+//! dot-product extension on aarch64; `VIBRANT_KERNELS=scalar|avx2|avx512|neon|neondot` forces a level (an
+//! unsupported one falls back, with a warning).
 //!
 //! ```
 //! use vibrant_kernels::{WeightFormat, dot, quantize_row, quantize_row_weights, dequantize_row};
