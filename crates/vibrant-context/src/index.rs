@@ -56,6 +56,10 @@ pub struct IndexOptions {
     /// parsing cost grows with size and files this large are almost always generated (bindings,
     /// tables). Default 256 KiB.
     pub max_parse_size: u64,
+    /// Bytes of new file data an update lets pile up before writing them into the new
+    /// generation (default 4 MiB): bounds memory; writing in batches costs less CPU than file
+    /// by file.
+    pub write_batch_bytes: usize,
 }
 
 impl Default for IndexOptions {
@@ -67,6 +71,7 @@ impl Default for IndexOptions {
             chunk: ChunkOptions::default(),
             threads: 2,
             max_parse_size: 256 << 10,
+            write_batch_bytes: WRITE_BATCH_BYTES,
         }
     }
 }
@@ -449,16 +454,38 @@ impl Index {
                     return Ok(Outcome::MetaOnly);
                 }
             }
+            // The writer works in batches: once it has to wait, it lets results pile up to
+            // `write_batch_bytes` of blobs (or the end) before it goes on. Woken for every file,
+            // it took 3-7% more CPU on the registry corpus (a context switch per file, and its
+            // search build and the parsers evicting each other's cache lines more often).
+            let batch = opts.write_batch_bytes;
+            let mut pending_bytes: usize = pending.iter().flatten().map(Processed::blob_len).sum();
+            let mut closed = false;
             let next_result = |k: usize| -> Option<Processed> {
-                loop {
-                    if let Some(p) = pending.get_mut(k)?.take() {
-                        return Some(p);
+                let take = |pending: &mut Vec<Option<Processed>>, pending_bytes: &mut usize| {
+                    let p = pending.get_mut(k)?.take()?;
+                    *pending_bytes -= p.blob_len();
+                    Some(p)
+                };
+                if let Some(p) = take(&mut pending, &mut pending_bytes) {
+                    return Some(p);
+                }
+                while !closed {
+                    match rx.recv() {
+                        Ok((j, p)) => {
+                            if let Some(slot) = pending.get_mut(j) {
+                                pending_bytes += p.blob_len();
+                                *slot = Some(p);
+                            }
+                        }
+                        Err(_) => closed = true,
                     }
-                    let (j, p) = rx.recv().ok()?;
-                    if let Some(slot) = pending.get_mut(j) {
-                        *slot = Some(p);
+                    let ready = pending.get(k).is_some_and(Option::is_some);
+                    if ready && pending_bytes >= batch {
+                        break;
                     }
                 }
+                take(&mut pending, &mut pending_bytes)
             };
             write_generation(
                 &gen_dir,
@@ -938,11 +965,23 @@ fn write_generation(
     }))
 }
 
+/// Default [`IndexOptions::write_batch_bytes`].
+const WRITE_BATCH_BYTES: usize = 4 << 20;
+
 enum Processed {
     /// Same hash as before: reuse the old data.
     SameContent,
     /// A new record with its blob.
     New(FileRecord, Vec<u8>),
+}
+
+impl Processed {
+    fn blob_len(&self) -> usize {
+        match self {
+            Processed::New(_, b) => b.len(),
+            Processed::SameContent => 0,
+        }
+    }
 }
 
 fn process_file(w: &WalkedFile, prev: Option<&FileRecord>, opts: &IndexOptions) -> Processed {

@@ -670,11 +670,12 @@ fn index_is_the_same_whatever_the_thread_count() {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         r.write(&format!("crate/{name}"), &fs::read(&p).unwrap());
     }
-    let build = |threads: usize| {
+    let build = |threads: usize, write_batch_bytes: usize| {
         let dir = tempfile::tempdir().unwrap();
         let opts = IndexOptions {
             index_dir: Some(dir.path().to_path_buf()),
             threads,
+            write_batch_bytes,
             ..IndexOptions::default()
         };
         let (ix, s) = Index::update(r.dir.path(), &opts, &|_| {}).unwrap();
@@ -687,15 +688,16 @@ fn index_is_the_same_whatever_the_thread_count() {
             .collect();
         (files, blobs, search, s.chunks, dir)
     };
-    let one = build(1);
+    let one = build(1, 1 << 20);
     assert!(
         one.0.len() > 10 && one.3 > 20,
         "{} files, {} chunks",
         one.0.len(),
         one.3
     );
-    for threads in [2, 3] {
-        let other = build(threads);
+    // Batches of one file (written as soon as it is next), of a few files, and of everything.
+    for (threads, batch) in [(2, 0), (2, 20_000), (3, 1 << 30)] {
+        let other = build(threads, batch);
         assert_eq!(one.0, other.0, "file table with {threads} threads");
         assert!(one.1 == other.1, "blobs.bin differs with {threads} threads");
         assert!(
