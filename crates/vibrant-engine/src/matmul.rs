@@ -62,7 +62,7 @@ pub fn matmul_same_input(
     }
     let act = &scratch.act[..];
     if let Some(packed) = m.packed() {
-        return matmul_packed(pool, m, packed, act, n_tok, out, &mut scratch.tiles);
+        return matmul_packed(pool, m, packed, act, n_tok, &mut out[..n_tok * rows]);
     }
     let w = m.data(parts);
     // Enough chunks to balance the load, few enough to keep per-chunk overhead small.
@@ -97,8 +97,8 @@ pub fn matmul_same_input(
     });
 }
 
-/// [`matmul`] over the repacked copy of `m` (rows split between threads in whole groups), with the
-/// activations already quantized in `act`.
+/// [`matmul`] over the repacked copy of `m` (rows split between threads in whole groups, each task
+/// writing its columns of `out` directly), with the activations already quantized in `act`.
 fn matmul_packed(
     pool: &ThreadPool,
     m: &Matrix,
@@ -106,37 +106,11 @@ fn matmul_packed(
     act: &[u8],
     n_tok: usize,
     out: &mut [f32],
-    tiles: &mut Vec<Vec<f32>>,
 ) {
     let (k, rows, fmt) = (m.cols, m.rows, m.fmt);
     let chunk = rows
         .div_ceil(pool.threads() * 4)
         .next_multiple_of(16)
         .max(16);
-    debug_assert!(chunk.is_multiple_of(vibrant_kernels::REPACK_ROWS));
-    if n_tok == 1 {
-        pool.for_each_chunk_mut(&mut out[..rows], chunk, &|i, o| {
-            let start = i * chunk;
-            let n = o.len();
-            vibrant_kernels::matmul_repacked(fmt, k, packed, start..start + n, act, 1, o, n);
-        });
-        return;
-    }
-    let n_chunks = rows.div_ceil(chunk);
-    tiles.resize_with(n_chunks, Vec::new);
-    pool.for_each_chunk_mut(&mut tiles[..n_chunks], 1, &|i, tile| {
-        let tile = &mut tile[0];
-        let start = i * chunk;
-        let end = (start + chunk).min(rows);
-        tile.resize(n_tok * (end - start), 0.0);
-        vibrant_kernels::matmul_repacked(fmt, k, packed, start..end, act, n_tok, tile, end - start);
-    });
-    let tiles = &tiles[..n_chunks];
-    pool.for_each_chunk_mut(&mut out[..n_tok * rows], rows, &|t, o| {
-        for (i, tile) in tiles.iter().enumerate() {
-            let start = i * chunk;
-            let len = tile.len() / n_tok;
-            o[start..start + len].copy_from_slice(&tile[t * len..(t + 1) * len]);
-        }
-    });
+    vibrant_kernels::matmul_repacked_pool(pool, fmt, k, packed, rows, act, n_tok, out, chunk);
 }

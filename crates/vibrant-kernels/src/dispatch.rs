@@ -480,19 +480,52 @@ impl Kernels {
             // verified that `packed` holds every group in `rows`, `act` every token row and `out` every
             // output element.
             unsafe {
-                if crate::repack::repack_rows(fmt) == crate::repack::B32_ROWS {
-                    crate::x86_64::repack512_b32::gemm_b32(
-                        fmt, k, packed, rows, act, n_tok, out, out_stride,
-                    );
-                } else {
-                    crate::x86_64::repack512::gemm_x8(
-                        fmt, k, packed, rows, act, n_tok, out, out_stride,
-                    );
-                }
+                gemm_repacked(fmt, k, packed, rows, act, n_tok, out.as_mut_ptr(), out_stride);
             }
             return;
         }
         crate::repack::matmul_repacked_scalar(fmt, k, packed, rows, act, n_tok, out, out_stride);
+    }
+
+    /// See [`crate::matmul_repacked_pool`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_repacked_pool(
+        self,
+        pool: &crate::ThreadPool,
+        fmt: WeightFormat,
+        k: usize,
+        packed: &[u8],
+        rows: usize,
+        act: &[u8],
+        n_tok: usize,
+        out: &mut [f32],
+        chunk: usize,
+    ) {
+        let group = crate::repack::repack_rows(fmt);
+        assert!(
+            chunk > 0 && chunk.is_multiple_of(group),
+            "matmul_repacked_pool: chunks of {chunk} rows are not whole groups of {group}"
+        );
+        #[cfg(target_arch = "x86_64")]
+        if crate::repack::repack_simd(self, fmt) {
+            crate::repack::check(fmt, k, packed, &(0..rows), act, n_tok, out, rows);
+            let base = crate::pool::SendPtr(out.as_mut_ptr());
+            pool.run(rows.div_ceil(chunk), &|i| {
+                let start = i * chunk;
+                let end = (start + chunk).min(rows);
+                let base = &base;
+                // SAFETY: the level's features were detected; `check` verified the packed groups, the
+                // activation rows and that `out` holds `n_tok` rows of `rows` floats. Task `i` writes only
+                // columns `start..end` of those rows, tasks of different indices own disjoint columns,
+                // each runs once, and `out` stays mutably borrowed until `run` returns.
+                unsafe {
+                    gemm_repacked(fmt, k, packed, start..end, act, n_tok, base.0.add(start), rows);
+                }
+            });
+            return;
+        }
+        let _ = pool;
+        crate::repack::matmul_repacked_scalar(fmt, k, packed, 0..rows, act, n_tok, out, rows);
     }
 
     /// See [`crate::repack_pays`].
@@ -534,6 +567,33 @@ impl Kernels {
                 }
             }
             t0 += nt;
+        }
+    }
+}
+
+/// The AVX-512 repacked GEMM of `fmt`'s layout (16-row groups for the 32-element formats, 8 for the K-quants).
+///
+/// # Safety
+/// As `x86_64::repack512::gemm_x8` / `repack512_b32::gemm_b32`: AVX-512 VNNI, shapes as `repack::check`,
+/// `out` writable at every `t * out_stride + r - rows.start` and not accessed by anyone else meanwhile.
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_repacked(
+    fmt: WeightFormat,
+    k: usize,
+    packed: &[u8],
+    rows: Range<usize>,
+    act: &[u8],
+    n_tok: usize,
+    out: *mut f32,
+    out_stride: usize,
+) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        if crate::repack::repack_rows(fmt) == crate::repack::B32_ROWS {
+            crate::x86_64::repack512_b32::gemm_b32(fmt, k, packed, rows, act, n_tok, out, out_stride);
+        } else {
+            crate::x86_64::repack512::gemm_x8(fmt, k, packed, rows, act, n_tok, out, out_stride);
         }
     }
 }

@@ -106,6 +106,24 @@ pub fn matmul_repacked(
     Kernels::active().matmul_repacked(fmt, k, packed, rows, act, n_tok, out, out_stride);
 }
 
+/// [`matmul_repacked`] over all `rows` of a repacked matrix on `pool`: rows are split into pieces of `chunk`
+/// (whole groups) and each task writes its columns of `out` (`n_tok` rows of `rows` floats,
+/// `out[t * rows + r]`) directly, with no per-task tile to copy afterwards.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_repacked_pool(
+    pool: &ThreadPool,
+    fmt: WeightFormat,
+    k: usize,
+    packed: &[u8],
+    rows: usize,
+    act: &[u8],
+    n_tok: usize,
+    out: &mut [f32],
+    chunk: usize,
+) {
+    Kernels::active().matmul_repacked_pool(pool, fmt, k, packed, rows, act, n_tok, out, chunk);
+}
+
 /// Whether repacking `fmt` weights pays at the active kernel level (a SIMD repacked GEMM exists for it).
 pub fn repack_pays(fmt: WeightFormat) -> bool {
     Kernels::active().repack_pays(fmt)

@@ -183,9 +183,10 @@ impl ThreadPool {
 }
 
 /// A raw pointer that may cross threads (the chunks it leads to are disjoint).
-struct SendPtr<T>(*mut T);
+pub(crate) struct SendPtr<T>(pub(crate) *mut T);
 // SAFETY: used only by `for_each_chunk_mut`, which hands each thread a disjoint chunk of a
-// `&mut [T]` with `T: Send`.
+// `&mut [T]` with `T: Send`, and by `Kernels::matmul_repacked_pool`, whose tasks write disjoint
+// columns of a `&mut [f32]`.
 unsafe impl<T: Send> Sync for SendPtr<T> {}
 
 impl Drop for ThreadPool {

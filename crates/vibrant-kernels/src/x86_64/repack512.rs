@@ -20,7 +20,9 @@ const ACT_BLOCK: usize = 292;
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/BW/VL/VNNI (and AVX2/FMA/F16C); `packed` must hold every group of `rows`,
-/// `act` `n_tok` Q8_K rows of `k` elements, `out` every written element (see `repack::check`).
+/// `act` `n_tok` Q8_K rows of `k` elements; `out` must be valid for writes of every element
+/// `t * out_stride + r - rows.start` (`t < n_tok`, `r` in `rows`) that no one else accesses during the call
+/// (see `repack::check`).
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn gemm_x8(
@@ -30,7 +32,7 @@ pub(crate) unsafe fn gemm_x8(
     rows: Range<usize>,
     act: &[u8],
     n_tok: usize,
-    out: &mut [f32],
+    out: *mut f32,
     out_stride: usize,
 ) {
     let nb = k / 256;
@@ -45,9 +47,7 @@ pub(crate) unsafe fn gemm_x8(
             unsafe {
                 let w = packed.as_ptr().add(gi * group_bytes);
                 let a = act.as_ptr().add(t0 * ab);
-                let o = out
-                    .as_mut_ptr()
-                    .add(t0 * out_stride + gi * REPACK_ROWS - rows.start);
+                let o = out.add(t0 * out_stride + gi * REPACK_ROWS - rows.start);
                 match (q6, nt) {
                     (false, 4) => tile::<4>(nb, w, a, ab, o, out_stride),
                     (false, 3) => tile::<3>(nb, w, a, ab, o, out_stride),

@@ -38,8 +38,9 @@ struct Prepared {
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/BW/VL/VNNI (and AVX2/FMA/F16C); `fmt` must be one of the 32-element
-/// formats, `packed` must hold every group of `rows`, `act` `n_tok` activation rows of `k` elements, `out`
-/// every written element (see `repack::check`).
+/// formats, `packed` must hold every group of `rows`, `act` `n_tok` activation rows of `k` elements; `out`
+/// must be valid for writes of every element `t * out_stride + r - rows.start` (`t < n_tok`, `r` in `rows`)
+/// that no one else accesses during the call (see `repack::check`).
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn gemm_b32(
@@ -49,7 +50,7 @@ pub(crate) unsafe fn gemm_b32(
     rows: Range<usize>,
     act: &[u8],
     n_tok: usize,
-    out: &mut [f32],
+    out: *mut f32,
     out_stride: usize,
 ) {
     let nb = k / 32;
@@ -101,9 +102,7 @@ pub(crate) unsafe fn gemm_b32(
                 // `nbc` blocks from `b0` and writes 16 floats per token.
                 unsafe {
                     let w = packed.as_ptr().add(gi * group_bytes + b0 * xb);
-                    let o = out
-                        .as_mut_ptr()
-                        .add(t0 * out_stride + gi * B32_ROWS - rows.start);
+                    let o = out.add(t0 * out_stride + gi * B32_ROWS - rows.start);
                     let args = (nbc, w, y, abk, &prep, o, out_stride, b0 == 0);
                     match (code, nt) {
                         (Q4_0, 4) => tile::<Q4_0, 4>(args),

@@ -252,3 +252,50 @@ fn b32_layouts_place_each_quant() {
         }
     }
 }
+
+/// The pool driver writes each chunk's columns straight into the output: the same floats as one call of
+/// `matmul_repacked` over all rows, at every level, for chunk sizes that do and do not divide the rows.
+#[test]
+fn pool_driver_equals_one_call() {
+    let pool = vibrant_kernels::ThreadPool::new(3);
+    for (i, fmt) in [
+        WeightFormat::Q4K,
+        WeightFormat::Q6K,
+        WeightFormat::Q5_0,
+        WeightFormat::Q4_1,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = case(fmt, 5, 2, 7, 11 + i as u64, Scales::Any);
+        let g = repack_rows(fmt);
+        for kern in supported_isas()
+            .into_iter()
+            .map(|i| Kernels::new(i).unwrap())
+        {
+            let mut want = vec![0.0f32; c.n_tok * c.rows];
+            kern.matmul_repacked(
+                fmt,
+                c.k,
+                &c.packed,
+                0..c.rows,
+                &c.act,
+                c.n_tok,
+                &mut want,
+                c.rows,
+            );
+            for chunk in [g, 2 * g, 16 * g] {
+                let mut got = vec![f32::NAN; c.n_tok * c.rows];
+                kern.matmul_repacked_pool(
+                    &pool, fmt, c.k, &c.packed, c.rows, &c.act, c.n_tok, &mut got, chunk,
+                );
+                assert_eq!(
+                    got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    "{} {fmt} chunk {chunk}",
+                    kern.isa()
+                );
+            }
+        }
+    }
+}
