@@ -123,7 +123,7 @@ pub(crate) fn attention(
             }
             b.k.resize(KEY_BLOCK * hd, 0.0);
             b.v.resize(KEY_BLOCK * hd, 0.0);
-            b.scores.resize(KEY_BLOCK, 0.0);
+            b.scores.resize(2 * KEY_BLOCK, 0.0);
             b.visible.resize(nq, 0);
             let mut p0 = p_start;
             while p0 < p_end {

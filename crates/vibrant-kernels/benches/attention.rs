@@ -46,7 +46,7 @@ fn attn_block<const NQ: usize>(bencher: Bencher<'_, '_>, isa: &str) {
         vec![0.0; NQ],
         vec![0.0; NQ * HD],
     );
-    let mut scores = vec![0.0; KEYS];
+    let mut scores = vec![0.0; 2 * KEYS];
     bencher
         .counter(ItemsCount::new(2 * NQ * KEYS * HD))
         .bench_local(|| {

@@ -79,7 +79,7 @@ pub fn silu_mul(gate: &mut [f32], up: &[f32]) {
 /// masking; 0 skips the row). Scores are `dot(q_i, k_j) · scale`. The running state of each row — maximum
 /// score `m[i]` (start at −∞), sum of `e^(s − m)` `l[i]` (start at 0) and the unnormalised output
 /// `acc[i·hd..]` (start at 0) — is updated in place; after the last block the output row is `acc / l`.
-/// `scores` is scratch of at least `nk` floats.
+/// `scores` is scratch of at least `2 · nk` floats.
 ///
 /// Panics if the shapes disagree.
 #[allow(clippy::too_many_arguments)]
@@ -159,7 +159,7 @@ impl Kernels {
             l.len()
         );
         assert!(
-            scores.len() >= nk && visible.iter().all(|&n| n <= nk),
+            scores.len() >= 2 * nk && visible.iter().all(|&n| n <= nk),
             "attn_block: {nk} keys in the block, scratch {} floats, visible counts {visible:?}",
             scores.len()
         );

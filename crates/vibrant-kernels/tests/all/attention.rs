@@ -81,7 +81,7 @@ proptest! {
             let v = values(&mut rng, nk * hd, 1.0);
             // Causal-style visibility: some rows see the whole block, some a prefix, some nothing.
             let visible: Vec<usize> = (0..nq).map(|_| rng.below(nk as u64 + 1) as usize).collect();
-            let mut scores = vec![0.0f32; nk];
+            let mut scores = vec![0.0f32; 2 * nk];
             attn_block_scalar(&q, hd, scale, &k, &v, &visible, &mut spec.0, &mut spec.1, &mut spec.2, &mut scores);
             for (kern, st) in &mut levels {
                 kern.attn_block(&q, hd, scale, &k, &v, &visible, &mut st.0, &mut st.1, &mut st.2, &mut scores);
@@ -114,7 +114,7 @@ fn blocks_compose_to_the_full_softmax() {
             vec![0.0f32; nq],
             vec![0.0f32; nq * hd],
         );
-        let mut scores = vec![0.0f32; split];
+        let mut scores = vec![0.0f32; 2 * split];
         let mut start = 0;
         while start < n {
             let nk = split.min(n - start);
