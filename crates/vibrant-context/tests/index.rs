@@ -800,3 +800,39 @@ fn incremental_updates_write_what_a_rebuild_writes() {
             .all(|h| h.label != "item_42_v0")
     );
 }
+
+#[test]
+fn unreadable_old_data_means_a_full_rebuild() {
+    let r = Repo::new(&[
+        ("a.rs", "pub fn alpha_one() {}\n"),
+        ("b.rs", "pub fn beta_two() {}\n"),
+    ]);
+    age(&r.path("a.rs"));
+    age(&r.path("b.rs"));
+    let (ix, _) = r.update();
+    let index_dir = ix.dir().parent().unwrap().to_path_buf();
+    // blobs.bin loses its end: the unchanged file's data can no longer be copied from it.
+    let blobs = ix.dir().join("blobs.bin");
+    drop(ix);
+    let data = fs::read(&blobs).unwrap();
+    fs::write(&blobs, &data[..data.len() / 2]).unwrap();
+    r.write("b.rs", b"pub fn beta_three() {}\n");
+    age(&r.path("b.rs"));
+    let (ix, s) = r.update();
+    assert!(s.wrote);
+    assert_eq!((s.added, s.changed), (2, 0), "rebuilt from scratch");
+    assert_eq!(ix.search("alpha_one", 5, 0).unwrap()[0].path, "a.rs");
+    assert_eq!(ix.search("beta_three", 5, 0).unwrap()[0].path, "b.rs");
+    // No half-written generation is left: the new one and at most the one it replaced.
+    let gens = fs::read_dir(&index_dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('g')
+        })
+        .count();
+    assert!(gens <= 2, "{gens} generations");
+}
