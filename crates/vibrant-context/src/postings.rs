@@ -25,6 +25,8 @@ const HEADER: u32 = 4;
 
 /// One term's posting list and statistics while the index is built.
 struct Term {
+    /// High half of the text's xxh3-128 (the low half is its key in `by_hash`).
+    check: u64,
     /// Offset of the text in `arena`.
     text_off: u32,
     text_len: u32,
@@ -94,30 +96,34 @@ impl SearchBuilder {
     }
 
     fn intern(&mut self, t: &[u8]) -> u32 {
-        let h = xxhash_rust::xxh3::xxh3_64(t);
-        if let Some(&id) = self.by_hash.get(&h) {
-            let e = &self.terms[id as usize];
-            let off = e.text_off as usize;
-            if self.arena.get(off..off + e.text_len as usize) == Some(t) {
+        // A 128-bit hash: the low half finds the term, the high half (kept in its record, which
+        // the postings touch anyway) confirms it without reading the text back from the arena.
+        // Two terms with the same 128-bit hash would be merged; the index already takes xxh3-128
+        // equality for "same file content".
+        let h = xxhash_rust::xxh3::xxh3_128(t);
+        let (key, check) = (h as u64, (h >> 64) as u64);
+        if let Some(&id) = self.by_hash.get(&key) {
+            if self.terms[id as usize].check == check {
                 return id;
             }
             if let Some(&id) = self.collided.get(t) {
                 return id;
             }
-            let id = self.add_term(t);
+            let id = self.add_term(t, check);
             self.collided.insert(t.into(), id);
             return id;
         }
-        let id = self.add_term(t);
-        self.by_hash.insert(h, id);
+        let id = self.add_term(t, check);
+        self.by_hash.insert(key, id);
         id
     }
 
-    fn add_term(&mut self, t: &[u8]) -> u32 {
+    fn add_term(&mut self, t: &[u8], check: u64) -> u32 {
         let id = self.terms.len() as u32;
         let text_off = self.offset32(self.arena.len());
         self.arena.extend_from_slice(t);
         self.terms.push(Term {
+            check,
             text_off,
             text_len: t.len() as u32,
             head: 0,
