@@ -528,7 +528,7 @@ fn q6k_x8_scalar(group: &[u8], y: &[u8]) -> [f32; REPACK_ROWS] {
 /// Whether the repacked GEMM of `kern`'s level beats the row-major tile for `fmt`, at one token (decode)
 /// and at four or more (prefill). Only the AVX-512 VNNI level has SIMD repacked kernels (below it the
 /// repacked path would run the scalar specification); every format with one pays there (Q4_K, Q6_K and
-/// the five 32-element formats, 1.5–5.7× at 1, 4 and 16 tokens: `docs/results/kernels-micro.md`).
+/// the five 32-element formats, 1.5–5.9× at 1, 4 and 16 tokens: `docs/results/kernels-micro.md`).
 pub(crate) fn repack_pays_with(kern: Kernels, fmt: WeightFormat) -> bool {
     repack_simd(kern, fmt)
 }
