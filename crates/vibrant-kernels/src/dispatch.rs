@@ -480,7 +480,16 @@ impl Kernels {
             // verified that `packed` holds every group in `rows`, `act` every token row and `out` every
             // output element.
             unsafe {
-                gemm_repacked(fmt, k, packed, rows, act, n_tok, out.as_mut_ptr(), out_stride);
+                gemm_repacked(
+                    fmt,
+                    k,
+                    packed,
+                    rows,
+                    act,
+                    n_tok,
+                    out.as_mut_ptr(),
+                    out_stride,
+                );
             }
             return;
         }
@@ -519,7 +528,16 @@ impl Kernels {
                 // columns `start..end` of those rows, tasks of different indices own disjoint columns,
                 // each runs once, and `out` stays mutably borrowed until `run` returns.
                 unsafe {
-                    gemm_repacked(fmt, k, packed, start..end, act, n_tok, base.0.add(start), rows);
+                    gemm_repacked(
+                        fmt,
+                        k,
+                        packed,
+                        start..end,
+                        act,
+                        n_tok,
+                        base.0.add(start),
+                        rows,
+                    );
                 }
             });
             return;
@@ -591,7 +609,9 @@ unsafe fn gemm_repacked(
     // SAFETY: forwarded contract.
     unsafe {
         if crate::repack::repack_rows(fmt) == crate::repack::B32_ROWS {
-            crate::x86_64::repack512_b32::gemm_b32(fmt, k, packed, rows, act, n_tok, out, out_stride);
+            crate::x86_64::repack512_b32::gemm_b32(
+                fmt, k, packed, rows, act, n_tok, out, out_stride,
+            );
         } else {
             crate::x86_64::repack512::gemm_x8(fmt, k, packed, rows, act, n_tok, out, out_stride);
         }
