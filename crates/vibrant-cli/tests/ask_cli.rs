@@ -6,9 +6,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
+
+use common::{HEAD, delta, read_request, serve};
 use std::process::{Command, Output, Stdio};
 
 struct Fixture {
@@ -264,46 +268,6 @@ fn ask_json_events_with_piped_stdin_and_continue() {
     assert_eq!(info["messages"], 5);
 }
 
-/// Serves one HTTP connection: reads the request, then writes each part of `parts` with
-/// `pause` between them, and closes.
-fn serve(parts: Vec<Vec<u8>>, pause: std::time::Duration) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut len = 0;
-        loop {
-            let mut h = String::new();
-            reader.read_line(&mut h).unwrap();
-            if h.trim().is_empty() {
-                break;
-            }
-            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body).unwrap();
-        let mut stream = stream;
-        for p in parts {
-            if stream.write_all(&p).and_then(|()| stream.flush()).is_err() {
-                return; // the client went away (cancelled)
-            }
-            std::thread::sleep(pause);
-        }
-    });
-    url
-}
-
-const HEAD: &[u8] =
-    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
-
-fn delta(t: &str) -> Vec<u8> {
-    let chunk = serde_json::json!({"choices": [{"index": 0, "delta": {"content": t}, "finish_reason": null}]});
-    format!("data: {chunk}\n\n").into_bytes()
-}
-
 fn remote_args(url: &str) -> Vec<String> {
     ["--set", "backend.kind=openai", "--set"]
         .iter()
@@ -524,23 +488,9 @@ fn serve_each(
     let handle = std::thread::spawn(move || {
         let mut bodies = Vec::new();
         for response in responses {
-            let (stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut len = 0;
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                if h.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; len];
-            reader.read_exact(&mut body).unwrap();
+            let (mut stream, _) = listener.accept().unwrap();
+            let body = read_request(&stream);
             bodies.push(serde_json::from_slice(&body).unwrap());
-            let mut stream = stream;
             stream.write_all(&response).unwrap();
         }
         bodies

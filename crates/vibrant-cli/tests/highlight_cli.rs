@@ -5,9 +5,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+mod common;
+
 use std::path::Path;
+
+use common::{HEAD, delta};
 use std::process::{Command, Output, Stdio};
 
 /// The answer, in the pieces the server sends.
@@ -19,36 +21,12 @@ const PIECES: &[&str] = &[
 
 /// Serves one streamed chat completion of [`PIECES`] and closes.
 fn serve() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut len = 0;
-        loop {
-            let mut h = String::new();
-            reader.read_line(&mut h).unwrap();
-            if h.trim().is_empty() {
-                break;
-            }
-            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body).unwrap();
-        let mut stream = stream;
-        let mut reply = String::from(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n",
-        );
-        for p in PIECES {
-            let chunk = serde_json::json!({"choices": [{"index": 0, "delta": {"content": p}, "finish_reason": null}]});
-            reply.push_str(&format!("data: {chunk}\n\n"));
-        }
-        reply.push_str("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
-        let _ = stream.write_all(reply.as_bytes());
-    });
-    url
+    let mut reply = HEAD.to_vec();
+    for p in PIECES {
+        reply.extend(delta(p));
+    }
+    reply.extend_from_slice(b"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+    common::serve(vec![reply], std::time::Duration::ZERO)
 }
 
 fn args(url: &str) -> Vec<String> {
