@@ -659,10 +659,8 @@ fn empty_repository() {
     assert!(!s.wrote);
 }
 
-#[test]
-fn index_is_the_same_whatever_the_thread_count() {
-    // This crate's sources plus the mini repository: files of many sizes, so the workers finish
-    // them in an order unlike the file order (the writer puts them back in order).
+/// The mini repository plus this crate's own sources under `crate/`: files of many sizes.
+fn mini_repo_with_crate_sources() -> Repo {
     let r = Repo::new(MINI_REPO);
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     for e in fs::read_dir(&src).unwrap() {
@@ -670,6 +668,14 @@ fn index_is_the_same_whatever_the_thread_count() {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         r.write(&format!("crate/{name}"), &fs::read(&p).unwrap());
     }
+    r
+}
+
+#[test]
+fn index_is_the_same_whatever_the_thread_count() {
+    // This crate's sources plus the mini repository: files of many sizes, so the workers finish
+    // them in an order unlike the file order (the writer puts them back in order).
+    let r = mini_repo_with_crate_sources();
     let build = |threads: usize, write_batch_bytes: usize| {
         let dir = tempfile::tempdir().unwrap();
         let opts = IndexOptions {
@@ -733,13 +739,7 @@ fn index_files(ix: &Index) -> (Vec<u8>, Vec<u8>) {
 #[test]
 fn incremental_updates_write_what_a_rebuild_writes() {
     // Many small files (more than an update collects before writing) and a few large ones.
-    let r = Repo::new(MINI_REPO);
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    for e in fs::read_dir(&src).unwrap() {
-        let p = e.unwrap().path();
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        r.write(&format!("crate/{name}"), &fs::read(&p).unwrap());
-    }
+    let r = mini_repo_with_crate_sources();
     let small = |i: usize, v: usize| {
         format!("/// Item {i}.\npub fn item_{i}_v{v}(x: u32) -> u32 {{\n    x + {i}\n}}\n")
     };
