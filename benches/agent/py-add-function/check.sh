@@ -1,2 +1,5 @@
 #!/bin/sh
-python3 -m pytest -q >/dev/null 2>&1 && git diff --quiet -- test_text_utils.py
+# Success: the tests pass and the test file is unchanged.
+TASK_DIR=${TASK_DIR:-$(cd "$(dirname "$0")" && pwd)}
+cmp -s "$TASK_DIR/repo/test_text_utils.py" test_text_utils.py || exit 1
+python3 -m pytest -q -p no:cacheprovider >/dev/null 2>&1

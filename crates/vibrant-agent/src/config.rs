@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use crate::solve::CandidateConfig;
+
 /// How the agent checks its own edits when the model says it is done.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -51,6 +53,8 @@ pub struct AgentConfig {
     pub seed: Option<u64>,
     /// Ask the backend to constrain tool calls to their schemas (the embedded engine does).
     pub constrain_tools: bool,
+    /// Test-verified candidate edits tried before the tool loop.
+    pub candidates: CandidateConfig,
 }
 
 impl Default for AgentConfig {
@@ -67,6 +71,7 @@ impl Default for AgentConfig {
             min_p: 0.05,
             seed: None,
             constrain_tools: true,
+            candidates: CandidateConfig::default(),
         }
     }
 }

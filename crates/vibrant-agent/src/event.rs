@@ -41,6 +41,18 @@ pub enum AgentEvent {
     InvalidCall { message: String },
     /// The automatic check after edits.
     Verify { result: VerifyResult },
+    /// A candidate edit was sampled and tried on a scratch copy of the workspace.
+    Candidate {
+        /// Round (the second and later show the model its best failed attempt).
+        round: usize,
+        /// Candidate number within the task, from 1.
+        index: usize,
+        temperature: f32,
+        /// The check passed on the copy.
+        passed: bool,
+        /// The check's verdict, or why the candidate was not tried.
+        summary: String,
+    },
     /// Something the user should know (context pruned, a guard fired, a budget is near).
     Notice { message: String },
     /// The run ended.

@@ -8,6 +8,10 @@
 //! [`AgentReport`] with the files changed, a diffstat and what was verified.
 //!
 //! The loop, step by step (`specs/agent-behavior.md` has the details):
+//! 0. when the project has tests, test-verified candidates come first (`solve.rs`): the
+//!    functions the failures and the task point at are shown to the model, several candidate
+//!    rewrites are sampled from one prompt and checked on a scratch copy, and the first that
+//!    passes is applied; the tool loop below runs only when none does;
 //! 1. the conversation is fitted to the context window (old tool output pruned first);
 //! 2. the model answers with text and/or tool calls; a numbered list in its text becomes the
 //!    plan shown to the user;
@@ -24,8 +28,10 @@ mod plan;
 mod prompt;
 mod report;
 mod run;
+mod solve;
+pub mod task;
 
-pub use config::{AgentConfig, Verify};
+pub use config::{AgentConfig, CandidateConfig, Verify};
 pub use event::AgentEvent;
 pub use plan::parse_plan;
 pub use prompt::system_prompt;

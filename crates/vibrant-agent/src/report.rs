@@ -81,6 +81,8 @@ pub struct AgentReport {
     pub prompt_tokens: usize,
     pub reused_tokens: usize,
     pub completion_tokens: usize,
+    /// Candidate edits sampled and tried on a scratch copy before the tool loop.
+    pub candidates: usize,
     pub elapsed_secs: f64,
 }
 

@@ -15,6 +15,8 @@ use crate::event::AgentEvent;
 use crate::plan::parse_plan;
 use crate::prompt::system_prompt;
 use crate::report::{AgentReport, Outcome, VerifyResult, diffstat};
+use crate::solve::{SolveOutcome, SolveTally, Solver};
+use crate::task;
 
 /// The agent's own tool: the model calls it to end the task with a summary.
 pub const FINISH_TOOL: &str = "finish";
@@ -63,6 +65,7 @@ struct Tally {
     completion_tokens: usize,
     final_message: String,
     verification: Option<VerifyResult>,
+    candidates: usize,
 }
 
 impl<'a> Agent<'a> {
@@ -116,9 +119,25 @@ impl<'a> Agent<'a> {
         let started = Instant::now();
         self.tools.begin_turn(task);
         self.tools.reset_repeat_guard();
-        self.conversation.push(Message::user(task));
         let mut t = Tally::default();
-        let outcome = self.run_loop(&mut t, started, cancel, on_event);
+        let (solved, notes) = self.try_candidates(task, &mut t, cancel, on_event);
+        let outcome = match solved {
+            Some(outcome) => {
+                self.conversation.push(Message::user(task));
+                self.conversation
+                    .push(Message::assistant(t.final_message.clone()));
+                outcome
+            }
+            None => {
+                let text = if notes.is_empty() {
+                    task.to_owned()
+                } else {
+                    format!("{task}\n\n(Notes from a first attempt: {notes})")
+                };
+                self.conversation.push(Message::user(text));
+                self.run_loop(task, &mut t, started, cancel, on_event)
+            }
+        };
         let files = match self.tools.turn_diff() {
             Ok(diffs) => diffs.iter().map(|(p, d)| diffstat(p, d)).collect(),
             Err(e) => {
@@ -141,6 +160,7 @@ impl<'a> Agent<'a> {
             prompt_tokens: t.prompt_tokens,
             reused_tokens: t.reused_tokens,
             completion_tokens: t.completion_tokens,
+            candidates: t.candidates,
             elapsed_secs: started.elapsed().as_secs_f64(),
         };
         on_event(&AgentEvent::Finished {
@@ -149,8 +169,77 @@ impl<'a> Agent<'a> {
         report
     }
 
+    /// The candidate phase ([`crate::solve`]): `Some(outcome)` when it settled the task, else
+    /// the notes it leaves for the tool loop.
+    fn try_candidates(
+        &mut self,
+        task_text: &str,
+        t: &mut Tally,
+        cancel: &AtomicBool,
+        on_event: &mut dyn FnMut(&AgentEvent),
+    ) -> (Option<Outcome>, String) {
+        if self.config.candidates.candidates == 0
+            || self.config.verify == Verify::Off
+            || !task::asks_for_change(task_text)
+        {
+            return (None, String::new());
+        }
+        let mut st = SolveTally::default();
+        let result = {
+            let mut solver = Solver {
+                backend: &mut *self.backend,
+                tools: &mut *self.tools,
+                config: &self.config.candidates,
+                verify_build: self.config.verify == Verify::Build,
+                top_k: self.config.top_k,
+                top_p: self.config.top_p,
+                min_p: self.config.min_p,
+                seed: self.config.seed,
+            };
+            solver.solve(task_text, cancel, &mut st, on_event)
+        };
+        t.steps += st.steps;
+        t.prompt_tokens += st.prompt_tokens;
+        t.reused_tokens += st.reused_tokens;
+        t.completion_tokens += st.completion_tokens;
+        if cancel.load(Ordering::Relaxed) {
+            return (Some(Outcome::Cancelled), String::new());
+        }
+        match result {
+            SolveOutcome::Solved {
+                verification,
+                candidates,
+            } => {
+                t.candidates = candidates;
+                t.tool_calls += 1;
+                t.final_message = format!(
+                    "Applied candidate edit {candidates}, which passed the project's check on a copy of the workspace first ({}).",
+                    verification.summary
+                );
+                t.verification = Some(verification);
+                (Some(Outcome::Done), String::new())
+            }
+            SolveOutcome::NotSolved { candidates, notes } => {
+                t.candidates = candidates;
+                on_event(&AgentEvent::Notice {
+                    message: format!(
+                        "no candidate edit passed the check ({candidates} tried); working step by step with tools"
+                    ),
+                });
+                (None, notes)
+            }
+            SolveOutcome::Skipped { reason } => {
+                on_event(&AgentEvent::Notice {
+                    message: format!("no candidate edits: {reason}"),
+                });
+                (None, String::new())
+            }
+        }
+    }
+
     fn run_loop(
         &mut self,
+        task_text: &str,
         t: &mut Tally,
         started: Instant,
         cancel: &AtomicBool,
@@ -160,6 +249,9 @@ impl<'a> Agent<'a> {
         let mut repeats_in_a_row = 0;
         let mut invalid_in_a_row = 0;
         let mut nudges = 0;
+        let mut unchanged_finishes = 0;
+        let tests_allowed = task::asks_for_tests(task_text);
+        let wants_change = task::asks_for_change(task_text);
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Outcome::Cancelled;
@@ -355,6 +447,58 @@ impl<'a> Agent<'a> {
                     Some(call) => conversation.push(Message::tool_result(call, why)),
                     None => conversation.push(Message::user(why)),
                 };
+                // Nothing changed for a task that asks for a change, or tests changed that
+                // the task does not let change: not done.
+                let changed: Vec<String> = self
+                    .tools
+                    .turn_diff()
+                    .map(|d| d.into_iter().map(|(p, _)| p).collect())
+                    .unwrap_or_default();
+                if wants_change && changed.is_empty() {
+                    unchanged_finishes += 1;
+                    if unchanged_finishes > 1 {
+                        t.final_message = format!(
+                            "Not done: no file was changed. {}",
+                            t.final_message
+                        );
+                        if let Some(call) = finish {
+                            self.conversation.push(Message::tool_result(call, "finished"));
+                        }
+                        return Outcome::Unverified;
+                    }
+                    not_finished(
+                        &mut self.conversation,
+                        "not finished: no file has been changed, but the task asks for a change. Make the change with edit_file or write_file, check it, then call finish.".to_owned(),
+                    );
+                    continue;
+                }
+                let test_edits: Vec<&String> = changed
+                    .iter()
+                    .filter(|p| vibrant_tools::locate::is_test_path(p))
+                    .collect();
+                if !tests_allowed && !test_edits.is_empty() {
+                    let names: Vec<&str> = test_edits.iter().map(|s| s.as_str()).collect();
+                    if t.reflections >= self.config.max_reflections {
+                        t.final_message = format!(
+                            "Not done: the tests were changed ({}) although the task does not ask for it. {}",
+                            names.join(", "),
+                            t.final_message
+                        );
+                        if let Some(call) = finish {
+                            self.conversation.push(Message::tool_result(call, "finished"));
+                        }
+                        return Outcome::Unverified;
+                    }
+                    t.reflections += 1;
+                    not_finished(
+                        &mut self.conversation,
+                        format!(
+                            "not finished: you changed the tests ({}), but the task does not ask for that. Put the tests back as they were and fix the code instead.",
+                            names.join(", ")
+                        ),
+                    );
+                    continue;
+                }
                 // A check that failed still stands until a check passes: the model gets the
                 // failure again (while reflections last) even when it changed nothing since.
                 let last_failed = t.verification.as_ref().is_some_and(|v| !v.passed);

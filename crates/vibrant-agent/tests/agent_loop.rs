@@ -144,12 +144,14 @@ fn read(f: &Fixture, path: &str) -> String {
 const MAKEFILE: &str = "test:\n\tgrep -q 'return a + b' calc.py && echo '1 passed, 0 failed'\n";
 const BROKEN: &str = "def add(a, b):\n    return a - b\n";
 
+/// Runs the tool loop alone (no candidate phase; `candidates.rs` tests that).
 fn run(
     backend: &mut Scripted,
     f: &mut Fixture,
-    config: AgentConfig,
+    mut config: AgentConfig,
     task: &str,
 ) -> (vibrant_agent::AgentReport, Vec<AgentEvent>) {
+    config.candidates.candidates = 0;
     let cancel = AtomicBool::new(false);
     let mut events = Vec::new();
     let mut agent = Agent::new(backend, &mut f.tools, config);
@@ -366,7 +368,10 @@ fn step_budget_and_cancel() {
         invalid: Vec::new(),
     }]);
     let cancel = AtomicBool::new(false);
-    let mut agent = Agent::new(&mut model, &mut f.tools, AgentConfig::default());
+    let mut agent = Agent::new(&mut model, &mut f.tools, AgentConfig {
+        candidates: vibrant_agent::CandidateConfig { candidates: 0, ..Default::default() },
+        ..AgentConfig::default()
+    });
     let report = agent.run("look", &cancel, &mut |e| {
         if matches!(e, AgentEvent::ToolResult { .. }) {
             cancel.store(true, Ordering::Relaxed);

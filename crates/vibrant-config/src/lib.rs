@@ -46,7 +46,7 @@ pub use error::{ConfigError, Location};
 pub use load::{Explained, LoadedConfig, Loader, Origin, Scope};
 pub use paths::PlatformDirs;
 pub use schema::{
-    BackendSection, Config, EngineSection, GenerationSection, KEYS, KeySpec, LogSection,
+    AgentSection, BackendSection, Config, EngineSection, GenerationSection, KEYS, KeySpec, LogSection,
     ModelSection, PathsSection, UiSection, key_spec,
 };
 /// The TOML library whose [`toml_edit::Value`] appears in this crate's API.

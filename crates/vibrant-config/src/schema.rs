@@ -267,6 +267,12 @@ config_schema! {
         max_reflections: u32 = 3;
         /// How edits are checked: auto (the project's tests when a tool is detected), tests, build or off.
         verify: String = "auto".to_owned(), check |v| one_of(v, &["auto", "tests", "build", "off"]);
+        /// Candidate edits sampled per round from one prompt and checked with the project's tests on a scratch copy before the step-by-step tool loop (0 turns them off).
+        candidates: u32 = 4;
+        /// Rounds of candidates (the second and later show the model its best failed attempt).
+        candidate_rounds: u32 = 2, check at_least_one;
+        /// Seconds the candidate phase may take, sampling and checks together.
+        budget: u32 = 240, check at_least_one;
         /// Constrain the embedded engine's tool calls to the tools' JSON schemas (grammar-constrained decoding).
         constrained: bool = true;
         /// Run commands in the sandbox (Landlock + namespaces on Linux); off runs them like your shell does.

@@ -34,6 +34,8 @@ pub enum ProjectKind {
     CMake,
     /// `Makefile`.
     Make,
+    /// No marker file, but JavaScript test files (`*.test.js`, `test/*.js`): node's own runner.
+    NodeTest,
 }
 
 /// The first build tool whose marker file is in `dir` (in the order of [`ProjectKind`]).
@@ -71,6 +73,40 @@ pub fn detect(dir: &Path) -> Option<ProjectKind> {
     } else if has("Makefile") || has("makefile") || has("GNUmakefile") {
         Some(ProjectKind::Make)
     } else {
+        detect_by_tests(dir)
+    }
+}
+
+/// A folder without a marker file that still has tests: `test_*.py`/`*_test.py` (pytest runs
+/// them), or `*.test.js`/`*.test.mjs` (node's runner), at the top or in `tests/`/`test/`.
+fn detect_by_tests(dir: &Path) -> Option<ProjectKind> {
+    let mut py = false;
+    let mut js = false;
+    for sub in [".", "tests", "test"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in entries.flatten().take(10_000) {
+            let name = e.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let in_test_dir = sub != ".";
+            if name.ends_with(".py")
+                && (name.starts_with("test_") || name.ends_with("_test.py") || in_test_dir)
+            {
+                py = true;
+            }
+            if [".js", ".mjs", ".cjs"].iter().any(|x| name.ends_with(x))
+                && (name.contains(".test.") || in_test_dir)
+            {
+                js = true;
+            }
+        }
+    }
+    if py {
+        Some(ProjectKind::Python)
+    } else if js {
+        Some(ProjectKind::NodeTest)
+    } else {
         None
     }
 }
@@ -93,6 +129,7 @@ impl ProjectKind {
             Self::Gradle => "gradle",
             Self::CMake => "cmake",
             Self::Make => "make",
+            Self::NodeTest => "node",
         }
     }
 
@@ -120,6 +157,7 @@ impl ProjectKind {
                 "-R ",
             ),
             Self::Make => "make test".to_owned(),
+            Self::NodeTest => with("node --test", "--test-name-pattern="),
         }
     }
 
@@ -141,6 +179,8 @@ impl ProjectKind {
             Self::Gradle => format!("{} build -x test --offline", gradle(dir)),
             Self::CMake => "cmake -S . -B build && cmake --build build".to_owned(),
             Self::Make => "make".to_owned(),
+            Self::NodeTest => "for f in $(ls *.js *.mjs *.cjs 2>/dev/null); do node --check \"$f\" || exit 1; done"
+                .to_owned(),
         }
     }
 }
@@ -362,7 +402,7 @@ pub(crate) fn run(tb: &mut Toolbox, name: &str, args: &Args<'_>) -> Result<ToolR
     let kind = detect(&cwd.abs).ok_or_else(|| {
         ToolError::args(
             name,
-            format!("no build tool found in `{}` (looked for Cargo.toml, go.mod, package.json, pyproject.toml/setup.py, pom.xml, build.gradle, CMakeLists.txt, Makefile); pass cwd, or use run_command", cwd.rel),
+            format!("no build tool found in `{}` (looked for Cargo.toml, go.mod, package.json, pyproject.toml/setup.py, pom.xml, build.gradle, CMakeLists.txt, Makefile, and test files such as test_*.py or *.test.js); pass cwd, or use run_command", cwd.rel),
         )
     })?;
     let command = if name == "run_tests" {

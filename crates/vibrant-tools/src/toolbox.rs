@@ -14,6 +14,7 @@ use crate::doom::DoomLoopGuard;
 use crate::error::{Result, ToolError};
 use crate::output::cap_head_tail;
 use crate::sandbox::{Sandbox, SandboxPolicy, SandboxStatus};
+use crate::scratch::{Scratch, ScratchLimits};
 use crate::specs::{ToolSpec, all_specs};
 use crate::text::{hash_bytes, write_atomic};
 use crate::workspace::{Workspace, WsPath};
@@ -238,6 +239,112 @@ impl Toolbox {
             ));
         }
         Ok(out)
+    }
+
+    /// A scratch copy of the workspace under the state dir, for trying candidate edits
+    /// ([`Scratch`]); removed when dropped.
+    pub fn scratch(&self, limits: ScratchLimits) -> Result<Scratch> {
+        Scratch::create(self.ws.root(), &self.cfg.state_dir.join("tmp"), limits)
+    }
+
+    /// Asks, as the approval mode requires for commands, to run `command` on scratch copies of
+    /// the workspace (once for all the candidates of a task).
+    pub fn approve_checks(&mut self, command: &str) -> Result<()> {
+        let status = self.sandbox.status();
+        let policy = self.sandbox.policy();
+        if self
+            .cfg
+            .approval
+            .asks_for_commands(status.complete(policy) && !policy.allow_network)
+        {
+            let req = ApprovalRequest::Command {
+                command: command.to_owned(),
+                cwd: "(scratch copies of the workspace, one per candidate edit)".to_owned(),
+                sandbox: status.describe(policy),
+            };
+            if let Decision::Deny { reason } = self.approver.approve(&req) {
+                return Err(ToolError::Declined {
+                    what: "command".to_owned(),
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `command` in the scratch copy, in a sandbox whose writable root is the copy (the
+    /// same policy as the workspace's commands). Call [`Toolbox::approve_checks`] first.
+    pub fn run_check_in(
+        &self,
+        scratch: &Scratch,
+        command: &str,
+        timeout: Duration,
+    ) -> Result<crate::command::CommandOutput> {
+        let policy = self.sandbox.policy().clone();
+        let enabled = policy.enabled;
+        let tmp = scratch.dir().join(".tmp");
+        std::fs::create_dir_all(&tmp).map_err(|e| ToolError::io(&tmp, e))?;
+        let sandbox = Sandbox::new(policy, scratch.root(), &tmp);
+        crate::command::run_shell(
+            command,
+            scratch.root(),
+            enabled.then_some(&sandbox),
+            timeout.min(self.cfg.max_command_timeout),
+            self.cfg.max_output_chars * 2,
+        )
+    }
+
+    /// Writes a set of whole files (a checked candidate edit) through the normal path: stale
+    /// check against `based_on` (the text each file had when the candidate was made; `None`:
+    /// it did not exist), diff, approval, checkpoint. The result reads like `write_file`'s.
+    pub fn apply_files(
+        &mut self,
+        tool: &str,
+        files: &std::collections::BTreeMap<String, String>,
+        based_on: &std::collections::BTreeMap<String, Option<String>>,
+    ) -> ToolResult {
+        match self.apply_files_inner(tool, files, based_on) {
+            Ok(r) => r,
+            Err(e) => ToolResult::err(tool, &e),
+        }
+    }
+
+    fn apply_files_inner(
+        &mut self,
+        tool: &str,
+        files: &std::collections::BTreeMap<String, String>,
+        based_on: &std::collections::BTreeMap<String, Option<String>>,
+    ) -> Result<ToolResult> {
+        let mut planned = Vec::new();
+        for (rel, content) in files {
+            let path = self.ws.resolve_for_write(rel)?;
+            let old_bytes = read_opt(&path.abs)?;
+            let (old_text, style) = match &old_bytes {
+                Some(b) => {
+                    let f = crate::text::TextFile::decode(&path.rel, b)?;
+                    (f.text.clone(), f)
+                }
+                None => (String::new(), crate::text::TextFile::new(String::new())),
+            };
+            let expected = based_on.get(rel).cloned().flatten();
+            if old_bytes.is_some() != expected.is_some()
+                || expected.is_some_and(|e| e.replace("\r\n", "\n") != old_text)
+            {
+                return Err(ToolError::StaleFile { path: path.rel });
+            }
+            planned.push(Planned {
+                path,
+                old_bytes,
+                new_bytes: Some(style.encode(content)),
+                old_text,
+                new_text: content.clone(),
+            });
+        }
+        let (diff, changed) = self.commit(tool, planned, false)?;
+        let mut r = ToolResult::ok(tool, format!("changed {}", changed.join(", ")));
+        r.diff = Some(diff);
+        r.changed_files = changed;
+        Ok(r)
     }
 
     /// The live checkpoints, oldest first.

@@ -16,7 +16,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use clap::builder::PossibleValuesParser;
 use serde_json::Value;
-use vibrant_agent::{Agent, AgentConfig, AgentEvent, AgentReport, Outcome, Verify};
+use vibrant_agent::{Agent, AgentConfig, AgentEvent, AgentReport, CandidateConfig, Outcome, Verify};
 use vibrant_tools::{
     ApprovalMode, ApprovalRequest, Approver, Decision, DenyAll, SandboxPolicy, Toolbox,
     ToolboxConfig,
@@ -44,6 +44,10 @@ pub struct AgentArgs {
     /// Stop after this many seconds.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// Candidate edits per round tried on a scratch copy before the tool loop (config
+    /// agent.candidates; 0 turns them off).
+    #[arg(long, value_name = "N")]
+    pub candidates: Option<usize>,
     /// How edits are checked (config agent.verify).
     #[arg(long, value_name = "HOW", value_parser = PossibleValuesParser::new(["auto", "tests", "build", "off"]))]
     pub verify: Option<String>,
@@ -192,6 +196,7 @@ pub fn run(ctx: &Context, args: AgentArgs) -> Result<()> {
         min_p: defaults.sampler.min_p,
         seed: defaults.sampler.seed,
         constrain_tools: config.agent.constrained && !args.no_constrain,
+        candidates: candidate_config(&config.agent, args.candidates),
     };
     let status = tools.sandbox_status().clone();
     let policy = sandbox_policy(ctx)?;
@@ -229,6 +234,20 @@ pub fn run(ctx: &Context, args: AgentArgs) -> Result<()> {
         Outcome::Done => Ok(()),
         Outcome::Failed { message } => bail!("the agent stopped: {message}"),
         _ => std::process::exit(3),
+    }
+}
+
+/// The candidate phase's settings from config (`agent.candidates`, `agent.candidate_rounds`,
+/// `agent.budget`), with a command-line override of the count.
+pub fn candidate_config(
+    agent: &vibrant_config::AgentSection,
+    count: Option<usize>,
+) -> CandidateConfig {
+    CandidateConfig {
+        candidates: count.unwrap_or(agent.candidates as usize),
+        rounds: agent.candidate_rounds as usize,
+        budget: Duration::from_secs(u64::from(agent.budget)),
+        ..CandidateConfig::default()
     }
 }
 
@@ -343,6 +362,24 @@ impl Printer {
                     ("✗ check failed:", Style::Red)
                 };
                 let _ = writeln!(out, "{} {}", paint(c, style, mark), result.summary);
+            }
+            AgentEvent::Candidate {
+                index,
+                passed,
+                summary,
+                ..
+            } => {
+                self.newline(&mut out);
+                let (mark, style) = if *passed {
+                    ("✓", Style::Bold)
+                } else {
+                    ("·", Style::Dim)
+                };
+                let _ = writeln!(
+                    out,
+                    "{} candidate {index}: {summary}",
+                    paint(c, style, mark)
+                );
             }
             AgentEvent::Notice { message } => {
                 self.newline(&mut out);

@@ -573,6 +573,7 @@ fn sampler_agent_config(ctx: &Context, defaults: &RunDefaults) -> Result<AgentCo
         top_p: defaults.sampler.top_p,
         min_p: defaults.sampler.min_p,
         seed: defaults.sampler.seed,
+        candidates: super::agent::candidate_config(&config.agent, None),
         ..AgentConfig::default()
     })
 }

@@ -410,6 +410,15 @@ impl ChatEngine {
                     result.summary
                 )),
                 AgentEvent::Notice { message } => WorkerEvent::AgentNote(message.clone()),
+                AgentEvent::Candidate {
+                    index,
+                    passed,
+                    summary,
+                    ..
+                } => WorkerEvent::AgentNote(format!(
+                    "  {} candidate {index}: {summary}",
+                    if *passed { "✓" } else { "·" }
+                )),
                 AgentEvent::Plan { .. } | AgentEvent::Finished { .. } => {
                     return;
                 }

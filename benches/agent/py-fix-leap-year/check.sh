@@ -1,0 +1,9 @@
+#!/bin/sh
+# Success: the tests pass, test_dates.py is unchanged, and hidden calendar tests pass.
+TASK_DIR=${TASK_DIR:-$(cd "$(dirname "$0")" && pwd)}
+cmp -s "$TASK_DIR/repo/test_dates.py" test_dates.py || exit 1
+python3 -m pytest -q -p no:cacheprovider >/dev/null 2>&1 || exit 1
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cp -R . "$tmp/w" && cp "$TASK_DIR/hidden/test_hidden_dates.py" "$tmp/w/" || exit 1
+cd "$tmp/w" && python3 -m pytest -q -p no:cacheprovider >/dev/null 2>&1

@@ -1,0 +1,4 @@
+//! Check-digit algorithms.
+
+pub mod isbn;
+pub mod luhn;

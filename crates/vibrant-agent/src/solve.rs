@@ -1,0 +1,845 @@
+//! Test-verified candidates: what a local engine can do that an API cannot afford.
+//!
+//! Before the tool loop, when the project has a check (its tests), the agent:
+//! 1. runs the check on a scratch copy of the workspace and reads the failures;
+//! 2. localises: the functions the failures, the failing tests and the task point at
+//!    ([`vibrant_tools::locate::suspects`]);
+//! 3. shows the model only those functions (whole files when small) and asks for the new
+//!    versions of the functions it changes, in code blocks — the edit format small models get
+//!    right ([`vibrant_tools::symbol_edit`]);
+//! 4. samples several candidates from the same prompt (the engine computes the prompt once and
+//!    every candidate reuses its KV cache), applies each to the scratch copy and runs the check
+//!    there, and stops at the first that passes;
+//! 5. if none passes, shows the model its best attempt and the new failure, and samples again;
+//! 6. only the winner reaches the user's files, through the toolbox (diff, approval, checkpoint,
+//!    undo). A candidate that fails never touches them.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use vibrant_core::{Backend, CompletionRequest, Message, ToolChoice};
+use vibrant_tools::locate::{SourceFile, Sources, Suspect, suspects};
+use vibrant_tools::output::cap_head_tail;
+use vibrant_tools::project::{ProjectKind, summarize};
+use vibrant_tools::symbol_edit::{CodeBlock, apply_block, parse_blocks};
+use vibrant_tools::{Scratch, ScratchLimits, Toolbox};
+
+use crate::event::AgentEvent;
+use crate::report::VerifyResult;
+use crate::task;
+
+/// How many candidates, rounds and how much time the candidate phase may take.
+#[derive(Clone, Debug)]
+pub struct CandidateConfig {
+    /// Candidates sampled per round (0 turns the phase off).
+    pub candidates: usize,
+    /// Rounds: the second and later show the model its best failed attempt.
+    pub rounds: usize,
+    /// Sampling temperature of the candidates after the first (which is greedy).
+    pub temperature: f32,
+    /// Wall-clock budget of the phase (the check runs included).
+    pub budget: Duration,
+    /// Timeout of one run of the check.
+    pub check_timeout: Duration,
+}
+
+impl Default for CandidateConfig {
+    fn default() -> Self {
+        Self {
+            candidates: 4,
+            rounds: 2,
+            temperature: 0.7,
+            budget: Duration::from_secs(240),
+            check_timeout: Duration::from_secs(180),
+        }
+    }
+}
+
+/// How the candidate phase ended.
+#[derive(Debug)]
+pub(crate) enum SolveOutcome {
+    /// A candidate passed the check and was applied to the user's files.
+    Solved {
+        verification: VerifyResult,
+        candidates: usize,
+    },
+    /// No candidate passed (or the winner could not be applied); `notes` tell the tool loop
+    /// what was learned.
+    NotSolved { candidates: usize, notes: String },
+    /// The phase does not apply (no check, no code found, the user declined the check).
+    Skipped { reason: String },
+}
+
+/// Lines of a file up to which it is shown (and may be rewritten) whole.
+const WHOLE_FILE_LINES: usize = 80;
+/// Lines of code shown to be changed, at most.
+const MAX_SHOWN_LINES: usize = 320;
+/// Definitions shown to be changed, at most.
+const MAX_SHOWN: usize = 6;
+
+/// One piece of code shown to the model.
+struct Shown {
+    path: String,
+    /// Whole file, or the definitions' start lines (targets for renames).
+    whole: bool,
+    targets: Vec<u32>,
+    text: String,
+    lang_fence: &'static str,
+    start_line: u32,
+}
+
+/// A tried candidate.
+struct Tried {
+    files: BTreeMap<String, String>,
+    answer: String,
+    output: String,
+    failed: u32,
+}
+
+pub(crate) struct Solver<'s> {
+    pub backend: &'s mut dyn Backend,
+    pub tools: &'s mut Toolbox,
+    pub config: &'s CandidateConfig,
+    pub verify_build: bool,
+    pub top_k: usize,
+    pub top_p: f32,
+    pub min_p: f32,
+    pub seed: Option<u64>,
+}
+
+/// Tokens and tool-call tallies the phase adds to the report.
+#[derive(Default, Debug)]
+pub(crate) struct SolveTally {
+    pub prompt_tokens: usize,
+    pub reused_tokens: usize,
+    pub completion_tokens: usize,
+    pub steps: usize,
+}
+
+impl Solver<'_> {
+    pub(crate) fn solve(
+        &mut self,
+        task_text: &str,
+        cancel: &AtomicBool,
+        tally: &mut SolveTally,
+        on_event: &mut dyn FnMut(&AgentEvent),
+    ) -> SolveOutcome {
+        let started = Instant::now();
+        let root = self.tools.workspace().root().to_path_buf();
+        let Some(kind) = vibrant_tools::project::detect(&root) else {
+            return SolveOutcome::Skipped {
+                reason: "no test or build tool detected".to_owned(),
+            };
+        };
+        let command = if self.verify_build {
+            kind.build_command(&root)
+        } else {
+            kind.test_command(&root, None)
+        };
+        let check_command = isolate_command(kind, &command);
+        if let Err(e) = self.tools.approve_checks(&check_command) {
+            return SolveOutcome::Skipped {
+                reason: e.to_string(),
+            };
+        }
+        let mut scratch = match self.tools.scratch(ScratchLimits::default()) {
+            Ok(s) => s,
+            Err(e) => {
+                return SolveOutcome::Skipped {
+                    reason: e.to_string(),
+                };
+            }
+        };
+        on_event(&AgentEvent::Notice {
+            message: format!("running `{command}` on a scratch copy to see what fails"),
+        });
+        let baseline = match self.check(&mut scratch, &check_command, &BTreeMap::new()) {
+            Ok(b) => b,
+            Err(e) => {
+                return SolveOutcome::Skipped {
+                    reason: format!("the check could not run: {e}"),
+                };
+            }
+        };
+        if cancel.load(Ordering::Relaxed) {
+            return SolveOutcome::Skipped {
+                reason: "cancelled".to_owned(),
+            };
+        }
+        let tests_allowed = task::asks_for_tests(task_text)
+            || (baseline.0 && !task::forbids_test_edits(task_text));
+        let sources = Sources::load(&root, 5_000, 1 << 20);
+        let failure = if baseline.0 { "" } else { baseline.1.as_str() };
+        let ranked = suspects(&sources, &root, failure, task_text);
+        let shown = choose_shown(&sources, &root, &ranked, failure, tests_allowed);
+        if shown.iter().all(|s| s.1) {
+            return SolveOutcome::Skipped {
+                reason: "found no code to change from the task and the check's output".to_owned(),
+            };
+        }
+        let prompt = build_prompt(task_text, &command, &baseline, &shown, tests_allowed);
+        let base_texts: BTreeMap<String, Option<String>> = shown
+            .iter()
+            .map(|(s, _)| (s.path.clone(), sources.get(&s.path).map(|f| f.text.clone())))
+            .collect();
+        let editable: Vec<&Shown> = shown.iter().filter(|(_, ro)| !ro).map(|(s, _)| s).collect();
+        on_event(&AgentEvent::Notice {
+            message: format!(
+                "trying up to {} candidate edits of {} (checked on a scratch copy)",
+                self.config.candidates * self.config.rounds,
+                describe_shown(&editable)
+            ),
+        });
+
+        let mut tried: Vec<Tried> = Vec::new();
+        let mut seen: HashSet<BTreeMap<String, String>> = HashSet::new();
+        let mut n = 0usize;
+        let mut messages = vec![Message::system(SYSTEM), Message::user(prompt.clone())];
+        for round in 0..self.config.rounds.max(1) {
+            if round > 0 {
+                let Some(best) = tried.iter().min_by_key(|t| t.failed) else {
+                    break;
+                };
+                messages = vec![
+                    Message::system(SYSTEM),
+                    Message::user(prompt.clone()),
+                    Message::assistant(best.answer.clone()),
+                    Message::user(format!(
+                        "That change did not work: the check still fails.\n```\n{}\n```\nWrite the corrected code again, complete, in the same format.",
+                        condense(&best.output, 2000)
+                    )),
+                ];
+            }
+            for i in 0..self.config.candidates.max(1) {
+                if cancel.load(Ordering::Relaxed) {
+                    return SolveOutcome::NotSolved {
+                        candidates: n,
+                        notes: String::new(),
+                    };
+                }
+                if started.elapsed() >= self.config.budget {
+                    on_event(&AgentEvent::Notice {
+                        message: "the candidate budget ran out".to_owned(),
+                    });
+                    return self.not_solved(n, &tried, &baseline);
+                }
+                n += 1;
+                let temperature = if i == 0 && round == 0 {
+                    0.0
+                } else {
+                    self.config.temperature
+                };
+                let max_tokens = answer_tokens(&*self.backend, &editable);
+                let request = CompletionRequest {
+                    messages: &messages,
+                    max_tokens,
+                    temperature,
+                    top_k: self.top_k,
+                    top_p: self.top_p,
+                    min_p: self.min_p,
+                    repeat_penalty: 1.0,
+                    seed: Some(self.seed.unwrap_or(0).wrapping_add(n as u64)),
+                    stop: Vec::new(),
+                    tools: &[],
+                    tool_choice: ToolChoice::None,
+                    constrain_tools: false,
+                };
+                tally.steps += 1;
+                let completion = match self.backend.complete(&request, cancel, &mut |_| {}) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        on_event(&AgentEvent::Notice {
+                            message: format!("the model failed on a candidate: {e}"),
+                        });
+                        return self.not_solved(n, &tried, &baseline);
+                    }
+                };
+                let u = &completion.usage;
+                tally.prompt_tokens += u.prompt_tokens.unwrap_or(0);
+                tally.reused_tokens += u.reused_tokens.unwrap_or(0);
+                tally.completion_tokens += u.completion_tokens.unwrap_or(0);
+                tracing::debug!(candidate = n, answer = %completion.text, "candidate answer");
+                let files = match candidate_files(&sources, &editable, &completion.text) {
+                    Ok(f) => f,
+                    Err(why) => {
+                        on_event(&AgentEvent::Candidate {
+                            round: round + 1,
+                            index: n,
+                            temperature,
+                            passed: false,
+                            summary: format!("not applied: {why}"),
+                        });
+                        continue;
+                    }
+                };
+                if let Some(why) = forbidden_test_change(&sources, &files, tests_allowed) {
+                    on_event(&AgentEvent::Candidate {
+                        round: round + 1,
+                        index: n,
+                        temperature,
+                        passed: false,
+                        summary: format!("refused: {why}"),
+                    });
+                    continue;
+                }
+                if !seen.insert(files.clone()) {
+                    on_event(&AgentEvent::Candidate {
+                        round: round + 1,
+                        index: n,
+                        temperature,
+                        passed: false,
+                        summary: "the same edit as an earlier candidate".to_owned(),
+                    });
+                    continue;
+                }
+                let (passed, output) = match self.check(&mut scratch, &check_command, &files) {
+                    Ok(r) => r,
+                    Err(e) => (false, format!("the check could not run: {e}")),
+                };
+                tracing::debug!(candidate = n, passed, output = %output, "candidate check");
+                let sum = summarize(&output);
+                let summary = first_line(&verdict_line(passed, &sum, &output));
+                on_event(&AgentEvent::Candidate {
+                    round: round + 1,
+                    index: n,
+                    temperature,
+                    passed,
+                    summary: summary.clone(),
+                });
+                if passed {
+                    drop(scratch);
+                    return self.apply_winner(&files, &base_texts, &command, n, summary, on_event);
+                }
+                let failed = sum.failed.unwrap_or(0)
+                    + sum
+                        .diagnostics
+                        .iter()
+                        .filter(|d| d.severity == "error")
+                        .count() as u32
+                    + 1;
+                tried.push(Tried {
+                    files,
+                    answer: completion.text,
+                    output,
+                    failed,
+                });
+            }
+        }
+        self.not_solved(n, &tried, &baseline)
+    }
+
+    fn not_solved(&self, n: usize, tried: &[Tried], baseline: &(bool, String)) -> SolveOutcome {
+        let mut notes = String::new();
+        if !baseline.0 {
+            let _ = write!(
+                notes,
+                "Before any change, the tests fail:\n{}\n",
+                condense(&baseline.1, 1500)
+            );
+        }
+        if let Some(best) = tried.iter().min_by_key(|t| t.failed) {
+            let files: Vec<&str> = best.files.keys().map(String::as_str).collect();
+            let _ = write!(
+                notes,
+                "{n} candidate edits of {} were tried on a copy and none passed the tests.",
+                files.join(", ")
+            );
+        }
+        SolveOutcome::NotSolved {
+            candidates: n,
+            notes,
+        }
+    }
+
+    fn apply_winner(
+        &mut self,
+        files: &BTreeMap<String, String>,
+        based_on: &BTreeMap<String, Option<String>>,
+        command: &str,
+        n: usize,
+        summary: String,
+        on_event: &mut dyn FnMut(&AgentEvent),
+    ) -> SolveOutcome {
+        let id = format!("candidate_{n}");
+        let arguments = serde_json::json!({"files": files.keys().collect::<Vec<_>>()});
+        on_event(&AgentEvent::ToolCall {
+            id: id.clone(),
+            name: "apply_candidate".to_owned(),
+            arguments,
+        });
+        let r = self.tools.apply_files("apply_candidate", files, based_on);
+        on_event(&AgentEvent::ToolResult {
+            id,
+            name: "apply_candidate".to_owned(),
+            ok: r.ok,
+            summary: first_line(&r.output),
+            output: r.output.clone(),
+            diff: r.diff.clone(),
+            changed_files: r.changed_files.clone(),
+        });
+        if !r.ok {
+            return SolveOutcome::NotSolved {
+                candidates: n,
+                notes: format!(
+                    "A candidate edit passed the tests on a copy but could not be applied: {}",
+                    first_line(&r.output)
+                ),
+            };
+        }
+        let verification = VerifyResult {
+            tool: if self.verify_build {
+                "run_build".to_owned()
+            } else {
+                "run_tests".to_owned()
+            },
+            passed: true,
+            summary: format!("{summary} — `{command}` on a copy with this change"),
+        };
+        on_event(&AgentEvent::Verify {
+            result: verification.clone(),
+        });
+        SolveOutcome::Solved {
+            verification,
+            candidates: n,
+        }
+    }
+
+    /// Sets the scratch copy to `files` and runs the check: (passed, output).
+    fn check(
+        &mut self,
+        scratch: &mut Scratch,
+        command: &str,
+        files: &BTreeMap<String, String>,
+    ) -> Result<(bool, String), vibrant_tools::ToolError> {
+        scratch.set_files(files)?;
+        let out = self
+            .tools
+            .run_check_in(scratch, command, self.config.check_timeout)?;
+        let text = format!("{}\n{}", out.stdout, out.stderr);
+        // Paths in the output name the copy; the model knows the workspace's names.
+        let text = text.replace(&format!("{}/", scratch.root().display()), "");
+        Ok((out.success(), text))
+    }
+}
+
+const SYSTEM: &str = "You are an expert programmer. You change code exactly as the task needs and nothing else. \
+Answer with code blocks only: for each function you change or add, its file path on one line, then the complete new function in a fenced code block.";
+
+/// The check command, made independent of the user's build output where it matters (a cargo
+/// copy builds into its own target directory, inside the copy).
+fn isolate_command(kind: ProjectKind, command: &str) -> String {
+    match kind {
+        ProjectKind::Cargo => format!("CARGO_TARGET_DIR=target {command}"),
+        _ => command.to_owned(),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_owned()
+}
+
+fn verdict_line(passed: bool, sum: &vibrant_tools::RunSummary, output: &str) -> String {
+    if passed {
+        return match (sum.passed, sum.failed) {
+            (Some(p), _) => format!("tests PASSED ({p} passed)"),
+            _ => "tests PASSED".to_owned(),
+        };
+    }
+    match (sum.passed, sum.failed) {
+        (Some(p), Some(f)) => format!("tests FAILED ({f} failed, {p} passed)"),
+        _ => match sum.diagnostics.first() {
+            Some(d) => format!("FAILED: {}:{}: {}", d.file, d.line, d.message),
+            None => format!(
+                "FAILED: {}",
+                output
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim()
+            ),
+        },
+    }
+}
+
+/// The check's output, shortened for a prompt: the head (where pytest, cargo and go print the
+/// failures) and the tail (the summary).
+fn condense(output: &str, max_chars: usize) -> String {
+    let trimmed: String = output
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.starts_with("   Compiling ") && !l.contains("Blocking waiting"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    cap_head_tail(&trimmed, max_chars)
+}
+
+/// Picks what the model sees: (code, read_only). Editable code first: the top suspects (whole
+/// files when small), then the failing tests read-only when tests may not change.
+fn choose_shown(
+    sources: &Sources,
+    root: &std::path::Path,
+    ranked: &[Suspect],
+    failure: &str,
+    tests_allowed: bool,
+) -> Vec<(Shown, bool)> {
+    let mut out: Vec<(Shown, bool)> = Vec::new();
+    let editable: Vec<&Suspect> = ranked
+        .iter()
+        .filter(|s| tests_allowed || !s.is_test)
+        .collect();
+    let top = editable.first().map_or(0.0, |s| s.score);
+    let mut lines = 0usize;
+    let mut whole_done: HashSet<String> = HashSet::new();
+    let mut picked: Vec<&Suspect> = Vec::new();
+    for s in &editable {
+        if picked.len() >= MAX_SHOWN || s.score < top / 4.0 {
+            break;
+        }
+        let len = (s.end_line - s.start_line + 1) as usize;
+        if lines + len > MAX_SHOWN_LINES && !picked.is_empty() {
+            continue;
+        }
+        lines += len;
+        picked.push(s);
+    }
+    // Files a compile error or traceback names outside any definition (a missing include or
+    // import): shown whole when small.
+    let mut extra_files: Vec<String> = Vec::new();
+    for fr in sources.frames(root, failure) {
+        if let Some(f) = sources.get(&fr.path) {
+            if !f.is_test_line(fr.line) && f.enclosing(fr.line).is_none() {
+                extra_files.push(f.path.clone());
+            }
+        }
+    }
+    let mut order: Vec<String> = Vec::new();
+    for s in &picked {
+        if !order.contains(&s.path) {
+            order.push(s.path.clone());
+        }
+    }
+    for p in extra_files {
+        if !order.contains(&p) {
+            order.push(p);
+        }
+    }
+    for path in order {
+        let Some(f) = sources.get(&path) else {
+            continue;
+        };
+        let mine: Vec<&&Suspect> = picked.iter().filter(|s| s.path == path).collect();
+        let n_lines = f.text.lines().count();
+        if n_lines <= WHOLE_FILE_LINES && whole_done.insert(path.clone()) {
+            out.push((
+                Shown {
+                    path: path.clone(),
+                    whole: true,
+                    targets: mine.iter().map(|s| s.start_line).collect(),
+                    text: f.text.clone(),
+                    lang_fence: f.lang.fence(),
+                    start_line: 1,
+                },
+                false,
+            ));
+            continue;
+        }
+        for s in mine {
+            let start = f.doc_start(s.start_line);
+            out.push((
+                Shown {
+                    path: path.clone(),
+                    whole: false,
+                    targets: vec![s.start_line],
+                    text: f.lines(start, s.end_line),
+                    lang_fence: f.lang.fence(),
+                    start_line: start,
+                },
+                false,
+            ));
+        }
+    }
+    // Read-only context: the failing tests (when they may not change) — at most two.
+    if !tests_allowed {
+        for s in ranked.iter().filter(|s| s.is_test).take(2) {
+            let Some(f) = sources.get(&s.path) else {
+                continue;
+            };
+            if out.iter().any(|(o, _)| o.whole && o.path == s.path) {
+                continue;
+            }
+            let start = f.doc_start(s.start_line);
+            out.push((
+                Shown {
+                    path: s.path.clone(),
+                    whole: false,
+                    targets: Vec::new(),
+                    text: f.lines(start, s.end_line),
+                    lang_fence: f.lang.fence(),
+                    start_line: start,
+                },
+                true,
+            ));
+        }
+    }
+    out
+}
+
+fn describe_shown(shown: &[&Shown]) -> String {
+    let mut files: Vec<&str> = shown.iter().map(|s| s.path.as_str()).collect();
+    files.dedup();
+    files.join(", ")
+}
+
+fn build_prompt(
+    task_text: &str,
+    command: &str,
+    baseline: &(bool, String),
+    shown: &[(Shown, bool)],
+    tests_allowed: bool,
+) -> String {
+    let mut p = format!("Task: {}\n\n", task_text.trim());
+    if !baseline.0 {
+        let _ = write!(
+            p,
+            "The check `{command}` fails now:\n```\n{}\n```\n\n",
+            condense(&baseline.1, 2500)
+        );
+    }
+    let ro: Vec<&Shown> = shown.iter().filter(|(_, r)| *r).map(|(s, _)| s).collect();
+    if !ro.is_empty() {
+        p.push_str("The tests (they are right; do not change them):\n\n");
+        for s in ro {
+            let _ = write!(p, "{}\n```{}\n{}```\n\n", s.path, s.lang_fence, s.text);
+        }
+    }
+    p.push_str("The code:\n\n");
+    for (s, _) in shown.iter().filter(|(_, r)| !r) {
+        if s.whole {
+            let _ = write!(p, "{}\n```{}\n{}```\n\n", s.path, s.lang_fence, s.text);
+        } else {
+            let _ = write!(
+                p,
+                "{} (from line {})\n```{}\n{}```\n\n",
+                s.path, s.start_line, s.lang_fence, s.text
+            );
+        }
+    }
+    p.push_str(
+        "Write the complete new version of each function you change or add, each in its own fenced code block with its file path on the line before it. \
+Change only what the task needs; keep the other functions as they are and do not repeat unchanged ones. \
+If you need a new import, put it at the top of the block.",
+    );
+    if !tests_allowed {
+        p.push_str(" Do not change the tests.");
+    }
+    p
+}
+
+/// Tokens an answer may take: the shown code about twice over, within limits.
+fn answer_tokens(backend: &dyn Backend, editable: &[&Shown]) -> usize {
+    let code: usize = editable
+        .iter()
+        .map(|s| backend.count_tokens(&s.text))
+        .sum();
+    (code * 2 + 256).clamp(512, 3072)
+}
+
+/// Applies an answer's code blocks to the shown files: path → new text. Blocks without a path
+/// go to the shown file that defines a name the block defines, or to the only shown file.
+fn candidate_files(
+    sources: &Sources,
+    editable: &[&Shown],
+    answer: &str,
+) -> Result<BTreeMap<String, String>, String> {
+    let blocks = parse_blocks(answer);
+    if blocks.is_empty() {
+        return Err("the answer has no code block".to_owned());
+    }
+    let mut current: BTreeMap<String, String> = BTreeMap::new();
+    let paths: Vec<&str> = {
+        let mut v: Vec<&str> = editable.iter().map(|s| s.path.as_str()).collect();
+        v.dedup();
+        v
+    };
+    for b in &blocks {
+        let Some(path) = block_path(sources, &paths, b, &current) else {
+            continue;
+        };
+        let text = match current.get(&path) {
+            Some(t) => t.clone(),
+            None => match sources.get(&path) {
+                Some(f) => f.text.clone(),
+                None => continue,
+            },
+        };
+        let Some(file) = SourceFile::new(&path, text.clone()) else {
+            continue;
+        };
+        // Targets: the shown definitions of this file, found again by name in the current text.
+        let orig = sources.get(&path);
+        let targets: Vec<u32> = editable
+            .iter()
+            .filter(|s| s.path == path)
+            .flat_map(|s| s.targets.iter().copied())
+            .filter_map(|t| {
+                let o = orig?.syntax.symbols.iter().find(|x| x.start_line == t)?;
+                file.syntax
+                    .symbols
+                    .iter()
+                    .find(|x| x.name == o.name && x.parent == o.parent)
+                    .map(|x| x.start_line)
+            })
+            .collect();
+        match apply_block(&file, &b.code, &targets) {
+            Ok(new) => {
+                current.insert(path, new);
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    current.retain(|p, t| sources.get(p).is_none_or(|f| f.text != *t));
+    if current.is_empty() {
+        return Err("the code blocks change nothing".to_owned());
+    }
+    Ok(current)
+}
+
+fn block_path(
+    sources: &Sources,
+    paths: &[&str],
+    b: &CodeBlock,
+    _current: &BTreeMap<String, String>,
+) -> Option<String> {
+    if let Some(p) = &b.path {
+        if paths.contains(&p.as_str()) {
+            return Some(p.clone());
+        }
+        // A shortened or longer form of a shown path.
+        if let Some(x) = paths
+            .iter()
+            .find(|s| s.ends_with(&format!("/{p}")) || p.ends_with(&format!("/{s}")))
+        {
+            return Some((*x).to_owned());
+        }
+        // Another file (a test shown read-only, or one not shown): not this candidate's.
+        if sources.get(p).is_some() || sources.files.iter().any(|f| f.path.ends_with(&format!("/{p}"))) {
+            return None;
+        }
+    }
+    if paths.len() == 1 {
+        return Some(paths[0].to_owned());
+    }
+    // The shown file defining a name the block defines.
+    let lang_path = paths.first()?;
+    let probe = SourceFile::new(lang_path, b.code.clone())?;
+    for s in &probe.syntax.symbols {
+        for p in paths {
+            if sources
+                .get(p)
+                .is_some_and(|f| f.syntax.symbols.iter().any(|x| x.name == s.name))
+            {
+                return Some((*p).to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// A reason to refuse a candidate that changes tests the task does not let it change.
+fn forbidden_test_change(
+    sources: &Sources,
+    files: &BTreeMap<String, String>,
+    tests_allowed: bool,
+) -> Option<String> {
+    if tests_allowed {
+        return None;
+    }
+    for (path, text) in files {
+        let Some(orig) = sources.get(path) else {
+            continue;
+        };
+        if orig.is_test {
+            return Some(format!("it changes the test file {path}"));
+        }
+        let Some(new) = SourceFile::new(path, text.clone()) else {
+            continue;
+        };
+        if orig.test_text() != new.test_text() {
+            return Some(format!("it changes the tests in {path}"));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(files: &[(&str, &str)]) -> Sources {
+        Sources {
+            files: files
+                .iter()
+                .filter_map(|(p, t)| SourceFile::new(p, (*t).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn candidate_blocks_go_to_the_right_files() {
+        let src = sources(&[
+            ("a.py", "def f():\n    return 1\n"),
+            ("b.py", "def g():\n    return 2\n"),
+        ]);
+        let shown_a = Shown {
+            path: "a.py".into(),
+            whole: true,
+            targets: vec![1],
+            text: String::new(),
+            lang_fence: "python",
+            start_line: 1,
+        };
+        let shown_b = Shown {
+            path: "b.py".into(),
+            whole: true,
+            targets: vec![1],
+            text: String::new(),
+            lang_fence: "python",
+            start_line: 1,
+        };
+        let answer = "b.py\n```python\ndef g():\n    return 3\n```\n```python\ndef f():\n    return 4\n```\n";
+        let files = candidate_files(&src, &[&shown_a, &shown_b], answer).unwrap();
+        assert_eq!(files["a.py"], "def f():\n    return 4\n");
+        assert_eq!(files["b.py"], "def g():\n    return 3\n");
+        assert!(candidate_files(&src, &[&shown_a], "no code").is_err());
+        assert!(candidate_files(&src, &[&shown_a], "```python\ndef f():\n    return 1\n```").is_err());
+    }
+
+    #[test]
+    fn test_edits_are_refused_unless_allowed() {
+        let src = sources(&[
+            ("test_a.py", "def test_f():\n    assert f() == 1\n"),
+            (
+                "src/lib.rs",
+                "pub fn f() -> u32 { 1 }\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() { assert_eq!(super::f(), 1); }\n}\n",
+            ),
+        ]);
+        let mut files = BTreeMap::new();
+        files.insert("test_a.py".to_owned(), "def test_f():\n    assert True\n".to_owned());
+        assert!(forbidden_test_change(&src, &files, false).is_some());
+        assert!(forbidden_test_change(&src, &files, true).is_none());
+        let mut files = BTreeMap::new();
+        files.insert(
+            "src/lib.rs".to_owned(),
+            "pub fn f() -> u32 { 2 }\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() { assert_eq!(super::f(), 1); }\n}\n".to_owned(),
+        );
+        assert!(forbidden_test_change(&src, &files, false).is_none());
+        files.insert(
+            "src/lib.rs".to_owned(),
+            "pub fn f() -> u32 { 2 }\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() { assert_eq!(super::f(), 2); }\n}\n".to_owned(),
+        );
+        assert!(forbidden_test_change(&src, &files, false).is_some());
+    }
+}

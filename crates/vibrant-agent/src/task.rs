@@ -1,0 +1,76 @@
+//! What a task's words say about how it may be done: whether it forbids changing the tests,
+//! asks for tests, or asks for a change at all.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+fn re(s: &str) -> Regex {
+    Regex::new(s).unwrap_or_else(|e| panic!("built-in regex {s}: {e}"))
+}
+
+static FORBIDS_TESTS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:do not|don't|dont|never|must not|should not|without)\s+(?:\w+\s+){0,2}?(?:chang|modif|edit|touch|alter|updat|rewrit)\w*\s+(?:\w+\s+){0,2}?tests?\b|\btests?\s+(?:\w+\s+){0,2}?(?:unchanged|as they are|untouched|must not change)",
+    )
+});
+
+static ASKS_FOR_TESTS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:write|add|create|extend|improve|update|cover|implement)\w*\s+(?:\w+\s+){0,4}?(?:unit\s+)?tests?\b|\btests?\s+for\b|\btest\s+coverage\b",
+    )
+});
+
+static ASKS_FOR_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:fix|add|implement|rename|change|update|write|create|remove|delete|refactor|make|convert|move|replace|support|handle|correct|repair|resolve|extend|introduce|rewrite|modify|edit|port|migrate|improve|optimi[sz]e|crash|fails?|failing|broken|bug|error)\w*\b",
+    )
+});
+
+/// The task says the tests must not change ("Do not change the tests").
+pub fn forbids_test_edits(task: &str) -> bool {
+    FORBIDS_TESTS.is_match(task)
+}
+
+/// The task asks for tests to be written or changed ("add a test for", "write tests").
+pub fn asks_for_tests(task: &str) -> bool {
+    !forbids_test_edits(task) && ASKS_FOR_TESTS.is_match(task)
+}
+
+/// The task asks for a change to the code (as opposed to a question about it).
+pub fn asks_for_change(task: &str) -> bool {
+    ASKS_FOR_CHANGE.is_match(task)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_rules() {
+        for t in [
+            "Fix the bug in calc.py. Do not change the tests.",
+            "fix it, don't modify the test file",
+            "Make it pass without editing the tests",
+            "Keep the tests unchanged.",
+        ] {
+            assert!(forbids_test_edits(t), "{t}");
+            assert!(!asks_for_tests(t), "{t}");
+        }
+        for t in [
+            "Write tests for slugify in text.py",
+            "Add a unit test for the parser",
+            "add a --json flag and a test for it",
+            "improve test coverage of utils.go",
+        ] {
+            assert!(asks_for_tests(t), "{t}");
+            assert!(!forbids_test_edits(t), "{t}");
+        }
+        for t in ["The test test_add fails. Fix the bug in calc.py.", "rename foo to bar"] {
+            assert!(!asks_for_tests(t), "{t}");
+        }
+        assert!(asks_for_change("fix the failing test"));
+        assert!(asks_for_change("Rename compute_total to sum_prices"));
+        assert!(!asks_for_change("what does this project do?"));
+    }
+}

@@ -1,0 +1,570 @@
+//! Symbol-addressed edits: the model writes whole functions (or classes, or a whole small file)
+//! in fenced code blocks, and each definition in a block replaces the definition of the same
+//! name in the file (re-indented to where it goes), a renamed one replaces the definition it was
+//! asked to change, a new one is added, and imports the block needs are added at the top.
+//!
+//! Small models copy a function and change a line far more reliably than they write a search
+//! text that matches the file exactly or a diff with the right line counts.
+
+use std::fmt;
+
+use vibrant_context::{Language, Symbol, SymbolKind};
+
+use crate::locate::{SourceFile, is_doc_line};
+
+/// The line of a definition's header: its first line that is not a comment or attribute
+/// (tree-sitter may start a definition at its doc comment).
+fn head_line(f: &SourceFile, s: &Symbol) -> u32 {
+    let lines: Vec<&str> = f.text.lines().collect();
+    (s.start_line..=s.end_line)
+        .find(|&l| {
+            lines
+                .get(l as usize - 1)
+                .is_some_and(|t| !t.trim().is_empty() && !is_doc_line(t, f.lang))
+        })
+        .unwrap_or(s.start_line)
+}
+
+/// One fenced code block of an answer, with the path written before it (or in its info string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeBlock {
+    /// The path the model named for it, if any.
+    pub path: Option<String>,
+    /// The code.
+    pub code: String,
+}
+
+/// Why a block could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditError {
+    /// The block has no definition to place and nothing else usable.
+    NothingToApply { path: String },
+    /// The edited file no longer parses although it did before.
+    Broken { path: String },
+    /// Two definitions of the block would replace overlapping lines.
+    Overlap { path: String, name: String },
+}
+
+impl fmt::Display for EditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NothingToApply { path } => {
+                write!(f, "the code block for {path} contains no definition to place")
+            }
+            Self::Broken { path } => {
+                write!(f, "the edited {path} has syntax errors")
+            }
+            Self::Overlap { path, name } => {
+                write!(f, "`{name}` in {path} overlaps another change of the same block")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EditError {}
+
+/// The fenced code blocks of `answer`, in order. The path is taken from the info string
+/// (```` ```python calc.py ````) or from the last non-empty line before the fence when that line
+/// looks like a path (`calc.py`, `### src/lib.rs`, `**File: a/b.go**`).
+pub fn parse_blocks(answer: &str) -> Vec<CodeBlock> {
+    let mut out = Vec::new();
+    let lines: Vec<&str> = answer.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let t = lines[i].trim_start();
+        if let Some(info) = t.strip_prefix("```") {
+            let fence_indent = lines[i].len() - t.len();
+            let mut path = info.split_whitespace().find_map(path_like);
+            if path.is_none() {
+                path = lines[..i]
+                    .iter()
+                    .rev()
+                    .map(|l| l.trim())
+                    .find(|l| !l.is_empty())
+                    .and_then(path_in_line);
+            }
+            let mut code = String::new();
+            let mut j = i + 1;
+            while j < lines.len() && !lines[j].trim_start().starts_with("```") {
+                let l = lines[j];
+                let cut = l.len() - l.trim_start().len();
+                code.push_str(&l[cut.min(fence_indent)..]);
+                code.push('\n');
+                j += 1;
+            }
+            // A comment line that only names a file (`# calc.py`, `// src/lib.rs`) labels
+            // the code after it: one block may hold several files.
+            let before = out.len();
+            let mut part = String::new();
+            let mut part_path = path.clone();
+            for l in code.lines() {
+                let t = l.trim();
+                let is_comment = t.starts_with('#') || t.starts_with("//");
+                let label = t.trim_start_matches(['#', '/', '-', ' ', '*']).trim();
+                if is_comment && !label.contains(' ') && !t.starts_with("#include") {
+                    if let Some(p) = path_like(label) {
+                        if !part.trim().is_empty() {
+                            out.push(CodeBlock {
+                                path: part_path.clone(),
+                                code: std::mem::take(&mut part),
+                            });
+                        }
+                        part.clear();
+                        part_path = Some(p);
+                        continue;
+                    }
+                }
+                part.push_str(l);
+                part.push('\n');
+            }
+            if !part.trim().is_empty() || out.len() == before {
+                out.push(CodeBlock {
+                    path: part_path,
+                    code: part,
+                });
+            }
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn path_like(word: &str) -> Option<String> {
+    let w = word.trim_matches(|c: char| "`*'\":,()[]".contains(c));
+    let ext = w.rsplit_once('.')?.1;
+    let ok = !w.is_empty()
+        && !w.contains("://")
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c))
+        && !ext.is_empty()
+        && ext.len() <= 5
+        && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        && Language::from_path(std::path::Path::new(w)).is_some_and(|l| l.is_code());
+    ok.then(|| w.trim_start_matches("./").to_owned())
+}
+
+fn path_in_line(line: &str) -> Option<String> {
+    let l = line.trim_start_matches(['#', ' ', '*', '-', '>']);
+    let l = l
+        .strip_prefix("File:")
+        .or_else(|| l.strip_prefix("file:"))
+        .or_else(|| l.strip_prefix("Path:"))
+        .unwrap_or(l);
+    // The path is the last path-like word of a short line (`In calc.py:`).
+    if l.split_whitespace().count() > 6 {
+        return None;
+    }
+    l.split_whitespace().rev().find_map(path_like)
+}
+
+fn is_callable(k: SymbolKind) -> bool {
+    matches!(k, SymbolKind::Function | SymbolKind::Method)
+}
+
+fn same_family(a: SymbolKind, b: SymbolKind) -> bool {
+    is_callable(a) == is_callable(b)
+}
+
+/// Outermost definitions of a parsed block (not nested in another definition of the block).
+fn top_level(syms: &[Symbol]) -> Vec<&Symbol> {
+    syms.iter()
+        .filter(|s| {
+            !syms.iter().any(|o| {
+                !std::ptr::eq(*s, o)
+                    && o.start_line <= s.start_line
+                    && s.end_line <= o.end_line
+                    && (o.start_line, o.end_line) != (s.start_line, s.end_line)
+            })
+        })
+        .collect()
+}
+
+fn indent_of(line: &str) -> &str {
+    &line[..line.len() - line.trim_start().len()]
+}
+
+/// `text` moved from its own first-line indentation to `to`.
+fn reindent(text: &str, to: &str) -> String {
+    let from = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .map(indent_of)
+        .unwrap_or("");
+    let mut out = String::new();
+    for l in text.lines() {
+        if l.trim().is_empty() {
+            out.push('\n');
+            continue;
+        }
+        let body = l.strip_prefix(from).unwrap_or_else(|| l.trim_start());
+        out.push_str(to);
+        out.push_str(body);
+        out.push('\n');
+    }
+    out
+}
+
+fn is_import(line: &str, lang: Language) -> bool {
+    let t = line.trim_start();
+    match lang {
+        Language::Python => t.starts_with("import ") || t.starts_with("from "),
+        Language::Rust => t.starts_with("use ") || t.starts_with("pub use "),
+        Language::C | Language::Cpp => t.starts_with("#include"),
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            t.starts_with("import ") || (t.starts_with("const ") && t.contains("require("))
+        }
+        Language::Java => t.starts_with("import "),
+        _ => false,
+    }
+}
+
+/// A replacement of lines `start..=end` (1-based; `end == start - 1` inserts before `start`).
+struct Splice {
+    start: u32,
+    end: u32,
+    text: String,
+    name: String,
+}
+
+/// Applies one block to `file`. `targets` are the definitions (start lines) of this file the
+/// model was asked to change, in the order shown: a block definition whose name the file does
+/// not have replaces the first target nothing else replaced (a rename), when there is one.
+pub fn apply_block(file: &SourceFile, code: &str, targets: &[u32]) -> Result<String, EditError> {
+    let path = file.path.clone();
+    let Some(block) = SourceFile::new(&file.path, code.to_owned()) else {
+        return Err(EditError::NothingToApply { path });
+    };
+    let lang = file.lang;
+    let file_lines: Vec<&str> = file.text.lines().collect();
+    let block_lines: Vec<&str> = block.text.lines().collect();
+    let btop = top_level(&block.syntax.symbols);
+    let ftop = top_level(&file.syntax.symbols);
+
+    // A whole-file rewrite: the block defines everything the file does at the top level, or
+    // is about as long as the file with as many definitions.
+    if !btop.is_empty() && !ftop.is_empty() {
+        let has_all = file
+            .syntax
+            .symbols
+            .iter()
+            .all(|f| block.syntax.symbols.iter().any(|b| b.name == f.name));
+        // Everything but one definition (renamed) kept, about as long as the file.
+        let shared = ftop
+            .iter()
+            .filter(|f| btop.iter().any(|b| b.name == f.name))
+            .count();
+        let same_shape = btop.len() == ftop.len()
+            && shared + 1 >= ftop.len()
+            && block_lines.len() * 10 >= file_lines.len() * 7
+            && ftop.len() >= 2;
+        // One definition alone is a whole file only when the block also starts like the file.
+        let first = file_lines.iter().find(|l| !l.trim().is_empty()).map(|l| l.trim());
+        let starts_alike = block_lines
+            .iter()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.trim())
+            == first;
+        if (has_all && (ftop.len() >= 2 || starts_alike)) || same_shape {
+            let mut text = block.text.clone();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            return check_parses(file, text);
+        }
+    }
+
+    let mut splices: Vec<Splice> = Vec::new();
+    let mut used_targets: Vec<u32> = Vec::new();
+    let mut last_end: Option<u32> = None;
+    for b in &btop {
+        plan_definition(
+            file,
+            &block,
+            b,
+            targets,
+            &mut used_targets,
+            &mut splices,
+            &mut last_end,
+        );
+    }
+    // Imports the block brings that the file lacks.
+    let first_def = btop
+        .iter()
+        .map(|s| block.doc_start(s.start_line))
+        .min()
+        .unwrap_or(block_lines.len() as u32 + 1);
+    let new_imports: Vec<&str> = block_lines
+        .iter()
+        .take(first_def.saturating_sub(1) as usize)
+        .filter(|l| is_import(l, lang))
+        .filter(|l| !file_lines.iter().any(|f| f.trim() == l.trim()))
+        .copied()
+        .collect();
+    if !new_imports.is_empty() {
+        let after = file_lines
+            .iter()
+            .rposition(|l| is_import(l, lang))
+            .map(|i| i as u32 + 1)
+            .unwrap_or(0);
+        splices.push(Splice {
+            start: after + 1,
+            end: after,
+            text: new_imports
+                .iter()
+                .map(|l| format!("{}\n", l.trim_start()))
+                .collect(),
+            name: "imports".to_owned(),
+        });
+    }
+    if splices.is_empty() {
+        return Err(EditError::NothingToApply { path });
+    }
+    splices.sort_by_key(|s| (s.start, s.end));
+    for w in splices.windows(2) {
+        if w[1].start <= w[0].end {
+            return Err(EditError::Overlap {
+                path,
+                name: w[1].name.clone(),
+            });
+        }
+    }
+    let mut out: Vec<String> = file_lines.iter().map(|l| format!("{l}\n")).collect();
+    for s in splices.iter().rev() {
+        let a = (s.start as usize).saturating_sub(1).min(out.len());
+        let b = (s.end as usize).min(out.len()).max(a);
+        out.splice(a..b, std::iter::once(s.text.clone()));
+    }
+    check_parses(file, out.concat())
+}
+
+fn plan_definition(
+    file: &SourceFile,
+    block: &SourceFile,
+    b: &Symbol,
+    targets: &[u32],
+    used_targets: &mut Vec<u32>,
+    splices: &mut Vec<Splice>,
+    last_end: &mut Option<u32>,
+) {
+    let file_lines: Vec<&str> = file.text.lines().collect();
+    let block_has_doc = block.doc_start(b.start_line) < head_line(block, b);
+    let block_text = block.lines(block.doc_start(b.start_line), b.end_line);
+    // The file's definitions of the same name and family, best first: a target, then any.
+    let mut same: Vec<&Symbol> = file
+        .syntax
+        .symbols
+        .iter()
+        .filter(|s| s.name == b.name && same_family(s.kind, b.kind))
+        .filter(|s| !used_targets.contains(&s.start_line))
+        .collect();
+    same.sort_by_key(|s| (!targets.contains(&s.start_line), s.start_line));
+    if let Some(orig) = same.first() {
+        // A container in the block that leaves out some of the file's members: place its
+        // members one by one instead of replacing the whole container.
+        if !is_callable(b.kind) {
+            let members_of = |f: &SourceFile, s: &Symbol| -> Vec<String> {
+                f.syntax
+                    .symbols
+                    .iter()
+                    .filter(|m| {
+                        m.start_line > s.start_line
+                            && m.end_line <= s.end_line
+                            && m.parent.as_deref() == Some(s.name.as_str())
+                    })
+                    .map(|m| m.name.clone())
+                    .collect()
+            };
+            let fm = members_of(file, orig);
+            let bm = members_of(block, b);
+            if !bm.is_empty() && fm.iter().any(|m| !bm.contains(m)) {
+                let inner: Vec<Symbol> = block
+                    .syntax
+                    .symbols
+                    .iter()
+                    .filter(|m| {
+                        m.start_line > b.start_line
+                            && m.end_line <= b.end_line
+                            && m.parent.as_deref() == Some(b.name.as_str())
+                    })
+                    .cloned()
+                    .collect();
+                for m in top_level(&inner) {
+                    plan_definition(file, block, m, targets, used_targets, splices, last_end);
+                }
+                return;
+            }
+        }
+        let indent = file_lines
+            .get(head_line(file, orig) as usize - 1)
+            .map(|l| indent_of(l))
+            .unwrap_or("");
+        let start = if block_has_doc {
+            file.doc_start(orig.start_line)
+        } else {
+            head_line(file, orig)
+        };
+        used_targets.push(orig.start_line);
+        *last_end = Some(orig.end_line);
+        splices.push(Splice {
+            start,
+            end: orig.end_line,
+            text: reindent(&block_text, indent),
+            name: b.name.clone(),
+        });
+        return;
+    }
+    // Renamed: the first target of the same family nothing replaced yet.
+    let renamed = targets.iter().find_map(|&t| {
+        if used_targets.contains(&t) {
+            return None;
+        }
+        file.syntax
+            .symbols
+            .iter()
+            .find(|s| s.start_line == t && same_family(s.kind, b.kind))
+    });
+    if let Some(orig) = renamed {
+        let indent = file_lines
+            .get(head_line(file, orig) as usize - 1)
+            .map(|l| indent_of(l))
+            .unwrap_or("");
+        used_targets.push(orig.start_line);
+        *last_end = Some(orig.end_line);
+        let start = if block_has_doc {
+            file.doc_start(orig.start_line)
+        } else {
+            head_line(file, orig)
+        };
+        splices.push(Splice {
+            start,
+            end: orig.end_line,
+            text: reindent(&block_text, indent),
+            name: b.name.clone(),
+        });
+        return;
+    }
+    // New: after the last definition placed, or before the inline tests, or at the end.
+    let sep = if file.lang == Language::Python {
+        "\n\n"
+    } else {
+        "\n"
+    };
+    let text = reindent(&block_text, "");
+    let before_tests = file.test_lines().iter().map(|&(a, _)| a).min();
+    let (at, text) = match (*last_end, before_tests) {
+        (Some(end), _) => (end, format!("{sep}{text}")),
+        (None, Some(t)) => (t - 1, format!("{text}{sep}")),
+        (None, None) => (file_lines.len() as u32, format!("{sep}{text}")),
+    };
+    splices.push(Splice {
+        start: at + 1,
+        end: at,
+        text,
+        name: b.name.clone(),
+    });
+}
+
+fn check_parses(file: &SourceFile, text: String) -> Result<String, EditError> {
+    if !file.syntax.has_errors {
+        if let Some(after) = SourceFile::new(&file.path, text.clone()) {
+            if after.syntax.has_errors {
+                return Err(EditError::Broken {
+                    path: file.path.clone(),
+                });
+            }
+        }
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> SourceFile {
+        SourceFile::new(path, text.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn blocks_with_paths() {
+        let a = "Here is the fix.\n\n### calc.py\n```python\ndef add(a, b):\n    return a + b\n```\n\n```rust src/lib.rs\nfn x() {}\n```\n```\nplain\n```\n";
+        let b = parse_blocks(a);
+        assert_eq!(b.len(), 3, "{b:?}");
+        assert_eq!(b[0].path.as_deref(), Some("calc.py"));
+        assert_eq!(b[0].code, "def add(a, b):\n    return a + b\n");
+        assert_eq!(b[1].path.as_deref(), Some("src/lib.rs"));
+        assert_eq!(b[2].path, None);
+    }
+
+    #[test]
+    fn one_block_with_file_labels_is_split() {
+        let a = "```python\n# test_calc.py\ndef test_add():\n    assert add(2, 3) == 5\n\n# calc.py\ndef add(a, b):\n    return a + b\n```\n";
+        let b = parse_blocks(a);
+        assert_eq!(b.len(), 2, "{b:?}");
+        assert_eq!(b[0].path.as_deref(), Some("test_calc.py"));
+        assert_eq!(b[1].path.as_deref(), Some("calc.py"));
+        assert_eq!(b[1].code, "def add(a, b):\n    return a + b\n");
+        let c = parse_blocks("```c\n#include <stdio.h>\nint f(void);\n```\n");
+        assert_eq!(c.len(), 1);
+        assert!(c[0].code.starts_with("#include"));
+    }
+
+    #[test]
+    fn replaces_a_function_by_name() {
+        let f = file("calc.py", "import math\n\n\ndef add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n");
+        let out = apply_block(&f, "def add(a, b):\n    return a + b\n", &[]).unwrap();
+        assert_eq!(out, "import math\n\n\ndef add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n");
+    }
+
+    #[test]
+    fn reindents_a_method_and_adds_imports() {
+        let f = file("m.py", "import os\n\n\nclass A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 2\n");
+        let out = apply_block(&f, "import re\n\ndef f(self):\n    return re.sub('a', 'b', 'a')\n", &[]).unwrap();
+        assert_eq!(out, "import os\nimport re\n\n\nclass A:\n    def f(self):\n        return re.sub('a', 'b', 'a')\n\n    def g(self):\n        return 2\n");
+    }
+
+    #[test]
+    fn partial_class_replaces_only_its_methods() {
+        let f = file("m.py", "class A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 2\n");
+        let out = apply_block(&f, "class A:\n    def g(self):\n        return 3\n", &[]).unwrap();
+        assert_eq!(out, "class A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 3\n");
+    }
+
+    #[test]
+    fn rename_replaces_the_target_and_new_functions_are_added() {
+        let f = file("p.py", "def compute_total(xs):\n    return sum(xs)\n\n\ndef other():\n    pass\n");
+        let out = apply_block(&f, "def sum_prices(xs):\n    return sum(xs)\n", &[1]).unwrap();
+        assert!(out.starts_with("def sum_prices(xs):"), "{out}");
+        let out = apply_block(&f, "def helper():\n    return 1\n", &[]).unwrap();
+        assert!(out.ends_with("def other():\n    pass\n\n\ndef helper():\n    return 1\n"), "{out}");
+    }
+
+    #[test]
+    fn rust_new_function_goes_before_inline_tests_and_broken_code_is_refused() {
+        let f = file("src/lib.rs", "pub fn a() -> u32 {\n    1\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n");
+        let out = apply_block(&f, "pub fn b() -> u32 {\n    2\n}\n", &[]).unwrap();
+        assert!(out.contains("}\n\npub fn b() -> u32 {\n    2\n}\n\n#[cfg(test)]"), "{out}");
+        assert!(matches!(
+            apply_block(&f, "pub fn a() -> u32 {\n    let x = ;\n}\n", &[]),
+            Err(EditError::Broken { .. })
+        ));
+    }
+
+    #[test]
+    fn whole_file_rewrite() {
+        let f = file("x.js", "function a() { return 1; }\nfunction b() { return 2; }\nmodule.exports = { a, b };\n");
+        let new = "function a() { return 10; }\nfunction b() { return 20; }\nmodule.exports = { a, b };\n";
+        assert_eq!(apply_block(&f, new, &[]).unwrap(), new);
+    }
+
+    #[test]
+    fn doc_comments_are_replaced_with_the_definition_when_given() {
+        let f = file("src/lib.rs", "/// Old doc.\npub fn a() -> u32 {\n    1\n}\n");
+        let out = apply_block(&f, "/// New doc.\npub fn a() -> u32 {\n    2\n}\n", &[]).unwrap();
+        assert_eq!(out, "/// New doc.\npub fn a() -> u32 {\n    2\n}\n");
+        let out = apply_block(&f, "pub fn a() -> u32 {\n    3\n}\n", &[]).unwrap();
+        assert_eq!(out, "/// Old doc.\npub fn a() -> u32 {\n    3\n}\n");
+    }
+}
