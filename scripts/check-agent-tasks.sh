@@ -19,7 +19,7 @@ bench="$root/benches/agent"
 per_check_timeout="${CHECK_TIMEOUT:-600}"
 
 if ! python3 -m pytest --version >/dev/null 2>&1; then
-    echo "pytest is not importable by python3: run \`pip install pytest\` (or python3 -m pip install pytest)" >&2
+    echo "FAIL: pytest is not importable by python3: run \`pip install pytest\` (or \`python3 -m pip install pytest\`)"
     exit 1
 fi
 
@@ -79,7 +79,7 @@ prepare() {
 run_check() {
     local task="$1" dir="$2" work="$3"
     (cd "$work" && TASK_DIR="$dir" CARGO_TARGET_DIR="$scratch/target/$task" \
-        "${run_to[@]}" sh "$dir/check.sh" </dev/null >"$scratch/$task.check.log" 2>&1)
+        ${run_to[@]+"${run_to[@]}"} sh "$dir/check.sh" </dev/null >"$scratch/$task.check.log" 2>&1)
 }
 
 passed=0

@@ -196,6 +196,38 @@ impl Solver<'_> {
         let mut tried: Vec<Tried> = Vec::new();
         let mut seen: HashSet<BTreeMap<String, String>> = HashSet::new();
         let mut n = 0usize;
+        // A rename is mechanical: the agent's own candidate goes first.
+        if let Some((old, new)) = task::rename_pair(task_text) {
+            let files = mechanical_rename(&sources, &old, &new);
+            if !files.is_empty() && forbidden_test_change(&sources, &files, true).is_none() {
+                n += 1;
+                seen.insert(files.clone());
+                let (passed, output) = self
+                    .check(&mut scratch, &check_command, &files)
+                    .unwrap_or_else(|e| (false, format!("the check could not run: {e}")));
+                let sum = summarize(&output);
+                let summary = format!(
+                    "rename `{old}` → `{new}` in {} file(s): {}",
+                    files.len(),
+                    first_line(&verdict_line(passed, &sum, &output))
+                );
+                on_event(&AgentEvent::Candidate {
+                    round: 1,
+                    index: n,
+                    temperature: 0.0,
+                    passed,
+                    summary: summary.clone(),
+                });
+                if passed {
+                    drop(scratch);
+                    let based_on: BTreeMap<String, Option<String>> = files
+                        .keys()
+                        .map(|p| (p.clone(), sources.get(p).map(|f| f.text.clone())))
+                        .collect();
+                    return self.apply_winner(&files, &based_on, &command, n, summary, on_event);
+                }
+            }
+        }
         let mut messages = vec![Message::system(SYSTEM), Message::user(prompt.clone())];
         for round in 0..self.config.rounds.max(1) {
             if round > 0 {
@@ -281,6 +313,22 @@ impl Solver<'_> {
                         temperature,
                         passed: false,
                         summary: format!("refused: {why}"),
+                    });
+                    continue;
+                }
+                if let Some(why) = leftover_name(&sources, &files, task_text) {
+                    on_event(&AgentEvent::Candidate {
+                        round: round + 1,
+                        index: n,
+                        temperature,
+                        passed: false,
+                        summary: format!("refused: {why}"),
+                    });
+                    tried.push(Tried {
+                        files,
+                        answer: completion.text,
+                        output: format!("The rename is not complete: {why}."),
+                        failed: 1,
                     });
                     continue;
                 }
@@ -748,6 +796,62 @@ fn block_path(
     None
 }
 
+/// Every source file with `old` replaced by `new` where it stands as an identifier or as a
+/// part of one (`test_old`, `OldBuilder`), not inside a longer word (`bold` for `old`).
+fn mechanical_rename(sources: &Sources, old: &str, new: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for f in &sources.files {
+        let text = &f.text;
+        let mut result = String::with_capacity(text.len());
+        let mut last = 0;
+        let mut changed = false;
+        for (i, _) in text.match_indices(old) {
+            let before = text[..i].chars().next_back();
+            let after = text[i + old.len()..].chars().next();
+            let left_ok = before.is_none_or(|c| !c.is_alphanumeric() || c == '_');
+            let right_ok =
+                after.is_none_or(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit()) || c == '_');
+            if left_ok && right_ok && i >= last {
+                result.push_str(&text[last..i]);
+                result.push_str(new);
+                last = i + old.len();
+                changed = true;
+            }
+        }
+        if changed {
+            result.push_str(&text[last..]);
+            out.insert(f.path.clone(), result);
+        }
+    }
+    out
+}
+
+/// For a rename task: where the old name is still written after the candidate (in the files it
+/// changed, or in the other source files).
+fn leftover_name(
+    sources: &Sources,
+    files: &BTreeMap<String, String>,
+    task_text: &str,
+) -> Option<String> {
+    let (old, _) = task::rename_pair(task_text)?;
+    let texts = sources.files.iter().map(|f| {
+        (
+            f.path.as_str(),
+            files.get(&f.path).map_or(f.text.as_str(), String::as_str),
+        )
+    });
+    for (path, text) in texts {
+        if let Some((i, line)) = text.lines().enumerate().find(|(_, l)| l.contains(&old)) {
+            return Some(format!(
+                "`{old}` still appears in {path} line {}: {}",
+                i + 1,
+                line.trim()
+            ));
+        }
+    }
+    None
+}
+
 /// A reason to refuse a candidate that changes tests the task does not let it change.
 fn forbidden_test_change(
     sources: &Sources,
@@ -815,6 +919,20 @@ mod tests {
         assert_eq!(files["b.py"], "def g():\n    return 3\n");
         assert!(candidate_files(&src, &[&shown_a], "no code").is_err());
         assert!(candidate_files(&src, &[&shown_a], "```python\ndef f():\n    return 1\n```").is_err());
+    }
+
+    #[test]
+    fn mechanical_rename_follows_identifier_parts() {
+        let src = sources(&[
+            ("p.py", "def compute_total(x):\n    return x\n\n\ndef bold():\n    return compute_totals()\n"),
+            ("test_p.py", "from p import compute_total\n\n\ndef test_compute_total():\n    assert compute_total(1) == 1\n"),
+        ]);
+        let files = mechanical_rename(&src, "compute_total", "sum_prices");
+        assert_eq!(files["p.py"], "def sum_prices(x):\n    return x\n\n\ndef bold():\n    return compute_totals()\n");
+        assert_eq!(files["test_p.py"], "from p import sum_prices\n\n\ndef test_sum_prices():\n    assert sum_prices(1) == 1\n");
+        let src = sources(&[("a.rs", "struct Cfg;\nstruct CfgBuilder;\nfn my_cfg() -> Cfg { Cfg }\n")]);
+        let files = mechanical_rename(&src, "Cfg", "Config");
+        assert_eq!(files["a.rs"], "struct Config;\nstruct ConfigBuilder;\nfn my_cfg() -> Config { Config }\n");
     }
 
     #[test]

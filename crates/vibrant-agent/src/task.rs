@@ -27,6 +27,19 @@ static ASKS_FOR_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static RENAME: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\brename\s+(?:the\s+)?(?:\w+\s+){0,2}?`?([A-Za-z_][A-Za-z0-9_]*)`?\s+(?:to|into|as)\s+`?([A-Za-z_][A-Za-z0-9_]*)`?",
+    )
+});
+
+/// `(old, new)` when the task asks to rename an identifier ("Rename the function a to b").
+pub fn rename_pair(task: &str) -> Option<(String, String)> {
+    let c = RENAME.captures(task)?;
+    let (old, new) = (c[1].to_owned(), c[2].to_owned());
+    (old != new).then_some((old, new))
+}
+
 /// The task says the tests must not change ("Do not change the tests").
 pub fn forbids_test_edits(task: &str) -> bool {
     FORBIDS_TESTS.is_match(task)
@@ -69,6 +82,15 @@ mod tests {
         for t in ["The test test_add fails. Fix the bug in calc.py.", "rename foo to bar"] {
             assert!(!asks_for_tests(t), "{t}");
         }
+        assert_eq!(
+            rename_pair("Rename the function compute_total to sum_prices everywhere"),
+            Some(("compute_total".into(), "sum_prices".into()))
+        );
+        assert_eq!(
+            rename_pair("rename struct `Cfg` to `Config`."),
+            Some(("Cfg".into(), "Config".into()))
+        );
+        assert_eq!(rename_pair("fix the bug"), None);
         assert!(asks_for_change("fix the failing test"));
         assert!(asks_for_change("Rename compute_total to sum_prices"));
         assert!(!asks_for_change("what does this project do?"));

@@ -220,6 +220,29 @@ fn is_import(line: &str, lang: Language) -> bool {
     }
 }
 
+/// What an import line imports from (`from X import`, `use a::b::`, the module string of a JS
+/// import): two lines with the same key import from the same place.
+fn import_key(line: &str, lang: Language) -> Option<String> {
+    let t = line.trim();
+    match lang {
+        Language::Python => {
+            let rest = t.strip_prefix("from ")?;
+            Some(rest.split(" import").next()?.trim().to_owned())
+        }
+        Language::Rust => {
+            let rest = t.strip_prefix("pub ").unwrap_or(t).strip_prefix("use ")?;
+            let path = rest.split('{').next()?.trim_end_matches(';');
+            Some(path.rsplit_once("::")?.0.to_owned())
+        }
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            let q = t.find(['\'', '"'])?;
+            let rest = &t[q + 1..];
+            Some(rest[..rest.find(['\'', '"'])?].to_owned())
+        }
+        _ => None,
+    }
+}
+
 /// A replacement of lines `start..=end` (1-based; `end == start - 1` inserts before `start`).
 struct Splice {
     start: u32,
@@ -295,13 +318,34 @@ pub fn apply_block(file: &SourceFile, code: &str, targets: &[u32]) -> Result<Str
         .map(|s| block.doc_start(s.start_line))
         .min()
         .unwrap_or(block_lines.len() as u32 + 1);
-    let new_imports: Vec<&str> = block_lines
+    let mut new_imports: Vec<&str> = Vec::new();
+    for l in block_lines
         .iter()
         .take(first_def.saturating_sub(1) as usize)
         .filter(|l| is_import(l, lang))
         .filter(|l| !file_lines.iter().any(|f| f.trim() == l.trim()))
-        .copied()
-        .collect();
+    {
+        // The same module imported differently (`from pricing import a` → `… import b`):
+        // the block's line replaces the file's.
+        let key = import_key(l, lang);
+        let same = key.as_ref().and_then(|k| {
+            file_lines
+                .iter()
+                .position(|f| is_import(f, lang) && import_key(f, lang).as_ref() == Some(k))
+        });
+        match same {
+            Some(i) if !splices.iter().any(|s| s.start <= i as u32 + 1 && i as u32 + 1 <= s.end) => {
+                let indent = indent_of(file_lines[i]);
+                splices.push(Splice {
+                    start: i as u32 + 1,
+                    end: i as u32 + 1,
+                    text: format!("{indent}{}\n", l.trim()),
+                    name: "import".to_owned(),
+                });
+            }
+            _ => new_imports.push(l),
+        }
+    }
     if !new_imports.is_empty() {
         let after = file_lines
             .iter()
@@ -509,6 +553,16 @@ mod tests {
         let c = parse_blocks("```c\n#include <stdio.h>\nint f(void);\n```\n");
         assert_eq!(c.len(), 1);
         assert!(c[0].code.starts_with("#include"));
+    }
+
+    #[test]
+    fn a_changed_import_replaces_the_old_one() {
+        let f = file("cart.py", "from pricing import compute_total\nimport os\n\n\ndef cart_total(cart):\n    return compute_total(x for x in cart)\n\n\ndef other():\n    return 1\n");
+        let out = apply_block(&f, "from pricing import sum_prices\n\n\ndef cart_total(cart):\n    return sum_prices(x for x in cart)\n", &[]).unwrap();
+        assert_eq!(out, "from pricing import sum_prices\nimport os\n\n\ndef cart_total(cart):\n    return sum_prices(x for x in cart)\n\n\ndef other():\n    return 1\n");
+        let g = file("a.js", "import { fmt } from './money.js';\n\nexport function f() {\n  return fmt(1);\n}\n\nexport function g() {\n  return 2;\n}\n");
+        let out = apply_block(&g, "import { fmt, round } from './money.js';\n\nexport function f() {\n  return round(fmt(1));\n}\n", &[]).unwrap();
+        assert!(out.starts_with("import { fmt, round } from './money.js';\n\nexport function f()"), "{out}");
     }
 
     #[test]

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Success: wordfreq_test.go is unchanged, go test passes, and hidden tie-ordering tests pass.
+TASK_DIR=${TASK_DIR:-$(cd "$(dirname "$0")" && pwd)}
+cmp -s "$TASK_DIR/repo/wordfreq_test.go" wordfreq_test.go || exit 1
+go test ./... >/dev/null 2>&1 || exit 1
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cp -R . "$tmp/w" && cp "$TASK_DIR/hidden/hidden_test.go" "$tmp/w/" || exit 1
+cd "$tmp/w" && go test ./... >/dev/null 2>&1

@@ -1,0 +1,17 @@
+package todo
+
+import "testing"
+
+func TestNewItemTrimsTitle(t *testing.T) {
+	it := NewTask(7, "  water plants ")
+	if it.ID != 7 || it.Title != "water plants" || it.Done {
+		t.Fatalf("NewTask gave %+v", *it)
+	}
+}
+
+func TestHasTag(t *testing.T) {
+	it := &Task{Tags: []string{"Home", "weekly"}}
+	if !it.HasTag("home") || it.HasTag("work") {
+		t.Fatal("HasTag is wrong")
+	}
+}

@@ -1,0 +1,10 @@
+#!/bin/sh
+# Success: semver_test.go is unchanged, go test passes, and hidden precedence tests (the full
+# ordering example from the semver spec) pass.
+TASK_DIR=${TASK_DIR:-$(cd "$(dirname "$0")" && pwd)}
+cmp -s "$TASK_DIR/repo/semver_test.go" semver_test.go || exit 1
+go test ./... >/dev/null 2>&1 || exit 1
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cp -R . "$tmp/w" && cp "$TASK_DIR/hidden/hidden_test.go" "$tmp/w/" || exit 1
+cd "$tmp/w" && go test ./... >/dev/null 2>&1

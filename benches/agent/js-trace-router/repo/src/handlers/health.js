@@ -1,0 +1,5 @@
+import { ok } from '../responses.js';
+
+export function health() {
+  return ok({ status: 'up' });
+}
