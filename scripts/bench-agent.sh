@@ -69,8 +69,8 @@ fi
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 export VIBRANT_STATE_DIR="$scratch/state" VIBRANT_DATA_DIR="$scratch/data"
-# Go and cargo caches of the checks stay in the scratch dir too.
-export GOCACHE="$scratch/gocache" GOFLAGS=-mod=mod GOTOOLCHAIN=local
+# Go: no module downloads, the local toolchain.
+export GOFLAGS=-mod=mod GOTOOLCHAIN=local
 results="${out:-$scratch/results.jsonl}"
 : > "$results"
 

@@ -73,7 +73,7 @@ pub(crate) enum SolveOutcome {
 }
 
 /// Lines of a file up to which it is shown (and may be rewritten) whole.
-const WHOLE_FILE_LINES: usize = 80;
+const WHOLE_FILE_LINES: usize = 30;
 /// Lines of code shown to be changed, at most.
 const MAX_SHOWN_LINES: usize = 320;
 /// Definitions shown to be changed, at most.
@@ -473,7 +473,7 @@ impl Solver<'_> {
 }
 
 const SYSTEM: &str = "You are an expert programmer. You change code exactly as the task needs and nothing else. \
-Answer with code blocks only: for each function you change or add, its file path on one line, then the complete new function in a fenced code block.";
+Answer with one sentence on what must change, then for each function you change or add: its file path on one line, then the complete new function in a fenced code block.";
 
 /// The check command, made independent of the user's build output where it matters (a cargo
 /// copy builds into its own target directory, inside the copy).
@@ -676,7 +676,8 @@ fn build_prompt(
         }
     }
     p.push_str(
-        "Write the complete new version of each function you change or add, each in its own fenced code block with its file path on the line before it. \
+        "First say in one sentence what is wrong or what must change. \
+Then write the complete new version of each function you change or add, each in its own fenced code block with its file path on the line before it. \
 Change only what the task needs; keep the other functions as they are and do not repeat unchanged ones. \
 If you need a new import, put it at the top of the block.",
     );

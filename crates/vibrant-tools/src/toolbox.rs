@@ -282,8 +282,9 @@ impl Toolbox {
     ) -> Result<crate::command::CommandOutput> {
         let policy = self.sandbox.policy().clone();
         let enabled = policy.enabled;
-        let tmp = scratch.dir().join(".tmp");
-        std::fs::create_dir_all(&tmp).map_err(|e| ToolError::io(&tmp, e))?;
+        // The workspace's own temp dir (caches such as Go's build cache persist there); the
+        // copy lies inside it.
+        let tmp = self.sandbox.temp_dir().to_path_buf();
         let sandbox = Sandbox::new(policy, scratch.root(), &tmp);
         crate::command::run_shell(
             command,

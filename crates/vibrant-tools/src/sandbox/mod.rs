@@ -317,7 +317,11 @@ impl Sandbox {
         if self.policy.enabled {
             // Caches that would otherwise go to a directory commands cannot write (the home
             // directory, or wherever the user's environment points them).
-            for (var, sub) in [("XDG_CACHE_HOME", "cache"), ("npm_config_cache", "npm")] {
+            for (var, sub) in [
+                ("XDG_CACHE_HOME", "cache"),
+                ("npm_config_cache", "npm"),
+                ("GOCACHE", "cache/go-build"),
+            ] {
                 match std::env::var_os(var) {
                     Some(dir) if self.is_writable(Path::new(&dir)) => {}
                     _ => {
