@@ -609,6 +609,44 @@ fn choose_shown(
             ));
         }
     }
+    // Read-only context: the types the shown code uses, defined elsewhere (a struct whose
+    // field was renamed, a class whose method is called) — at most three, 40 lines each.
+    let shown_words: HashSet<String> = out
+        .iter()
+        .flat_map(|(s, _)| vibrant_tools::locate::words(&s.text))
+        .map(str::to_owned)
+        .collect();
+    let mut type_shown = 0;
+    for f in &sources.files {
+        if f.is_test || out.iter().any(|(o, _)| o.whole && o.path == f.path) {
+            continue;
+        }
+        for s in &f.syntax.symbols {
+            if type_shown >= 3 || !vibrant_tools::locate::is_type(s.kind) || !shown_words.contains(&s.name) {
+                continue;
+            }
+            if out
+                .iter()
+                .any(|(o, _)| o.path == f.path && o.start_line <= s.start_line && s.start_line < o.start_line + o.text.lines().count() as u32)
+            {
+                continue;
+            }
+            let end = s.end_line.min(s.start_line + 39);
+            let start = f.doc_start(s.start_line);
+            out.push((
+                Shown {
+                    path: f.path.clone(),
+                    whole: false,
+                    targets: Vec::new(),
+                    text: f.lines(start, end),
+                    lang_fence: f.lang.fence(),
+                    start_line: start,
+                },
+                true,
+            ));
+            type_shown += 1;
+        }
+    }
     // Read-only context: the failing tests (when they may not change) — at most two.
     if !tests_allowed {
         for s in ranked.iter().filter(|s| s.is_test).take(2) {
@@ -657,9 +695,18 @@ fn build_prompt(
         );
     }
     let ro: Vec<&Shown> = shown.iter().filter(|(_, r)| *r).map(|(s, _)| s).collect();
-    if !ro.is_empty() {
+    let (tests, defs): (Vec<&Shown>, Vec<&Shown>) = ro
+        .into_iter()
+        .partition(|s| vibrant_tools::locate::is_test_path(&s.path) || s.text.contains("#[test]"));
+    if !defs.is_empty() {
+        p.push_str("Definitions the code uses (for reference):\n\n");
+        for s in defs {
+            let _ = write!(p, "{}\n```{}\n{}```\n\n", s.path, s.lang_fence, s.text);
+        }
+    }
+    if !tests.is_empty() {
         p.push_str("The tests (they are right; do not change them):\n\n");
-        for s in ro {
+        for s in tests {
             let _ = write!(p, "{}\n```{}\n{}```\n\n", s.path, s.lang_fence, s.text);
         }
     }

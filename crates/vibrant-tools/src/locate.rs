@@ -157,6 +157,19 @@ impl SourceFile {
     }
 }
 
+/// A type definition: struct, class, enum, interface, trait or alias.
+pub fn is_type(k: SymbolKind) -> bool {
+    matches!(
+        k,
+        SymbolKind::Struct
+            | SymbolKind::Class
+            | SymbolKind::Enum
+            | SymbolKind::Interface
+            | SymbolKind::Trait
+            | SymbolKind::Type
+    )
+}
+
 fn is_callable(k: SymbolKind) -> bool {
     matches!(k, SymbolKind::Function | SymbolKind::Method)
 }
