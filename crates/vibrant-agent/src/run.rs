@@ -457,12 +457,11 @@ impl<'a> Agent<'a> {
                 if wants_change && changed.is_empty() {
                     unchanged_finishes += 1;
                     if unchanged_finishes > 1 {
-                        t.final_message = format!(
-                            "Not done: no file was changed. {}",
-                            t.final_message
-                        );
+                        t.final_message =
+                            format!("Not done: no file was changed. {}", t.final_message);
                         if let Some(call) = finish {
-                            self.conversation.push(Message::tool_result(call, "finished"));
+                            self.conversation
+                                .push(Message::tool_result(call, "finished"));
                         }
                         return Outcome::Unverified;
                     }
@@ -485,7 +484,8 @@ impl<'a> Agent<'a> {
                             t.final_message
                         );
                         if let Some(call) = finish {
-                            self.conversation.push(Message::tool_result(call, "finished"));
+                            self.conversation
+                                .push(Message::tool_result(call, "finished"));
                         }
                         return Outcome::Unverified;
                     }

@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use vibrant_core::{Backend, CompletionRequest, Message, ToolChoice};
+use vibrant_core::{Backend, CompletionRequest, Message, Sampling, ToolChoice};
 use vibrant_tools::locate::{SourceFile, Sources, Suspect, suspects};
 use vibrant_tools::output::cap_head_tail;
 use vibrant_tools::project::{ProjectKind, summarize};
@@ -168,8 +168,8 @@ impl Solver<'_> {
                 reason: "cancelled".to_owned(),
             };
         }
-        let tests_allowed = task::asks_for_tests(task_text)
-            || (baseline.0 && !task::forbids_test_edits(task_text));
+        let tests_allowed =
+            task::asks_for_tests(task_text) || (baseline.0 && !task::forbids_test_edits(task_text));
         let sources = Sources::load(&root, 5_000, 1 << 20);
         let failure = if baseline.0 { "" } else { baseline.1.as_str() };
         let ranked = suspects(&sources, &root, failure, task_text);
@@ -244,13 +244,72 @@ impl Solver<'_> {
                     )),
                 ];
             }
-            for i in 0..self.config.candidates.max(1) {
-                if cancel.load(Ordering::Relaxed) {
-                    return SolveOutcome::NotSolved {
-                        candidates: n,
-                        notes: String::new(),
-                    };
+            if cancel.load(Ordering::Relaxed) {
+                return SolveOutcome::NotSolved {
+                    candidates: n,
+                    notes: String::new(),
+                };
+            }
+            if started.elapsed() >= self.config.budget {
+                on_event(&AgentEvent::Notice {
+                    message: "the candidate budget ran out".to_owned(),
+                });
+                return self.not_solved(n, &tried, &baseline);
+            }
+            // One batch of answers to one prompt: the first of the first round greedy, the rest
+            // sampled, each with its own seed.
+            let k = self.config.candidates.max(1);
+            let variants: Vec<Sampling> = (0..k)
+                .map(|i| Sampling {
+                    temperature: if i == 0 && round == 0 {
+                        0.0
+                    } else {
+                        self.config.temperature
+                    },
+                    seed: Some(
+                        self.seed
+                            .unwrap_or(0)
+                            .wrapping_add((round * k + i) as u64 + 1),
+                    ),
+                })
+                .collect();
+            let request = CompletionRequest {
+                messages: &messages,
+                max_tokens: answer_tokens(&*self.backend, &editable),
+                temperature: 0.0,
+                top_k: self.top_k,
+                top_p: self.top_p,
+                min_p: self.min_p,
+                repeat_penalty: 1.0,
+                seed: None,
+                stop: Vec::new(),
+                tools: &[],
+                tool_choice: ToolChoice::None,
+                constrain_tools: false,
+            };
+            tally.steps += 1;
+            on_event(&AgentEvent::Notice {
+                message: format!(
+                    "sampling {k} candidate edits in one batch (round {})",
+                    round + 1
+                ),
+            });
+            let completions = match self.backend.complete_many(&request, &variants, cancel) {
+                Ok(c) => c,
+                Err(e) => {
+                    on_event(&AgentEvent::Notice {
+                        message: format!("the model failed on the candidates: {e}"),
+                    });
+                    return self.not_solved(n, &tried, &baseline);
                 }
+            };
+            if cancel.load(Ordering::Relaxed) {
+                return SolveOutcome::NotSolved {
+                    candidates: n,
+                    notes: String::new(),
+                };
+            }
+            for (j, (completion, variant)) in completions.into_iter().zip(&variants).enumerate() {
                 if started.elapsed() >= self.config.budget {
                     on_event(&AgentEvent::Notice {
                         message: "the candidate budget ran out".to_owned(),
@@ -258,39 +317,13 @@ impl Solver<'_> {
                     return self.not_solved(n, &tried, &baseline);
                 }
                 n += 1;
-                let temperature = if i == 0 && round == 0 {
-                    0.0
-                } else {
-                    self.config.temperature
-                };
-                let max_tokens = answer_tokens(&*self.backend, &editable);
-                let request = CompletionRequest {
-                    messages: &messages,
-                    max_tokens,
-                    temperature,
-                    top_k: self.top_k,
-                    top_p: self.top_p,
-                    min_p: self.min_p,
-                    repeat_penalty: 1.0,
-                    seed: Some(self.seed.unwrap_or(0).wrapping_add(n as u64)),
-                    stop: Vec::new(),
-                    tools: &[],
-                    tool_choice: ToolChoice::None,
-                    constrain_tools: false,
-                };
-                tally.steps += 1;
-                let completion = match self.backend.complete(&request, cancel, &mut |_| {}) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        on_event(&AgentEvent::Notice {
-                            message: format!("the model failed on a candidate: {e}"),
-                        });
-                        return self.not_solved(n, &tried, &baseline);
-                    }
-                };
+                let temperature = variant.temperature;
                 let u = &completion.usage;
-                tally.prompt_tokens += u.prompt_tokens.unwrap_or(0);
-                tally.reused_tokens += u.reused_tokens.unwrap_or(0);
+                // The prompt is shared: count it once per batch.
+                if j == 0 {
+                    tally.prompt_tokens += u.prompt_tokens.unwrap_or(0);
+                    tally.reused_tokens += u.reused_tokens.unwrap_or(0);
+                }
                 tally.completion_tokens += u.completion_tokens.unwrap_or(0);
                 tracing::debug!(candidate = n, answer = %completion.text, "candidate answer");
                 let files = match candidate_files(&sources, &editable, &completion.text) {
@@ -622,13 +655,17 @@ fn choose_shown(
             continue;
         }
         for s in &f.syntax.symbols {
-            if type_shown >= 3 || !vibrant_tools::locate::is_type(s.kind) || !shown_words.contains(&s.name) {
+            if type_shown >= 3
+                || !vibrant_tools::locate::is_type(s.kind)
+                || !shown_words.contains(&s.name)
+            {
                 continue;
             }
-            if out
-                .iter()
-                .any(|(o, _)| o.path == f.path && o.start_line <= s.start_line && s.start_line < o.start_line + o.text.lines().count() as u32)
-            {
+            if out.iter().any(|(o, _)| {
+                o.path == f.path
+                    && o.start_line <= s.start_line
+                    && s.start_line < o.start_line + o.text.lines().count() as u32
+            }) {
                 continue;
             }
             let end = s.end_line.min(s.start_line + 39);
@@ -736,10 +773,7 @@ If you need a new import, put it at the top of the block.",
 
 /// Tokens an answer may take: the shown code about twice over, within limits.
 fn answer_tokens(backend: &dyn Backend, editable: &[&Shown]) -> usize {
-    let code: usize = editable
-        .iter()
-        .map(|s| backend.count_tokens(&s.text))
-        .sum();
+    let code: usize = editable.iter().map(|s| backend.count_tokens(&s.text)).sum();
     (code * 2 + 256).clamp(512, 3072)
 }
 
@@ -821,7 +855,12 @@ fn block_path(
             return Some((*x).to_owned());
         }
         // Another file (a test shown read-only, or one not shown): not this candidate's.
-        if sources.get(p).is_some() || sources.files.iter().any(|f| f.path.ends_with(&format!("/{p}"))) {
+        if sources.get(p).is_some()
+            || sources
+                .files
+                .iter()
+                .any(|f| f.path.ends_with(&format!("/{p}")))
+        {
             return None;
         }
     }
@@ -966,21 +1005,41 @@ mod tests {
         assert_eq!(files["a.py"], "def f():\n    return 4\n");
         assert_eq!(files["b.py"], "def g():\n    return 3\n");
         assert!(candidate_files(&src, &[&shown_a], "no code").is_err());
-        assert!(candidate_files(&src, &[&shown_a], "```python\ndef f():\n    return 1\n```").is_err());
+        assert!(
+            candidate_files(&src, &[&shown_a], "```python\ndef f():\n    return 1\n```").is_err()
+        );
     }
 
     #[test]
     fn mechanical_rename_follows_identifier_parts() {
         let src = sources(&[
-            ("p.py", "def compute_total(x):\n    return x\n\n\ndef bold():\n    return compute_totals()\n"),
-            ("test_p.py", "from p import compute_total\n\n\ndef test_compute_total():\n    assert compute_total(1) == 1\n"),
+            (
+                "p.py",
+                "def compute_total(x):\n    return x\n\n\ndef bold():\n    return compute_totals()\n",
+            ),
+            (
+                "test_p.py",
+                "from p import compute_total\n\n\ndef test_compute_total():\n    assert compute_total(1) == 1\n",
+            ),
         ]);
         let files = mechanical_rename(&src, "compute_total", "sum_prices");
-        assert_eq!(files["p.py"], "def sum_prices(x):\n    return x\n\n\ndef bold():\n    return compute_totals()\n");
-        assert_eq!(files["test_p.py"], "from p import sum_prices\n\n\ndef test_sum_prices():\n    assert sum_prices(1) == 1\n");
-        let src = sources(&[("a.rs", "struct Cfg;\nstruct CfgBuilder;\nfn my_cfg() -> Cfg { Cfg }\n")]);
+        assert_eq!(
+            files["p.py"],
+            "def sum_prices(x):\n    return x\n\n\ndef bold():\n    return compute_totals()\n"
+        );
+        assert_eq!(
+            files["test_p.py"],
+            "from p import sum_prices\n\n\ndef test_sum_prices():\n    assert sum_prices(1) == 1\n"
+        );
+        let src = sources(&[(
+            "a.rs",
+            "struct Cfg;\nstruct CfgBuilder;\nfn my_cfg() -> Cfg { Cfg }\n",
+        )]);
         let files = mechanical_rename(&src, "Cfg", "Config");
-        assert_eq!(files["a.rs"], "struct Config;\nstruct ConfigBuilder;\nfn my_cfg() -> Config { Config }\n");
+        assert_eq!(
+            files["a.rs"],
+            "struct Config;\nstruct ConfigBuilder;\nfn my_cfg() -> Config { Config }\n"
+        );
     }
 
     #[test]
@@ -993,7 +1052,10 @@ mod tests {
             ),
         ]);
         let mut files = BTreeMap::new();
-        files.insert("test_a.py".to_owned(), "def test_f():\n    assert True\n".to_owned());
+        files.insert(
+            "test_a.py".to_owned(),
+            "def test_f():\n    assert True\n".to_owned(),
+        );
         assert!(forbidden_test_change(&src, &files, false).is_some());
         assert!(forbidden_test_change(&src, &files, true).is_none());
         let mut files = BTreeMap::new();

@@ -79,7 +79,10 @@ mod tests {
             assert!(asks_for_tests(t), "{t}");
             assert!(!forbids_test_edits(t), "{t}");
         }
-        for t in ["The test test_add fails. Fix the bug in calc.py.", "rename foo to bar"] {
+        for t in [
+            "The test test_add fails. Fix the bug in calc.py.",
+            "rename foo to bar",
+        ] {
             assert!(!asks_for_tests(t), "{t}");
         }
         assert_eq!(

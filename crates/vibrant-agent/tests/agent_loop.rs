@@ -368,10 +368,17 @@ fn step_budget_and_cancel() {
         invalid: Vec::new(),
     }]);
     let cancel = AtomicBool::new(false);
-    let mut agent = Agent::new(&mut model, &mut f.tools, AgentConfig {
-        candidates: vibrant_agent::CandidateConfig { candidates: 0, ..Default::default() },
-        ..AgentConfig::default()
-    });
+    let mut agent = Agent::new(
+        &mut model,
+        &mut f.tools,
+        AgentConfig {
+            candidates: vibrant_agent::CandidateConfig {
+                candidates: 0,
+                ..Default::default()
+            },
+            ..AgentConfig::default()
+        },
+    );
     let report = agent.run("look", &cancel, &mut |e| {
         if matches!(e, AgentEvent::ToolResult { .. }) {
             cancel.store(true, Ordering::Relaxed);

@@ -6,7 +6,9 @@ use std::collections::VecDeque;
 use std::sync::atomic::AtomicBool;
 
 use vibrant_agent::{Agent, AgentConfig, AgentEvent, CandidateConfig, Outcome};
-use vibrant_core::{Backend, BackendError, Completion, CompletionRequest, FinishReason, Message, Usage};
+use vibrant_core::{
+    Backend, BackendError, Completion, CompletionRequest, FinishReason, Message, Usage,
+};
 use vibrant_tools::{ApprovalMode, ApproveAll, Toolbox, ToolboxConfig};
 
 /// Answers from a script; after it runs out, an answer without code.
@@ -106,9 +108,12 @@ const MAKEFILE: &str = "test:\n\t@grep -q 'return a + b' calc.py && echo '1 pass
 const CALC: &str = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n";
 const TEST: &str = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
 
-const WRONG: &str = "The sign is wrong.\ncalc.py\n```python\ndef add(a, b):\n    return a * b\n```\n";
-const RIGHT: &str = "add subtracts instead of adding.\ncalc.py\n```python\ndef add(a, b):\n    return a + b\n```\n";
-const EDITS_TEST: &str = "test_calc.py\n```python\ndef test_add():\n    assert add(2, 3) == -1\n```\n";
+const WRONG: &str =
+    "The sign is wrong.\ncalc.py\n```python\ndef add(a, b):\n    return a * b\n```\n";
+const RIGHT: &str =
+    "add subtracts instead of adding.\ncalc.py\n```python\ndef add(a, b):\n    return a + b\n```\n";
+const EDITS_TEST: &str =
+    "test_calc.py\n```python\ndef test_add():\n    assert add(2, 3) == -1\n```\n";
 
 fn config(candidates: usize) -> AgentConfig {
     AgentConfig {
@@ -122,7 +127,12 @@ fn config(candidates: usize) -> AgentConfig {
     }
 }
 
-fn run(model: &mut Scripted, f: &mut Fixture, config: AgentConfig, task: &str) -> (vibrant_agent::AgentReport, Vec<AgentEvent>) {
+fn run(
+    model: &mut Scripted,
+    f: &mut Fixture,
+    config: AgentConfig,
+    task: &str,
+) -> (vibrant_agent::AgentReport, Vec<AgentEvent>) {
     let cancel = AtomicBool::new(false);
     let mut events = Vec::new();
     let mut agent = Agent::new(model, &mut f.tools, config);
@@ -132,9 +142,18 @@ fn run(model: &mut Scripted, f: &mut Fixture, config: AgentConfig, task: &str) -
 
 #[test]
 fn the_first_passing_candidate_wins_and_undo_restores_the_files() {
-    let mut f = fixture(&[("calc.py", CALC), ("test_calc.py", TEST), ("Makefile", MAKEFILE)]);
+    let mut f = fixture(&[
+        ("calc.py", CALC),
+        ("test_calc.py", TEST),
+        ("Makefile", MAKEFILE),
+    ]);
     let mut model = scripted(&[WRONG, RIGHT]);
-    let (report, events) = run(&mut model, &mut f, config(4), "The test test_add fails. Fix the bug in calc.py.");
+    let (report, events) = run(
+        &mut model,
+        &mut f,
+        config(4),
+        "The test test_add fails. Fix the bug in calc.py.",
+    );
     assert_eq!(report.outcome, Outcome::Done, "{report:?}");
     assert_eq!(report.candidates, 2);
     assert!(report.verification.as_ref().is_some_and(|v| v.passed));
@@ -149,7 +168,9 @@ fn the_first_passing_candidate_wins_and_undo_restores_the_files() {
     let candidates: Vec<(bool, &str)> = events
         .iter()
         .filter_map(|e| match e {
-            AgentEvent::Candidate { passed, summary, .. } => Some((*passed, summary.as_str())),
+            AgentEvent::Candidate {
+                passed, summary, ..
+            } => Some((*passed, summary.as_str())),
             _ => None,
         })
         .collect();
@@ -163,24 +184,41 @@ fn the_first_passing_candidate_wins_and_undo_restores_the_files() {
 
 #[test]
 fn failing_candidates_never_touch_the_users_files_and_leave_no_copies() {
-    let mut f = fixture(&[("calc.py", CALC), ("test_calc.py", TEST), ("Makefile", MAKEFILE)]);
+    let mut f = fixture(&[
+        ("calc.py", CALC),
+        ("test_calc.py", TEST),
+        ("Makefile", MAKEFILE),
+    ]);
     let mut model = scripted(&[WRONG, WRONG, "no code here", WRONG]);
     let (report, events) = run(&mut model, &mut f, config(2), "Fix the bug in calc.py.");
     assert_ne!(report.outcome, Outcome::Done, "{report:?}");
     assert_eq!(read(&f, "calc.py"), CALC);
     assert!(leftovers(&f).is_empty(), "{:?}", leftovers(&f));
     // The second round showed the model its attempt and the failure it caused.
-    let second_round = model.prompts.iter().find(|p| p.len() == 4).expect("a feedback round");
+    let second_round = model
+        .prompts
+        .iter()
+        .find(|p| p.len() == 4)
+        .expect("a feedback round");
     assert!(second_round[3].content.contains("still fails"));
     assert!(events.iter().any(|e| matches!(e, AgentEvent::Notice { message } if message.contains("no candidate edit passed"))));
 }
 
 #[test]
 fn a_candidate_that_edits_the_tests_is_refused() {
-    let mut f = fixture(&[("calc.py", CALC), ("test_calc.py", TEST), ("Makefile", MAKEFILE)]);
+    let mut f = fixture(&[
+        ("calc.py", CALC),
+        ("test_calc.py", TEST),
+        ("Makefile", MAKEFILE),
+    ]);
     // The test file is shown read-only; an answer aimed at it is dropped, so it changes nothing.
     let mut model = scripted(&[EDITS_TEST, RIGHT]);
-    let (report, _) = run(&mut model, &mut f, config(4), "Fix the bug in calc.py. Do not change the tests.");
+    let (report, _) = run(
+        &mut model,
+        &mut f,
+        config(4),
+        "Fix the bug in calc.py. Do not change the tests.",
+    );
     assert_eq!(report.outcome, Outcome::Done, "{report:?}");
     assert_eq!(read(&f, "test_calc.py"), TEST);
     assert_eq!(report.candidates, 2);
@@ -189,13 +227,30 @@ fn a_candidate_that_edits_the_tests_is_refused() {
 #[test]
 fn a_rename_is_tried_mechanically_first() {
     let mut f = fixture(&[
-        ("pricing.py", "def compute_total(prices):\n    return sum(prices)\n"),
-        ("cart.py", "from pricing import compute_total\n\n\ndef cart_total(cart):\n    return compute_total(x for x in cart)\n"),
-        ("test_cart.py", "from pricing import compute_total\n\n\ndef test_compute_total():\n    assert compute_total([1, 2]) == 3\n"),
-        ("Makefile", "test:\n\t@! grep -rq compute_total --include='*.py' . && echo '1 passed'\n"),
+        (
+            "pricing.py",
+            "def compute_total(prices):\n    return sum(prices)\n",
+        ),
+        (
+            "cart.py",
+            "from pricing import compute_total\n\n\ndef cart_total(cart):\n    return compute_total(x for x in cart)\n",
+        ),
+        (
+            "test_cart.py",
+            "from pricing import compute_total\n\n\ndef test_compute_total():\n    assert compute_total([1, 2]) == 3\n",
+        ),
+        (
+            "Makefile",
+            "test:\n\t@! grep -rq compute_total --include='*.py' . && echo '1 passed'\n",
+        ),
     ]);
     let mut model = scripted(&[]);
-    let (report, _) = run(&mut model, &mut f, config(4), "Rename the function compute_total to sum_prices everywhere.");
+    let (report, _) = run(
+        &mut model,
+        &mut f,
+        config(4),
+        "Rename the function compute_total to sum_prices everywhere.",
+    );
     assert_eq!(report.outcome, Outcome::Done, "{report:?}");
     assert!(model.prompts.is_empty(), "the model was not needed");
     assert!(read(&f, "test_cart.py").contains("def test_sum_prices():"));
@@ -211,5 +266,8 @@ fn the_loop_refuses_done_when_nothing_changed() {
     cfg.max_steps = 5;
     let (report, _) = run(&mut model, &mut f, cfg, "Fix the bug in calc.py.");
     assert_eq!(report.outcome, Outcome::Unverified, "{report:?}");
-    assert!(report.final_message.contains("no file was changed"), "{report:?}");
+    assert!(
+        report.final_message.contains("no file was changed"),
+        "{report:?}"
+    );
 }

@@ -46,8 +46,8 @@ pub use error::{ConfigError, Location};
 pub use load::{Explained, LoadedConfig, Loader, Origin, Scope};
 pub use paths::PlatformDirs;
 pub use schema::{
-    AgentSection, BackendSection, Config, EngineSection, GenerationSection, KEYS, KeySpec, LogSection,
-    ModelSection, PathsSection, UiSection, key_spec,
+    AgentSection, BackendSection, Config, EngineSection, GenerationSection, KEYS, KeySpec,
+    LogSection, ModelSection, PathsSection, UiSection, key_spec,
 };
 /// The TOML library whose [`toml_edit::Value`] appears in this crate's API.
 pub use toml_edit;

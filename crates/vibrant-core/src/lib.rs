@@ -26,7 +26,7 @@ mod time;
 
 pub use backend::{
     Backend, BackendError, Completion, CompletionRequest, EmbeddedBackend, FinishReason,
-    OllamaBackend, OpenAiBackend, RemoteConfig, ToolChoice, Usage,
+    OllamaBackend, OpenAiBackend, RemoteConfig, Sampling, ToolChoice, Usage,
 };
 pub use conversation::{Compaction, Conversation, ConversationError, Prepared};
 pub use inject::{

@@ -73,6 +73,12 @@ pub enum EngineError {
     #[error("the prompt is empty: at least one token is needed to start generating")]
     EmptyPrompt,
 
+    #[error(
+        "a batch of {sessions} sessions got {tokens} tokens, or sessions of different models; \
+         batched decoding needs one token per session of one model"
+    )]
+    BatchMismatch { sessions: usize, tokens: usize },
+
     #[error("could not start the engine's thread pool: {0}")]
     ThreadPool(String),
 }

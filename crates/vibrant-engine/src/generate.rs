@@ -204,6 +204,164 @@ pub fn generate_constrained(
     })
 }
 
+/// Generates one continuation of `prompt` for each of `params` (its own sampler, seed, limits
+/// and stop strings) in a batch: the prompt is evaluated once in `session` (reusing its cached
+/// prefix), the other sequences are forks of it, and every decode step evaluates one token of
+/// each unfinished sequence in a single forward pass ([`crate::eval_many`]). On a CPU a decode
+/// step is bound by reading the weights, so N sequences cost little more than one.
+///
+/// Afterwards `session` holds the first sequence's tokens. With one `params` the result is what
+/// [`generate`] returns.
+pub fn generate_many(
+    session: &mut Session,
+    prompt: &[u32],
+    params: &[GenerateParams],
+    cancel: &AtomicBool,
+) -> Result<Vec<Generation>> {
+    if prompt.is_empty() {
+        return Err(EngineError::EmptyPrompt);
+    }
+    if params.is_empty() {
+        return Ok(Vec::new());
+    }
+    let model = session.model().clone();
+    let tokenizer = model.tokenizer().clone();
+    let started = Instant::now();
+    let reused = session.common_prefix(prompt).min(prompt.len() - 1);
+    session.truncate(reused);
+    let first = session.eval(&prompt[reused..], Logits::Last)?.to_vec();
+    let prefill = started.elapsed();
+    let decode_start = Instant::now();
+
+    struct Seq<'p> {
+        sampler: Sampler,
+        decoder: StreamDecoder,
+        out: StopFilter<'p>,
+        tokens: Vec<u32>,
+        logits: Vec<f32>,
+        stop: Option<StopReason>,
+        decode: Duration,
+    }
+    let mut seqs: Vec<Seq<'_>> = params
+        .iter()
+        .map(|p| {
+            let mut sampler = Sampler::new(p.sampler.clone());
+            for &t in prompt {
+                sampler.accept(t);
+            }
+            Seq {
+                sampler,
+                decoder: StreamDecoder::new(tokenizer.clone()),
+                out: StopFilter::new(&p.stop),
+                tokens: Vec::new(),
+                logits: first.clone(),
+                stop: None,
+                decode: Duration::ZERO,
+            }
+        })
+        .collect();
+    // Sequence i lives in sessions[i]; the first is the caller's session (moved back at the end).
+    let mut sessions: Vec<Session> = Vec::with_capacity(params.len());
+    let placeholder = session.fork_empty();
+    sessions.push(std::mem::replace(session, placeholder));
+    for _ in 1..params.len() {
+        let f = sessions[0].fork();
+        sessions.push(f);
+    }
+    let result = (|| -> Result<()> {
+        loop {
+            let mut active: Vec<usize> = Vec::new();
+            let mut next: Vec<u32> = Vec::new();
+            for (i, (seq, p)) in seqs.iter_mut().zip(params).enumerate() {
+                if seq.stop.is_some() {
+                    continue;
+                }
+                if cancel.load(Ordering::Relaxed) {
+                    seq.stop = Some(StopReason::Cancelled);
+                    continue;
+                }
+                if seq.tokens.len() >= p.max_tokens {
+                    seq.stop = Some(StopReason::MaxTokens);
+                    continue;
+                }
+                let token = seq.sampler.sample(&seq.logits);
+                if p.stop_at_eog && tokenizer.is_eog(token) {
+                    seq.stop = Some(StopReason::EndOfGeneration);
+                    continue;
+                }
+                seq.tokens.push(token);
+                seq.sampler.accept(token);
+                if let Some(piece) = seq.decoder.push(token)
+                    && let Some(stop) = seq.out.push(&piece, &mut |_| {})
+                {
+                    seq.stop = Some(StopReason::StopString(stop));
+                    continue;
+                }
+                if seq.tokens.len() >= p.max_tokens {
+                    seq.stop = Some(StopReason::MaxTokens);
+                    continue;
+                }
+                if sessions[i].n_past() + 1 > sessions[i].n_ctx() {
+                    seq.stop = Some(StopReason::ContextFull);
+                    continue;
+                }
+                active.push(i);
+                next.push(token);
+            }
+            if active.is_empty() {
+                return Ok(());
+            }
+            let step = Instant::now();
+            // The active sessions, in order, as one contiguous batch.
+            let mut batch: Vec<Session> = Vec::with_capacity(active.len());
+            for &i in &active {
+                let placeholder = sessions[i].fork_empty();
+                batch.push(std::mem::replace(&mut sessions[i], placeholder));
+            }
+            let logits = crate::session::eval_many(&mut batch, &next);
+            for (&i, s) in active.iter().zip(batch) {
+                sessions[i] = s;
+            }
+            let logits = logits?;
+            let n_vocab = model.config().n_vocab;
+            let took = step.elapsed();
+            for (j, &i) in active.iter().enumerate() {
+                seqs[i]
+                    .logits
+                    .copy_from_slice(&logits[j * n_vocab..(j + 1) * n_vocab]);
+                seqs[i].decode += took;
+            }
+        }
+    })();
+    *session = sessions.swap_remove(0);
+    result?;
+    let _ = decode_start.elapsed();
+    Ok(seqs
+        .into_iter()
+        .map(|mut seq| {
+            let stop_reason = seq.stop.unwrap_or(StopReason::MaxTokens);
+            if !matches!(stop_reason, StopReason::StopString(_)) {
+                let rest = seq.decoder.flush();
+                if seq.out.push(&rest, &mut |_| {}).is_none() {
+                    seq.out.finish(&mut |_| {});
+                }
+            }
+            Generation {
+                text: seq.out.text,
+                stats: GenerationStats {
+                    prompt_tokens: prompt.len(),
+                    reused_tokens: reused,
+                    generated_tokens: seq.tokens.len(),
+                    prefill,
+                    decode: seq.decode,
+                    stop_reason,
+                },
+                tokens: seq.tokens,
+            }
+        })
+        .collect())
+}
+
 /// Holds back text that might be the start of a stop string; reports a stop string once it appears.
 struct StopFilter<'a> {
     stops: &'a [String],

@@ -33,12 +33,12 @@ pub use config::{Architecture, ModelConfig, RopeStyle};
 pub use error::{EngineError, Result};
 pub use generate::{
     GenerateParams, Generation, GenerationStats, StopReason, TokenConstraint, generate,
-    generate_constrained,
+    generate_constrained, generate_many,
 };
 pub use model::{LoadOptions, Model, default_threads};
 pub use perplexity::{Perplexity, perplexity};
 pub use sampler::{Rng, Sampler, SamplerParams, argmax};
-pub use session::{Logits, MAX_BATCH, Session};
+pub use session::{Logits, MAX_BATCH, Session, eval_many};
 pub use weights::{Matrix, Weights, repack_override, weight_format};
 
 pub use vibrant_tokenizer::{ChatMessage, ChatTemplate, StreamDecoder, Tokenizer};

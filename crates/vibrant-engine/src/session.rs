@@ -1,7 +1,9 @@
 //! A session: one sequence's KV cache over a shared [`Model`], and the forward pass.
 //!
 //! The forward pass takes a batch of consecutive tokens (prefill: many; decode: one; speculative
-//! verification: a few) and returns logits for the positions asked for. The KV cache keeps the
+//! verification: a few) and returns logits for the positions asked for. [`eval_many`] runs one
+//! token for each of several sessions of one model in a single pass (batched decoding of
+//! candidates that share a prompt: [`Session::fork`] copies the shared prefix's cache). The KV cache keeps the
 //! tokens it holds, so a caller can keep the common prefix of a new prompt and evaluate only the
 //! rest (chat turns), or roll back rejected draft tokens ([`Session::truncate`]).
 
@@ -29,7 +31,7 @@ pub enum Logits {
 pub const MAX_BATCH: usize = 512;
 
 /// Keys and values of every layer for up to `capacity` positions (f16, position-major).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct KvCache {
     k: Vec<Vec<f16>>,
     v: Vec<Vec<f16>>,
@@ -137,6 +139,45 @@ impl Session {
         self.tokens.truncate(n);
     }
 
+    /// A new session over the same model with a copy of this one's cache and tokens: a
+    /// sequence that continues from the same prefix independently (candidates of one prompt).
+    pub fn fork(&self) -> Session {
+        let n = self.tokens.len() * self.kv.kv_dim;
+        let kv = KvCache {
+            k: self
+                .kv
+                .k
+                .iter()
+                .map(|b| b[..n.min(b.len())].to_vec())
+                .collect(),
+            v: self
+                .kv
+                .v
+                .iter()
+                .map(|b| b[..n.min(b.len())].to_vec())
+                .collect(),
+            capacity: self.kv.capacity,
+            kv_dim: self.kv.kv_dim,
+        };
+        Session {
+            model: Arc::clone(&self.model),
+            kv,
+            tokens: self.tokens.clone(),
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// A placeholder over the same model with an empty cache (no allocation).
+    pub(crate) fn fork_empty(&self) -> Session {
+        let cfg = self.model.config();
+        Session {
+            model: Arc::clone(&self.model),
+            kv: KvCache::new(cfg.n_layer, self.kv.capacity, self.kv.kv_dim),
+            tokens: Vec::new(),
+            scratch: Scratch::default(),
+        }
+    }
+
     /// Forgets everything.
     pub fn clear(&mut self) {
         self.tokens.clear();
@@ -178,7 +219,17 @@ impl Session {
                 Logits::Last if last_batch => LogitRows::Last,
                 Logits::Last => LogitRows::None,
             };
-            self.forward(&model, batch, want);
+            let n_past = self.tokens.len();
+            forward(
+                &model,
+                &mut self.scratch,
+                Rows::One {
+                    kv: &mut self.kv,
+                    n_past,
+                },
+                batch,
+                want,
+            );
             self.tokens.extend_from_slice(batch);
             if which == Logits::All && n_batches > 1 {
                 all.extend_from_slice(&self.scratch.logits);
@@ -189,8 +240,77 @@ impl Session {
         }
         Ok(&self.scratch.logits)
     }
+}
 
-    fn forward(&mut self, model: &Model, tokens: &[u32], want: LogitRows) {
+/// Evaluates one token for each session (`tokens[i]` after what `sessions[i]` holds) in one
+/// forward pass — the matrix products see all the sequences as one batch — and returns their
+/// logits, `n_vocab` per session in order. The sessions must share one model.
+pub fn eval_many(sessions: &mut [Session], tokens: &[u32]) -> Result<Vec<f32>> {
+    let mismatch = EngineError::BatchMismatch {
+        sessions: sessions.len(),
+        tokens: tokens.len(),
+    };
+    if tokens.is_empty() || tokens.len() != sessions.len() {
+        return Err(mismatch);
+    }
+    let model = Arc::clone(&sessions[0].model);
+    if sessions.iter().any(|s| !Arc::ptr_eq(&s.model, &model)) {
+        return Err(mismatch);
+    }
+    let n_vocab = model.config().n_vocab;
+    if let Some(&id) = tokens.iter().find(|&&t| t as usize >= n_vocab) {
+        return Err(EngineError::InvalidToken { id, n_vocab });
+    }
+    for s in sessions.iter() {
+        if s.tokens.len() + 1 > s.kv.capacity {
+            return Err(EngineError::ContextFull {
+                needed: s.tokens.len() + 1,
+                capacity: s.kv.capacity,
+            });
+        }
+    }
+    let mut scratch = std::mem::take(&mut sessions[0].scratch);
+    let pos: Vec<usize> = sessions.iter().map(|s| s.tokens.len()).collect();
+    {
+        let kvs: Vec<&mut KvCache> = sessions.iter_mut().map(|s| &mut s.kv).collect();
+        forward(
+            &model,
+            &mut scratch,
+            Rows::Many { kvs, pos },
+            tokens,
+            LogitRows::All,
+        );
+    }
+    for (s, &t) in sessions.iter_mut().zip(tokens) {
+        s.tokens.push(t);
+    }
+    let logits = scratch.logits.clone();
+    sessions[0].scratch = scratch;
+    Ok(logits)
+}
+
+/// Where the rows of a forward batch belong.
+enum Rows<'a> {
+    /// Consecutive positions of one sequence, from `n_past`.
+    One { kv: &'a mut KvCache, n_past: usize },
+    /// One row per sequence, each at its own position.
+    Many {
+        kvs: Vec<&'a mut KvCache>,
+        pos: Vec<usize>,
+    },
+}
+
+impl Rows<'_> {
+    fn pos(&self, t: usize) -> usize {
+        match self {
+            Rows::One { n_past, .. } => n_past + t,
+            Rows::Many { pos, .. } => pos[t],
+        }
+    }
+}
+
+fn forward(model: &Model, s: &mut Scratch, mut rows: Rows<'_>, tokens: &[u32], want: LogitRows) {
+    {
         let cfg = model.config();
         let file = &model.parts[..];
         let pool = &model.pool;
@@ -203,9 +323,14 @@ impl Session {
             cfg.n_ff,
             cfg.head_dim,
         );
-        let n_past = self.tokens.len();
-        self.kv.ensure(n_past + n);
-        let s = &mut self.scratch;
+        match &mut rows {
+            Rows::One { kv, n_past } => kv.ensure(*n_past + n),
+            Rows::Many { kvs, pos } => {
+                for (kv, p) in kvs.iter_mut().zip(pos.iter()) {
+                    kv.ensure(p + 1);
+                }
+            }
+        }
         for (buf, len) in [
             (&mut s.x, n * d),
             (&mut s.xn, n * d),
@@ -236,7 +361,7 @@ impl Session {
         s.sin.resize(n * half, 0.0);
         for t in 0..n {
             ops::rope_cache(
-                n_past + t,
+                rows.pos(t),
                 cfg.n_rot,
                 cfg.rope_freq_base,
                 cfg.rope_freq_scale,
@@ -277,30 +402,9 @@ impl Session {
                     ops::add_assign(row, b)
                 });
             }
-            // Append this batch's keys and values to the cache (f16, as llama.cpp's default cache).
-            let kc = &mut self.kv.k[li];
-            let vc = &mut self.kv.v[li];
-            let (k, v) = (&s.k, &s.v);
-            per_token(
-                pool,
-                &mut kc[n_past * kvd..(n_past + n) * kvd],
-                kvd,
-                &|t, dst| {
-                    dst.convert_from_f32_slice(&k[t * kvd..(t + 1) * kvd]);
-                },
-            );
-            per_token(
-                pool,
-                &mut vc[n_past * kvd..(n_past + n) * kvd],
-                kvd,
-                &|t, dst| {
-                    dst.convert_from_f32_slice(&v[t * kvd..(t + 1) * kvd]);
-                },
-            );
-            let (kc, vc) = (&kc[..], &vc[..]);
-
-            // Causal attention (tiled; see `attention.rs`).
-            let shape = AttnShape {
+            // Append this batch's keys and values to the cache (f16, as llama.cpp's default
+            // cache), then causal attention (tiled; see `attention.rs`).
+            let shape = |n, n_past| AttnShape {
                 n,
                 n_past,
                 n_head: cfg.n_head,
@@ -308,7 +412,58 @@ impl Session {
                 head_dim: hd,
                 scale,
             };
-            attention(pool, shape, &s.q, kc, vc, &mut s.att, &mut s.attn);
+            let (k, v) = (&s.k, &s.v);
+            match &mut rows {
+                Rows::One { kv, n_past } => {
+                    let n_past = *n_past;
+                    let kc = &mut kv.k[li];
+                    let vc = &mut kv.v[li];
+                    per_token(
+                        pool,
+                        &mut kc[n_past * kvd..(n_past + n) * kvd],
+                        kvd,
+                        &|t, dst| {
+                            dst.convert_from_f32_slice(&k[t * kvd..(t + 1) * kvd]);
+                        },
+                    );
+                    per_token(
+                        pool,
+                        &mut vc[n_past * kvd..(n_past + n) * kvd],
+                        kvd,
+                        &|t, dst| {
+                            dst.convert_from_f32_slice(&v[t * kvd..(t + 1) * kvd]);
+                        },
+                    );
+                    attention(
+                        pool,
+                        shape(n, n_past),
+                        &s.q,
+                        kc,
+                        vc,
+                        &mut s.att,
+                        &mut s.attn,
+                    );
+                }
+                Rows::Many { kvs, pos } => {
+                    for (t, (kv, &p)) in kvs.iter_mut().zip(pos.iter()).enumerate() {
+                        let kc = &mut kv.k[li];
+                        let vc = &mut kv.v[li];
+                        kc[p * kvd..(p + 1) * kvd]
+                            .convert_from_f32_slice(&k[t * kvd..(t + 1) * kvd]);
+                        vc[p * kvd..(p + 1) * kvd]
+                            .convert_from_f32_slice(&v[t * kvd..(t + 1) * kvd]);
+                        attention(
+                            pool,
+                            shape(1, p),
+                            &s.q[t * qd..(t + 1) * qd],
+                            kc,
+                            vc,
+                            &mut s.att[t * qd..(t + 1) * qd],
+                            &mut s.attn,
+                        );
+                    }
+                }
+            }
 
             matmul(pool, file, &layer.wo, &s.att, n, &mut s.o, &mut s.mm);
             let o = &s.o;

@@ -115,7 +115,11 @@ impl SourceFile {
     /// Whether `line` is test code: a test file, or a Rust `#[cfg(test)]` module / `#[test]`
     /// function inside a source file.
     pub fn is_test_line(&self, line: u32) -> bool {
-        self.is_test || self.test_lines().iter().any(|&(a, b)| a <= line && line <= b)
+        self.is_test
+            || self
+                .test_lines()
+                .iter()
+                .any(|&(a, b)| a <= line && line <= b)
     }
 
     /// Line ranges of inline tests (Rust `#[cfg(test)] mod …` and `#[test]` functions).
@@ -318,7 +322,10 @@ impl Sources {
                 if is_callable(s.kind)
                     || matches!(
                         s.kind,
-                        SymbolKind::Struct | SymbolKind::Class | SymbolKind::Enum | SymbolKind::Type
+                        SymbolKind::Struct
+                            | SymbolKind::Class
+                            | SymbolKind::Enum
+                            | SymbolKind::Type
                     )
                 {
                     map.entry(s.name.as_str()).or_default().push((f, s));
@@ -424,7 +431,10 @@ pub fn suspects(sources: &Sources, root: &Path, output: &str, task: &str) -> Vec
             for (f, s) in list {
                 if f.is_test_line(s.start_line) && is_callable(s.kind) {
                     add(f, s, 1.0);
-                    if !test_fns.iter().any(|(tf, ts)| tf.path == f.path && ts.start_line == s.start_line) {
+                    if !test_fns
+                        .iter()
+                        .any(|(tf, ts)| tf.path == f.path && ts.start_line == s.start_line)
+                    {
                         test_fns.push((f, s));
                     }
                 }
@@ -545,7 +555,13 @@ mod tests {
         ] {
             assert!(is_test_path(p), "{p}");
         }
-        for p in ["calc.py", "src/lib.rs", "testing.go", "latest.js", "contest.py"] {
+        for p in [
+            "calc.py",
+            "src/lib.rs",
+            "testing.go",
+            "latest.js",
+            "contest.py",
+        ] {
             assert!(!is_test_path(p), "{p}");
         }
     }
@@ -553,7 +569,10 @@ mod tests {
     #[test]
     fn pytest_failure_points_at_the_called_function() {
         let src = sources(&[
-            ("calc.py", "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n"),
+            (
+                "calc.py",
+                "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
+            ),
             (
                 "test_calc.py",
                 "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
@@ -570,7 +589,10 @@ mod tests {
     #[test]
     fn traceback_frames_resolve_absolute_paths_and_go_deepest() {
         let src = sources(&[
-            ("app/main.py", "from app.util import parse\n\ndef run(s):\n    return parse(s)\n"),
+            (
+                "app/main.py",
+                "from app.util import parse\n\ndef run(s):\n    return parse(s)\n",
+            ),
             ("app/util.py", "def parse(s):\n    return int(s[1:])\n"),
         ]);
         let tb = "Traceback (most recent call last):\n  File \"/home/u/proj/app/main.py\", line 4, in run\n    return parse(s)\n  File \"/home/u/proj/app/util.py\", line 2, in parse\n    return int(s[1:])\nValueError: invalid literal";
@@ -594,8 +616,17 @@ mod tests {
 
     #[test]
     fn node_stack_frames_with_file_urls() {
-        let src = sources(&[("lib/money.js", "export function fmt(c) {\n  return (c / 10).toFixed(2);\n}\n")]);
+        let src = sources(&[(
+            "lib/money.js",
+            "export function fmt(c) {\n  return (c / 10).toFixed(2);\n}\n",
+        )]);
         let f = src.frames(Path::new("/w"), "    at fmt (file:///w/lib/money.js:2:11)\n    at TestContext.<anonymous> (file:///w/test/money.test.js:5:3)");
-        assert_eq!(f, vec![Frame { path: "lib/money.js".into(), line: 2 }]);
+        assert_eq!(
+            f,
+            vec![Frame {
+                path: "lib/money.js".into(),
+                line: 2
+            }]
+        );
     }
 }

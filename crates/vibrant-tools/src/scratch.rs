@@ -195,7 +195,10 @@ mod tests {
         std::fs::create_dir_all(ws.path().join("node_modules/m")).unwrap();
         let mut s = Scratch::create(ws.path(), state.path(), ScratchLimits::default()).unwrap();
         let root = s.root().to_path_buf();
-        assert_eq!(std::fs::read_to_string(root.join("a.py")).unwrap(), "x = 1\n");
+        assert_eq!(
+            std::fs::read_to_string(root.join("a.py")).unwrap(),
+            "x = 1\n"
+        );
         assert!(!root.join(".git").exists());
         assert!(!root.join("target").exists());
         assert!(root.join("node_modules").is_symlink());
@@ -203,12 +206,21 @@ mod tests {
         files.insert("a.py".to_owned(), "x = 2\n".to_owned());
         files.insert("new.py".to_owned(), "y = 1\n".to_owned());
         s.set_files(&files).unwrap();
-        assert_eq!(std::fs::read_to_string(root.join("a.py")).unwrap(), "x = 2\n");
+        assert_eq!(
+            std::fs::read_to_string(root.join("a.py")).unwrap(),
+            "x = 2\n"
+        );
         s.set_files(&BTreeMap::new()).unwrap();
-        assert_eq!(std::fs::read_to_string(root.join("a.py")).unwrap(), "x = 1\n");
+        assert_eq!(
+            std::fs::read_to_string(root.join("a.py")).unwrap(),
+            "x = 1\n"
+        );
         assert!(!root.join("new.py").exists());
         // The user's files were never touched.
-        assert_eq!(std::fs::read_to_string(ws.path().join("a.py")).unwrap(), "x = 1\n");
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("a.py")).unwrap(),
+            "x = 1\n"
+        );
         let dir = s.dir().to_path_buf();
         drop(s);
         assert!(!dir.exists());

@@ -49,13 +49,19 @@ impl fmt::Display for EditError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NothingToApply { path } => {
-                write!(f, "the code block for {path} contains no definition to place")
+                write!(
+                    f,
+                    "the code block for {path} contains no definition to place"
+                )
             }
             Self::Broken { path } => {
                 write!(f, "the edited {path} has syntax errors")
             }
             Self::Overlap { path, name } => {
-                write!(f, "`{name}` in {path} overlaps another change of the same block")
+                write!(
+                    f,
+                    "`{name}` in {path} overlaps another change of the same block"
+                )
             }
         }
     }
@@ -283,7 +289,10 @@ pub fn apply_block(file: &SourceFile, code: &str, targets: &[u32]) -> Result<Str
             && block_lines.len() * 10 >= file_lines.len() * 7
             && ftop.len() >= 2;
         // One definition alone is a whole file only when the block also starts like the file.
-        let first = file_lines.iter().find(|l| !l.trim().is_empty()).map(|l| l.trim());
+        let first = file_lines
+            .iter()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.trim());
         let starts_alike = block_lines
             .iter()
             .find(|l| !l.trim().is_empty())
@@ -334,7 +343,11 @@ pub fn apply_block(file: &SourceFile, code: &str, targets: &[u32]) -> Result<Str
                 .position(|f| is_import(f, lang) && import_key(f, lang).as_ref() == Some(k))
         });
         match same {
-            Some(i) if !splices.iter().any(|s| s.start <= i as u32 + 1 && i as u32 + 1 <= s.end) => {
+            Some(i)
+                if !splices
+                    .iter()
+                    .any(|s| s.start <= i as u32 + 1 && i as u32 + 1 <= s.end) =>
+            {
                 let indent = indent_of(file_lines[i]);
                 splices.push(Splice {
                     start: i as u32 + 1,
@@ -557,49 +570,96 @@ mod tests {
 
     #[test]
     fn a_changed_import_replaces_the_old_one() {
-        let f = file("cart.py", "from pricing import compute_total\nimport os\n\n\ndef cart_total(cart):\n    return compute_total(x for x in cart)\n\n\ndef other():\n    return 1\n");
+        let f = file(
+            "cart.py",
+            "from pricing import compute_total\nimport os\n\n\ndef cart_total(cart):\n    return compute_total(x for x in cart)\n\n\ndef other():\n    return 1\n",
+        );
         let out = apply_block(&f, "from pricing import sum_prices\n\n\ndef cart_total(cart):\n    return sum_prices(x for x in cart)\n", &[]).unwrap();
-        assert_eq!(out, "from pricing import sum_prices\nimport os\n\n\ndef cart_total(cart):\n    return sum_prices(x for x in cart)\n\n\ndef other():\n    return 1\n");
-        let g = file("a.js", "import { fmt } from './money.js';\n\nexport function f() {\n  return fmt(1);\n}\n\nexport function g() {\n  return 2;\n}\n");
+        assert_eq!(
+            out,
+            "from pricing import sum_prices\nimport os\n\n\ndef cart_total(cart):\n    return sum_prices(x for x in cart)\n\n\ndef other():\n    return 1\n"
+        );
+        let g = file(
+            "a.js",
+            "import { fmt } from './money.js';\n\nexport function f() {\n  return fmt(1);\n}\n\nexport function g() {\n  return 2;\n}\n",
+        );
         let out = apply_block(&g, "import { fmt, round } from './money.js';\n\nexport function f() {\n  return round(fmt(1));\n}\n", &[]).unwrap();
-        assert!(out.starts_with("import { fmt, round } from './money.js';\n\nexport function f()"), "{out}");
+        assert!(
+            out.starts_with("import { fmt, round } from './money.js';\n\nexport function f()"),
+            "{out}"
+        );
     }
 
     #[test]
     fn replaces_a_function_by_name() {
-        let f = file("calc.py", "import math\n\n\ndef add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n");
+        let f = file(
+            "calc.py",
+            "import math\n\n\ndef add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
+        );
         let out = apply_block(&f, "def add(a, b):\n    return a + b\n", &[]).unwrap();
-        assert_eq!(out, "import math\n\n\ndef add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n");
+        assert_eq!(
+            out,
+            "import math\n\n\ndef add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n"
+        );
     }
 
     #[test]
     fn reindents_a_method_and_adds_imports() {
-        let f = file("m.py", "import os\n\n\nclass A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 2\n");
-        let out = apply_block(&f, "import re\n\ndef f(self):\n    return re.sub('a', 'b', 'a')\n", &[]).unwrap();
-        assert_eq!(out, "import os\nimport re\n\n\nclass A:\n    def f(self):\n        return re.sub('a', 'b', 'a')\n\n    def g(self):\n        return 2\n");
+        let f = file(
+            "m.py",
+            "import os\n\n\nclass A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 2\n",
+        );
+        let out = apply_block(
+            &f,
+            "import re\n\ndef f(self):\n    return re.sub('a', 'b', 'a')\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "import os\nimport re\n\n\nclass A:\n    def f(self):\n        return re.sub('a', 'b', 'a')\n\n    def g(self):\n        return 2\n"
+        );
     }
 
     #[test]
     fn partial_class_replaces_only_its_methods() {
-        let f = file("m.py", "class A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 2\n");
+        let f = file(
+            "m.py",
+            "class A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 2\n",
+        );
         let out = apply_block(&f, "class A:\n    def g(self):\n        return 3\n", &[]).unwrap();
-        assert_eq!(out, "class A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 3\n");
+        assert_eq!(
+            out,
+            "class A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 3\n"
+        );
     }
 
     #[test]
     fn rename_replaces_the_target_and_new_functions_are_added() {
-        let f = file("p.py", "def compute_total(xs):\n    return sum(xs)\n\n\ndef other():\n    pass\n");
+        let f = file(
+            "p.py",
+            "def compute_total(xs):\n    return sum(xs)\n\n\ndef other():\n    pass\n",
+        );
         let out = apply_block(&f, "def sum_prices(xs):\n    return sum(xs)\n", &[1]).unwrap();
         assert!(out.starts_with("def sum_prices(xs):"), "{out}");
         let out = apply_block(&f, "def helper():\n    return 1\n", &[]).unwrap();
-        assert!(out.ends_with("def other():\n    pass\n\n\ndef helper():\n    return 1\n"), "{out}");
+        assert!(
+            out.ends_with("def other():\n    pass\n\n\ndef helper():\n    return 1\n"),
+            "{out}"
+        );
     }
 
     #[test]
     fn rust_new_function_goes_before_inline_tests_and_broken_code_is_refused() {
-        let f = file("src/lib.rs", "pub fn a() -> u32 {\n    1\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n");
+        let f = file(
+            "src/lib.rs",
+            "pub fn a() -> u32 {\n    1\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n",
+        );
         let out = apply_block(&f, "pub fn b() -> u32 {\n    2\n}\n", &[]).unwrap();
-        assert!(out.contains("}\n\npub fn b() -> u32 {\n    2\n}\n\n#[cfg(test)]"), "{out}");
+        assert!(
+            out.contains("}\n\npub fn b() -> u32 {\n    2\n}\n\n#[cfg(test)]"),
+            "{out}"
+        );
         assert!(matches!(
             apply_block(&f, "pub fn a() -> u32 {\n    let x = ;\n}\n", &[]),
             Err(EditError::Broken { .. })
@@ -608,14 +668,20 @@ mod tests {
 
     #[test]
     fn whole_file_rewrite() {
-        let f = file("x.js", "function a() { return 1; }\nfunction b() { return 2; }\nmodule.exports = { a, b };\n");
+        let f = file(
+            "x.js",
+            "function a() { return 1; }\nfunction b() { return 2; }\nmodule.exports = { a, b };\n",
+        );
         let new = "function a() { return 10; }\nfunction b() { return 20; }\nmodule.exports = { a, b };\n";
         assert_eq!(apply_block(&f, new, &[]).unwrap(), new);
     }
 
     #[test]
     fn doc_comments_are_replaced_with_the_definition_when_given() {
-        let f = file("src/lib.rs", "/// Old doc.\npub fn a() -> u32 {\n    1\n}\n");
+        let f = file(
+            "src/lib.rs",
+            "/// Old doc.\npub fn a() -> u32 {\n    1\n}\n",
+        );
         let out = apply_block(&f, "/// New doc.\npub fn a() -> u32 {\n    2\n}\n", &[]).unwrap();
         assert_eq!(out, "/// New doc.\npub fn a() -> u32 {\n    2\n}\n");
         let out = apply_block(&f, "pub fn a() -> u32 {\n    3\n}\n", &[]).unwrap();

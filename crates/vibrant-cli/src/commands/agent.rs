@@ -16,7 +16,9 @@ use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use clap::builder::PossibleValuesParser;
 use serde_json::Value;
-use vibrant_agent::{Agent, AgentConfig, AgentEvent, AgentReport, CandidateConfig, Outcome, Verify};
+use vibrant_agent::{
+    Agent, AgentConfig, AgentEvent, AgentReport, CandidateConfig, Outcome, Verify,
+};
 use vibrant_tools::{
     ApprovalMode, ApprovalRequest, Approver, Decision, DenyAll, SandboxPolicy, Toolbox,
     ToolboxConfig,

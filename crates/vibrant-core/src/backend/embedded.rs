@@ -8,14 +8,14 @@ use std::time::Instant;
 
 use vibrant_engine::{
     ChatMessage, GenerateParams, Model, SamplerParams, Session, StopReason, TokenConstraint,
-    generate_constrained,
+    generate_constrained, generate_many,
 };
 use vibrant_grammar::{ToolCallConstraint, ToolMode, Vocab};
 
 use super::toolcall::{self, CallFilter};
 use super::{
-    Backend, BackendError, Completion, CompletionRequest, FinishReason, ToolChoice, Usage,
-    tool_name,
+    Backend, BackendError, Completion, CompletionRequest, FinishReason, Sampling, ToolChoice,
+    Usage, tool_name,
 };
 use crate::message::{Message, Role, ToolCall};
 
@@ -197,6 +197,25 @@ impl EmbeddedBackend {
     }
 }
 
+impl EmbeddedBackend {
+    fn generate_params(request: &CompletionRequest<'_>, v: Option<Sampling>) -> GenerateParams {
+        GenerateParams {
+            max_tokens: request.max_tokens,
+            stop: request.stop.clone(),
+            sampler: SamplerParams {
+                temperature: v.map_or(request.temperature, |v| v.temperature),
+                top_k: request.top_k,
+                top_p: request.top_p,
+                min_p: request.min_p,
+                repeat_penalty: request.repeat_penalty,
+                seed: v.map_or(request.seed, |v| v.seed),
+                ..SamplerParams::default()
+            },
+            stop_at_eog: true,
+        }
+    }
+}
+
 impl Backend for EmbeddedBackend {
     fn describe(&self) -> String {
         format!("embedded {}", self.name)
@@ -225,6 +244,65 @@ impl Backend for EmbeddedBackend {
         Ok(self.prompt_tokens_with_tools(messages, tools)?.len())
     }
 
+    fn complete_many(
+        &mut self,
+        request: &CompletionRequest<'_>,
+        variants: &[Sampling],
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Completion>, BackendError> {
+        let started = Instant::now();
+        if request.tool_choice != ToolChoice::None && !request.tools.is_empty() {
+            // Constrained tool calls need one constraint per sequence: one by one.
+            let mut out = Vec::with_capacity(variants.len());
+            for v in variants {
+                let mut r = request.clone();
+                r.temperature = v.temperature;
+                r.seed = v.seed;
+                out.push(self.complete(&r, cancel, &mut |_| {})?);
+            }
+            return Ok(out);
+        }
+        let prompt = self.prompt_tokens_with_tools(request.messages, &[])?;
+        let window = self.session.n_ctx();
+        if prompt.len() >= window {
+            return Err(BackendError::PromptTooLong {
+                prompt: prompt.len(),
+                answer: request.max_tokens,
+                window,
+            });
+        }
+        let params: Vec<GenerateParams> = variants
+            .iter()
+            .map(|v| Self::generate_params(request, Some(*v)))
+            .collect();
+        let generations = generate_many(&mut self.session, &prompt, &params, cancel)?;
+        Ok(generations
+            .into_iter()
+            .map(|g| {
+                let st = &g.stats;
+                let finish = match &st.stop_reason {
+                    StopReason::EndOfGeneration | StopReason::StopString(_) => FinishReason::Stop,
+                    StopReason::MaxTokens => FinishReason::Length,
+                    StopReason::Cancelled => FinishReason::Cancelled,
+                    StopReason::ContextFull => FinishReason::ContextFull,
+                };
+                Completion {
+                    text: g.text,
+                    tool_calls: Vec::new(),
+                    invalid_tool_calls: Vec::new(),
+                    finish,
+                    usage: Usage {
+                        prompt_tokens: Some(st.prompt_tokens),
+                        reused_tokens: Some(st.reused_tokens),
+                        completion_tokens: Some(st.generated_tokens),
+                        time_to_first_token: Some(st.prefill),
+                        total: started.elapsed(),
+                    },
+                }
+            })
+            .collect())
+    }
+
     fn complete(
         &mut self,
         request: &CompletionRequest<'_>,
@@ -251,20 +329,8 @@ impl Backend for EmbeddedBackend {
             // Tool results come from us, never from the model.
             stop.push("<tool_response>".to_owned());
         }
-        let params = GenerateParams {
-            max_tokens: request.max_tokens,
-            stop,
-            sampler: SamplerParams {
-                temperature: request.temperature,
-                top_k: request.top_k,
-                top_p: request.top_p,
-                min_p: request.min_p,
-                repeat_penalty: request.repeat_penalty,
-                seed: request.seed,
-                ..SamplerParams::default()
-            },
-            stop_at_eog: true,
-        };
+        let mut params = Self::generate_params(request, None);
+        params.stop = stop;
         let mut ttft = None;
         let mut filter = CallFilter::default();
         let mut emit = |piece: &str| {

@@ -263,6 +263,32 @@ pub trait Backend {
         cancel: &AtomicBool,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<Completion, BackendError>;
+
+    /// One answer per sampling variant to the same request (candidates). The embedded engine
+    /// decodes them together in one batch that shares the prompt's KV cache; the default asks
+    /// one by one. Answers are not streamed.
+    fn complete_many(
+        &mut self,
+        request: &CompletionRequest<'_>,
+        variants: &[Sampling],
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Completion>, BackendError> {
+        let mut out = Vec::with_capacity(variants.len());
+        for v in variants {
+            let mut r = request.clone();
+            r.temperature = v.temperature;
+            r.seed = v.seed;
+            out.push(self.complete(&r, cancel, &mut |_| {})?);
+        }
+        Ok(out)
+    }
+}
+
+/// How one of several answers to a request is sampled ([`Backend::complete_many`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sampling {
+    pub temperature: f32,
+    pub seed: Option<u64>,
 }
 
 /// The name of a tool given as OpenAI function JSON (or as a bare function object).
