@@ -76,6 +76,8 @@ pub(crate) enum SolveOutcome {
 const WHOLE_FILE_LINES: usize = 30;
 /// Lines of code shown to be changed, at most.
 const MAX_SHOWN_LINES: usize = 320;
+/// Lines up to which a file the task names is shown whole.
+const NAMED_FILE_LINES: usize = 150;
 /// Definitions shown to be changed, at most.
 const MAX_SHOWN: usize = 6;
 
@@ -88,6 +90,28 @@ struct Shown {
     text: String,
     lang_fence: &'static str,
     start_line: u32,
+}
+
+/// The best test-writing candidate so far: its tests pass; `killed` mutants fail them.
+struct BestTests {
+    killed: usize,
+    files: BTreeMap<String, String>,
+    index: usize,
+    summary: String,
+    answer: String,
+    /// A mutant the tests missed, as a one-line diff.
+    survivor: Option<String>,
+}
+
+/// The lines that differ between two versions of a file, as `-`/`+` lines.
+fn line_diff(old: &str, new: &str) -> String {
+    let mut out = String::new();
+    for (a, b) in old.lines().zip(new.lines()) {
+        if a != b {
+            let _ = write!(out, "-{a}\n+{b}\n");
+        }
+    }
+    out
 }
 
 /// A tried candidate.
@@ -171,15 +195,71 @@ impl Solver<'_> {
         let tests_allowed =
             task::asks_for_tests(task_text) || (baseline.0 && !task::forbids_test_edits(task_text));
         let sources = Sources::load(&root, 5_000, 1 << 20);
+        let protected: Vec<String> = task::protected_paths(task_text)
+            .iter()
+            .filter_map(|p| sources.resolve(&root, p))
+            .collect();
         let failure = if baseline.0 { "" } else { baseline.1.as_str() };
+        // Files the task names that do not exist yet: a candidate may create them.
+        let new_paths: Vec<String> = task_text
+            .split_whitespace()
+            .filter_map(vibrant_tools::symbol_edit::path_like)
+            .filter(|p| !p.starts_with('/') && !root.join(p).exists())
+            .collect();
         let ranked = suspects(&sources, &root, failure, task_text);
-        let shown = choose_shown(&sources, &root, &ranked, failure, tests_allowed);
-        if shown.iter().all(|s| s.1) {
+        let shown = choose_shown(
+            &sources,
+            &root,
+            &ranked,
+            failure,
+            tests_allowed,
+            task_text,
+            &protected,
+        );
+        // Writing tests: a candidate must add test code, and its tests must catch mutants of
+        // the code under test (what a test that can fail means).
+        let writes_tests = baseline.0 && task::asks_for_tests(task_text);
+        let mutants = if writes_tests {
+            mutants_of(&sources, &ranked, &protected, 8)
+        } else {
+            Vec::new()
+        };
+        // An example for each new file: a file of the same kind beside it, read-only.
+        let mut shown = shown;
+        for np in &new_paths {
+            let dir = np.rsplit_once('/').map_or("", |(d, _)| d);
+            let ext = np.rsplit_once('.').map_or("", |(_, e)| e);
+            if let Some(f) = sources.files.iter().find(|f| {
+                f.path.rsplit_once('/').map_or("", |(d, _)| d) == dir
+                    && f.path.ends_with(&format!(".{ext}"))
+                    && f.text.lines().count() <= 80
+            }) {
+                shown.push((
+                    Shown {
+                        path: f.path.clone(),
+                        whole: true,
+                        targets: Vec::new(),
+                        text: f.text.clone(),
+                        lang_fence: f.lang.fence(),
+                        start_line: 1,
+                    },
+                    true,
+                ));
+            }
+        }
+        if shown.iter().all(|s| s.1) && new_paths.is_empty() {
             return SolveOutcome::Skipped {
                 reason: "found no code to change from the task and the check's output".to_owned(),
             };
         }
-        let prompt = build_prompt(task_text, &command, &baseline, &shown, tests_allowed);
+        let prompt = build_prompt(
+            task_text,
+            &command,
+            &baseline,
+            &shown,
+            tests_allowed,
+            &new_paths,
+        );
         let base_texts: BTreeMap<String, Option<String>> = shown
             .iter()
             .map(|(s, _)| (s.path.clone(), sources.get(&s.path).map(|f| f.text.clone())))
@@ -196,6 +276,8 @@ impl Solver<'_> {
         let mut tried: Vec<Tried> = Vec::new();
         let mut seen: HashSet<BTreeMap<String, String>> = HashSet::new();
         let mut n = 0usize;
+        // Test-writing candidates that passed, by mutants caught: (killed, files, index, summary).
+        let mut best_tests: Option<BestTests> = None;
         // A rename is mechanical: the agent's own candidate goes first.
         if let Some((old, new)) = task::rename_pair(task_text) {
             let files = mechanical_rename(&sources, &old, &new);
@@ -229,8 +311,19 @@ impl Solver<'_> {
             }
         }
         let mut messages = vec![Message::system(SYSTEM), Message::user(prompt.clone())];
-        for round in 0..self.config.rounds.max(1) {
-            if round > 0 {
+        'rounds: for round in 0..self.config.rounds.max(1) {
+            if round > 0 && let Some(best) = best_tests.as_ref().filter(|b| b.survivor.is_some()) {
+                // Tests that pass but miss a bug: show the bug they miss.
+                messages = vec![
+                    Message::system(SYSTEM),
+                    Message::user(prompt.clone()),
+                    Message::assistant(best.answer.clone()),
+                    Message::user(format!(
+                        "Those tests pass, but they also pass when the code under test is broken like this:\n```diff\n{}\n```\nAdd assertions that fail for this broken version (test the edge cases), and write the complete test code again in the same format.",
+                        best.survivor.as_deref().unwrap_or("")
+                    )),
+                ];
+            } else if round > 0 {
                 let Some(best) = tried.iter().min_by_key(|t| t.failed) else {
                     break;
                 };
@@ -254,7 +347,7 @@ impl Solver<'_> {
                 on_event(&AgentEvent::Notice {
                     message: "the candidate budget ran out".to_owned(),
                 });
-                return self.not_solved(n, &tried, &baseline);
+                break 'rounds;
             }
             // One batch of answers to one prompt: the first of the first round greedy, the rest
             // sampled, each with its own seed.
@@ -300,7 +393,7 @@ impl Solver<'_> {
                     on_event(&AgentEvent::Notice {
                         message: format!("the model failed on the candidates: {e}"),
                     });
-                    return self.not_solved(n, &tried, &baseline);
+                    break 'rounds;
                 }
             };
             if cancel.load(Ordering::Relaxed) {
@@ -314,7 +407,7 @@ impl Solver<'_> {
                     on_event(&AgentEvent::Notice {
                         message: "the candidate budget ran out".to_owned(),
                     });
-                    return self.not_solved(n, &tried, &baseline);
+                    break 'rounds;
                 }
                 n += 1;
                 let temperature = variant.temperature;
@@ -326,7 +419,7 @@ impl Solver<'_> {
                 }
                 tally.completion_tokens += u.completion_tokens.unwrap_or(0);
                 tracing::debug!(candidate = n, answer = %completion.text, "candidate answer");
-                let files = match candidate_files(&sources, &editable, &completion.text) {
+                let files = match candidate_files(&sources, &editable, &completion.text, &new_paths) {
                     Ok(f) => f,
                     Err(why) => {
                         on_event(&AgentEvent::Candidate {
@@ -346,6 +439,26 @@ impl Solver<'_> {
                         temperature,
                         passed: false,
                         summary: format!("refused: {why}"),
+                    });
+                    continue;
+                }
+                if let Some(p) = files.keys().find(|p| protected.contains(p)) {
+                    on_event(&AgentEvent::Candidate {
+                        round: round + 1,
+                        index: n,
+                        temperature,
+                        passed: false,
+                        summary: format!("refused: it changes {p}, which the task says to leave alone"),
+                    });
+                    continue;
+                }
+                if writes_tests && !adds_test_code(&sources, &files) {
+                    on_event(&AgentEvent::Candidate {
+                        round: round + 1,
+                        index: n,
+                        temperature,
+                        passed: false,
+                        summary: "refused: it adds no test code".to_owned(),
                     });
                     continue;
                 }
@@ -389,6 +502,41 @@ impl Solver<'_> {
                     passed,
                     summary: summary.clone(),
                 });
+                if passed && writes_tests && !mutants.is_empty() {
+                    // Tests that pass must also fail on broken code.
+                    let mut killed = 0;
+                    let mut survivor = None;
+                    for (path, text) in &mutants {
+                        let mut with_mutant = files.clone();
+                        with_mutant.insert(path.clone(), text.clone());
+                        let r = self.check(&mut scratch, &check_command, &with_mutant);
+                        tracing::debug!(mutant = %line_diff(sources.get(path).map_or("", |f| f.text.as_str()), text), result = ?r, "mutant check");
+                        if let Ok((false, _)) = r {
+                            killed += 1;
+                        } else if survivor.is_none() {
+                            survivor = sources.get(path).map(|f| line_diff(&f.text, text));
+                        }
+                    }
+                    let summary = format!("{summary}; its tests catch {killed} of {} mutants", mutants.len());
+                    on_event(&AgentEvent::Notice {
+                        message: format!("candidate {n}: {summary}"),
+                    });
+                    if killed == mutants.len() {
+                        drop(scratch);
+                        return self.apply_winner(&files, &base_texts, &command, n, summary, on_event);
+                    }
+                    if best_tests.as_ref().is_none_or(|b| killed > b.killed) {
+                        best_tests = Some(BestTests {
+                            killed,
+                            files: files.clone(),
+                            index: n,
+                            summary,
+                            answer: completion.text.clone(),
+                            survivor,
+                        });
+                    }
+                    continue;
+                }
                 if passed {
                     drop(scratch);
                     return self.apply_winner(&files, &base_texts, &command, n, summary, on_event);
@@ -407,6 +555,19 @@ impl Solver<'_> {
                     failed,
                 });
             }
+        }
+        if let Some(b) = best_tests {
+            // Passing tests that catch some mutants, or none: still the best tests found.
+            on_event(&AgentEvent::Notice {
+                message: format!(
+                    "keeping candidate {}, whose tests pass and catch the most mutants ({} of {})",
+                    b.index,
+                    b.killed,
+                    mutants.len()
+                ),
+            });
+            drop(scratch);
+            return self.apply_winner(&b.files, &base_texts, &command, b.index, b.summary, on_event);
         }
         self.not_solved(n, &tried, &baseline)
     }
@@ -565,6 +726,8 @@ fn choose_shown(
     ranked: &[Suspect],
     failure: &str,
     tests_allowed: bool,
+    task_text: &str,
+    protected: &[String],
 ) -> Vec<(Shown, bool)> {
     let mut out: Vec<(Shown, bool)> = Vec::new();
     let editable: Vec<&Suspect> = ranked
@@ -607,13 +770,28 @@ fn choose_shown(
             order.push(p);
         }
     }
+    // Files the task names (`add tests to test_bits.c`): shown whole when not large.
+    let named: Vec<String> = sources
+        .files
+        .iter()
+        .filter(|f| names_file(task_text, &f.path) && f.text.lines().count() <= NAMED_FILE_LINES)
+        .filter(|f| tests_allowed || !f.is_test)
+        .map(|f| f.path.clone())
+        .collect();
+    for p in &named {
+        if !order.contains(p) {
+            order.push(p.clone());
+        }
+    }
     for path in order {
         let Some(f) = sources.get(&path) else {
             continue;
         };
+        let read_only = protected.contains(&path);
         let mine: Vec<&&Suspect> = picked.iter().filter(|s| s.path == path).collect();
         let n_lines = f.text.lines().count();
-        if n_lines <= WHOLE_FILE_LINES && whole_done.insert(path.clone()) {
+        let whole = n_lines <= WHOLE_FILE_LINES || (named.contains(&path) && mine.is_empty());
+        if whole && whole_done.insert(path.clone()) {
             out.push((
                 Shown {
                     path: path.clone(),
@@ -623,7 +801,7 @@ fn choose_shown(
                     lang_fence: f.lang.fence(),
                     start_line: 1,
                 },
-                false,
+                read_only,
             ));
             continue;
         }
@@ -638,7 +816,7 @@ fn choose_shown(
                     lang_fence: f.lang.fence(),
                     start_line: start,
                 },
-                false,
+                read_only,
             ));
         }
     }
@@ -710,6 +888,20 @@ fn choose_shown(
     out
 }
 
+/// Whether the task text names the file (its path, or its name when that has an extension).
+fn names_file(task_text: &str, path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let contains_word = |needle: &str| {
+        task_text.match_indices(needle).any(|(i, _)| {
+            let before = task_text[..i].chars().next_back();
+            let after = task_text[i + needle.len()..].chars().next();
+            before.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '/' || c == '.'))
+                && after.is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+        })
+    };
+    contains_word(path) || (name.contains('.') && contains_word(name))
+}
+
 fn describe_shown(shown: &[&Shown]) -> String {
     let mut files: Vec<&str> = shown.iter().map(|s| s.path.as_str()).collect();
     files.dedup();
@@ -722,6 +914,7 @@ fn build_prompt(
     baseline: &(bool, String),
     shown: &[(Shown, bool)],
     tests_allowed: bool,
+    new_paths: &[String],
 ) -> String {
     let mut p = format!("Task: {}\n\n", task_text.trim());
     if !baseline.0 {
@@ -765,6 +958,13 @@ Then write the complete new version of each function you change or add, each in 
 Change only what the task needs; keep the other functions as they are and do not repeat unchanged ones. \
 If you need a new import, put it at the top of the block.",
     );
+    if !new_paths.is_empty() {
+        let _ = write!(
+            p,
+            " Write each new file ({}) whole, in one block with its path on the line before it.",
+            new_paths.join(", ")
+        );
+    }
     if !tests_allowed {
         p.push_str(" Do not change the tests.");
     }
@@ -783,21 +983,45 @@ fn candidate_files(
     sources: &Sources,
     editable: &[&Shown],
     answer: &str,
+    new_paths: &[String],
 ) -> Result<BTreeMap<String, String>, String> {
     let blocks = parse_blocks(answer);
     if blocks.is_empty() {
         return Err("the answer has no code block".to_owned());
     }
     let mut current: BTreeMap<String, String> = BTreeMap::new();
+    // A new file the task asks for (`write tests in a new file tests/isbn.rs`).
+    for b in &blocks {
+        if let Some(p) = b.path.as_ref().and_then(|p| {
+            new_paths
+                .iter()
+                .find(|n| *n == p || n.ends_with(&format!("/{p}")))
+        }) {
+            current.entry(p.clone()).or_default().push_str(&b.code);
+        } else if b.path.is_none() && editable.is_empty() && new_paths.len() == 1 {
+            current
+                .entry(new_paths[0].clone())
+                .or_default()
+                .push_str(&b.code);
+        }
+    }
     let paths: Vec<&str> = {
         let mut v: Vec<&str> = editable.iter().map(|s| s.path.as_str()).collect();
         v.dedup();
         v
     };
     for b in &blocks {
+        if b.path.as_ref().is_some_and(|p| {
+            new_paths
+                .iter()
+                .any(|n| n == p || n.ends_with(&format!("/{p}")))
+        }) {
+            continue;
+        }
         let Some(path) = block_path(sources, &paths, b, &current) else {
             continue;
         };
+        let path = reroute_header(sources, &paths, &path, &b.code).unwrap_or(path);
         let text = match current.get(&path) {
             Some(t) => t.clone(),
             None => match sources.get(&path) {
@@ -939,6 +1163,129 @@ fn leftover_name(
     None
 }
 
+/// A C/C++ function body written for a header whose declaration it is goes to the shown source
+/// file that defines the function (a body in the header would be defined twice).
+fn reroute_header(sources: &Sources, paths: &[&str], path: &str, code: &str) -> Option<String> {
+    let is_header = [".h", ".hh", ".hpp", ".hxx"].iter().any(|x| path.ends_with(x));
+    if !is_header || !code.contains('{') {
+        return None;
+    }
+    let block = SourceFile::new(path, code.to_owned())?;
+    let names: Vec<&str> = block
+        .syntax
+        .symbols
+        .iter()
+        .filter(|s| s.end_line > s.start_line)
+        .map(|s| s.name.as_str())
+        .collect();
+    paths
+        .iter()
+        .filter(|p| **p != path)
+        .find(|p| {
+            sources.get(p).is_some_and(|f| {
+                f.syntax
+                    .symbols
+                    .iter()
+                    .any(|s| names.contains(&s.name.as_str()) && s.end_line > s.start_line)
+            })
+        })
+        .map(|p| (*p).to_owned())
+}
+
+/// Whether the candidate adds or changes test code (a test file, or inline Rust tests).
+fn adds_test_code(sources: &Sources, files: &BTreeMap<String, String>) -> bool {
+    files.iter().any(|(path, text)| match sources.get(path) {
+        None => vibrant_tools::locate::is_test_path(path) || text.contains("#[test]"),
+        Some(orig) if orig.is_test => orig.text != *text,
+        Some(orig) => SourceFile::new(path, text.clone())
+            .is_some_and(|new| new.test_text().len() > orig.test_text().len()),
+    })
+}
+
+/// Single-change mutants of the code under test (the best non-test suspect, preferring the
+/// files the task protects): a comparison, arithmetic or boolean operator flipped, or a small
+/// number changed, one at a time in the body — (path, mutated file text), at most `max`.
+fn mutants_of(
+    sources: &Sources,
+    ranked: &[Suspect],
+    protected: &[String],
+    max: usize,
+) -> Vec<(String, String)> {
+    let target = ranked
+        .iter()
+        .filter(|s| !s.is_test)
+        .find(|s| protected.contains(&s.path))
+        .or_else(|| ranked.iter().find(|s| !s.is_test));
+    let Some(t) = target else {
+        return Vec::new();
+    };
+    let Some(f) = sources.get(&t.path) else {
+        return Vec::new();
+    };
+    const OPS: &[(&str, &str)] = &[
+        (" <= ", " < "),
+        (" >= ", " > "),
+        (" < ", " <= "),
+        (" > ", " >= "),
+        (" == ", " != "),
+        (" != ", " == "),
+        (" + ", " - "),
+        (" - ", " + "),
+        (" && ", " || "),
+        (" || ", " && "),
+        (" and ", " or "),
+        (" or ", " and "),
+        (" * ", " / "),
+        ("+= 1", "+= 2"),
+        ("True", "False"),
+        ("true", "false"),
+        ("return 0", "return 1"),
+        ("1)", "2)"),
+        ("[0]", "[1]"),
+    ];
+    let lines: Vec<&str> = f.text.lines().collect();
+    // The body: after the signature line, within the definition.
+    let body_start = t.start_line as usize; // 0-based index of the line after the header
+    let body_end = (t.end_line as usize).min(lines.len());
+    // Not inside a Python docstring at the top of the body.
+    let mut body_start = body_start;
+    if let Some(first) = lines.get(body_start).map(|l| l.trim_start()) {
+        for quote in ["\"\"\"", "'''"] {
+            if let Some(rest) = first.strip_prefix(quote) {
+                let close = if rest.contains(quote) {
+                    Some(body_start)
+                } else {
+                    (body_start + 1..body_end).find(|&i| lines[i].contains(quote))
+                };
+                if let Some(c) = close {
+                    body_start = c + 1;
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (from, to) in OPS {
+        if out.len() >= max {
+            break;
+        }
+        let hit = (body_start..body_end).find(|&i| {
+            let l = lines[i].trim_start();
+            !l.starts_with("//") && !l.starts_with('#') && !l.starts_with("/*") && !l.starts_with('*')
+                && lines[i].contains(from)
+        });
+        if let Some(i) = hit {
+            let mut m: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+            m[i] = m[i].replacen(from, to, 1);
+            let mut text = m.join("\n");
+            if f.text.ends_with('\n') {
+                text.push('\n');
+            }
+            out.push((f.path.clone(), text));
+        }
+    }
+    out
+}
+
 /// A reason to refuse a candidate that changes tests the task does not let it change.
 fn forbidden_test_change(
     sources: &Sources,
@@ -1001,13 +1348,27 @@ mod tests {
             start_line: 1,
         };
         let answer = "b.py\n```python\ndef g():\n    return 3\n```\n```python\ndef f():\n    return 4\n```\n";
-        let files = candidate_files(&src, &[&shown_a, &shown_b], answer).unwrap();
+        let files = candidate_files(&src, &[&shown_a, &shown_b], answer, &[]).unwrap();
         assert_eq!(files["a.py"], "def f():\n    return 4\n");
         assert_eq!(files["b.py"], "def g():\n    return 3\n");
-        assert!(candidate_files(&src, &[&shown_a], "no code").is_err());
+        assert!(candidate_files(&src, &[&shown_a], "no code", &[]).is_err());
         assert!(
-            candidate_files(&src, &[&shown_a], "```python\ndef f():\n    return 1\n```").is_err()
+            candidate_files(&src, &[&shown_a], "```python\ndef f():\n    return 1\n```", &[]).is_err()
         );
+    }
+
+    #[test]
+    fn a_body_written_for_a_header_goes_to_the_source_file() {
+        let src = sources(&[
+            ("rb.h", "int rb_push(int x);\nint rb_pop(void);\n"),
+            ("rb.c", "#include \"rb.h\"\n\nint rb_push(int x)\n{\n    return 0;\n}\n"),
+        ]);
+        let shown_h = Shown { path: "rb.h".into(), whole: true, targets: vec![], text: String::new(), lang_fence: "c", start_line: 1 };
+        let shown_c = Shown { path: "rb.c".into(), whole: true, targets: vec![3], text: String::new(), lang_fence: "c", start_line: 1 };
+        let answer = "rb.h\n```c\nint rb_push(int x)\n{\n    return x + 1;\n}\n```\n";
+        let files = candidate_files(&src, &[&shown_h, &shown_c], answer, &[]).unwrap();
+        assert!(!files.contains_key("rb.h"), "{files:?}");
+        assert!(files["rb.c"].contains("return x + 1;"));
     }
 
     #[test]

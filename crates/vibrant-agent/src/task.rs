@@ -40,6 +40,26 @@ pub fn rename_pair(task: &str) -> Option<(String, String)> {
     (old != new).then_some((old, new))
 }
 
+static PROTECTED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\b(?:don't|dont|do not|never|must not|should not|without)\s+(?:\w+\s+){0,1}?(?:chang|modif|edit|touch|alter|rewrit)\w*\s+(?:the\s+file\s+)?`?(?P<a>[\w./-]+\.[A-Za-z]+)`?)|(?:\bleave\s+`?(?P<b>[\w./-]+\.[A-Za-z]+)`?\s+(?:as it is|alone|unchanged|untouched))|(?:`?(?P<c>[\w./-]+\.[A-Za-z]+)`?\s+(?:must|should)\s+(?:stay|remain)\s+(?:as it is|unchanged))",
+    )
+});
+
+/// Files the task says must not change ("Don't change bits.c", "leave ranges.js as it is").
+pub fn protected_paths(task: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in PROTECTED.captures_iter(task) {
+        if let Some(m) = c.name("a").or_else(|| c.name("b")).or_else(|| c.name("c")) {
+            let p = m.as_str().trim_end_matches('.').to_owned();
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 /// The task says the tests must not change ("Do not change the tests").
 pub fn forbids_test_edits(task: &str) -> bool {
     FORBIDS_TESTS.is_match(task)
@@ -94,6 +114,11 @@ mod tests {
             Some(("Cfg".into(), "Config".into()))
         );
         assert_eq!(rename_pair("fix the bug"), None);
+        assert_eq!(protected_paths("Add checks to test_bits.c. Don't change bits.c. make test must pass."), vec!["bits.c"]);
+        assert_eq!(protected_paths("Leave ranges.js as it is."), vec!["ranges.js"]);
+        assert_eq!(protected_paths("Don't modify src/isbn.rs. cargo test must pass."), vec!["src/isbn.rs"]);
+        assert_eq!(protected_paths("Don't change textfmt.py itself."), vec!["textfmt.py"]);
+        assert!(protected_paths("Fix the bug in calc.py.").is_empty());
         assert!(asks_for_change("fix the failing test"));
         assert!(asks_for_change("Rename compute_total to sum_prices"));
         assert!(!asks_for_change("what does this project do?"));

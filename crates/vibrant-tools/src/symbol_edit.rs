@@ -137,8 +137,10 @@ pub fn parse_blocks(answer: &str) -> Vec<CodeBlock> {
     out
 }
 
-fn path_like(word: &str) -> Option<String> {
+/// `word` as a source file path (`calc.py`, `src/lib.rs`), if it is one.
+pub fn path_like(word: &str) -> Option<String> {
     let w = word.trim_matches(|c: char| "`*'\":,()[]".contains(c));
+    let w = w.trim_end_matches('.');
     let ext = w.rsplit_once('.')?.1;
     let ok = !w.is_empty()
         && !w.contains("://")
