@@ -46,6 +46,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 stage "cargo nextest" bash -o pipefail -c 'cargo nextest run --workspace --locked --profile "$1" 2>&1 | tee "$2"' _ "$profile" "$log"
 stage "doctests" cargo test --workspace --doc --locked
+# The agent benchmark's tasks stay well-formed: each check fails on its fixture and passes with
+# its reference solution (Python/pytest, Rust, node, Go, C; .ci/run installs go and pytest).
+stage "agent benchmark tasks" scripts/check-agent-tasks.sh
 # The fallback kernels on a real model: the default run uses the best ISA the CPU has (AVX-512 on
 # the CI machine), so the AVX2 path gets SmolLM2's greedy and perplexity parity here. The scalar
 # path is the spec every SIMD kernel is property-tested against; on a real model it gets SmolLM2's

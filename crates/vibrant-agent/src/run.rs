@@ -185,11 +185,17 @@ impl<'a> Agent<'a> {
             return (None, String::new());
         }
         let mut st = SolveTally::default();
+        // The phase's budget never outlasts the task's.
+        let mut candidates = self.config.candidates.clone();
+        if let Some(task_budget) = self.config.time_budget {
+            candidates.budget = candidates.budget.min(task_budget);
+            candidates.check_timeout = candidates.check_timeout.min(task_budget);
+        }
         let result = {
             let mut solver = Solver {
                 backend: &mut *self.backend,
                 tools: &mut *self.tools,
-                config: &self.config.candidates,
+                config: &candidates,
                 verify_build: self.config.verify == Verify::Build,
                 top_k: self.config.top_k,
                 top_p: self.config.top_p,

@@ -279,9 +279,13 @@ impl Solver<'_> {
         // Test-writing candidates that passed, by mutants caught: (killed, files, index, summary).
         let mut best_tests: Option<BestTests> = None;
         // A rename is mechanical: the agent's own candidate goes first.
-        if let Some((old, new)) = task::rename_pair(task_text) {
-            let files = mechanical_rename(&sources, &old, &new);
-            if !files.is_empty() && forbidden_test_change(&sources, &files, true).is_none() {
+        let pairs = task::rename_pairs(task_text);
+        if let Some((old, new)) = pairs.first().cloned() {
+            let files = mechanical_rename(&sources, &pairs);
+            if !files.is_empty()
+                && forbidden_test_change(&sources, &files, true).is_none()
+                && leftover_name(&sources, &files, task_text).is_none()
+            {
                 n += 1;
                 seen.insert(files.clone());
                 let (passed, output) = self
@@ -312,7 +316,9 @@ impl Solver<'_> {
         }
         let mut messages = vec![Message::system(SYSTEM), Message::user(prompt.clone())];
         'rounds: for round in 0..self.config.rounds.max(1) {
-            if round > 0 && let Some(best) = best_tests.as_ref().filter(|b| b.survivor.is_some()) {
+            if round > 0
+                && let Some(best) = best_tests.as_ref().filter(|b| b.survivor.is_some())
+            {
                 // Tests that pass but miss a bug: show the bug they miss.
                 messages = vec![
                     Message::system(SYSTEM),
@@ -419,7 +425,8 @@ impl Solver<'_> {
                 }
                 tally.completion_tokens += u.completion_tokens.unwrap_or(0);
                 tracing::debug!(candidate = n, answer = %completion.text, "candidate answer");
-                let files = match candidate_files(&sources, &editable, &completion.text, &new_paths) {
+                let files = match candidate_files(&sources, &editable, &completion.text, &new_paths)
+                {
                     Ok(f) => f,
                     Err(why) => {
                         on_event(&AgentEvent::Candidate {
@@ -448,7 +455,9 @@ impl Solver<'_> {
                         index: n,
                         temperature,
                         passed: false,
-                        summary: format!("refused: it changes {p}, which the task says to leave alone"),
+                        summary: format!(
+                            "refused: it changes {p}, which the task says to leave alone"
+                        ),
                     });
                     continue;
                 }
@@ -507,6 +516,10 @@ impl Solver<'_> {
                     let mut killed = 0;
                     let mut survivor = None;
                     for (path, text) in &mutants {
+                        if started.elapsed() >= self.config.budget || cancel.load(Ordering::Relaxed)
+                        {
+                            break;
+                        }
                         let mut with_mutant = files.clone();
                         with_mutant.insert(path.clone(), text.clone());
                         let r = self.check(&mut scratch, &check_command, &with_mutant);
@@ -517,13 +530,23 @@ impl Solver<'_> {
                             survivor = sources.get(path).map(|f| line_diff(&f.text, text));
                         }
                     }
-                    let summary = format!("{summary}; its tests catch {killed} of {} mutants", mutants.len());
+                    let summary = format!(
+                        "{summary}; its tests catch {killed} of {} mutants",
+                        mutants.len()
+                    );
                     on_event(&AgentEvent::Notice {
                         message: format!("candidate {n}: {summary}"),
                     });
                     if killed == mutants.len() {
                         drop(scratch);
-                        return self.apply_winner(&files, &base_texts, &command, n, summary, on_event);
+                        return self.apply_winner(
+                            &files,
+                            &base_texts,
+                            &command,
+                            n,
+                            summary,
+                            on_event,
+                        );
                     }
                     if best_tests.as_ref().is_none_or(|b| killed > b.killed) {
                         best_tests = Some(BestTests {
@@ -567,7 +590,14 @@ impl Solver<'_> {
                 ),
             });
             drop(scratch);
-            return self.apply_winner(&b.files, &base_texts, &command, b.index, b.summary, on_event);
+            return self.apply_winner(
+                &b.files,
+                &base_texts,
+                &command,
+                b.index,
+                b.summary,
+                on_event,
+            );
         }
         self.not_solved(n, &tried, &baseline)
     }
@@ -753,10 +783,11 @@ fn choose_shown(
     // import): shown whole when small.
     let mut extra_files: Vec<String> = Vec::new();
     for fr in sources.frames(root, failure) {
-        if let Some(f) = sources.get(&fr.path) {
-            if !f.is_test_line(fr.line) && f.enclosing(fr.line).is_none() {
-                extra_files.push(f.path.clone());
-            }
+        if let Some(f) = sources.get(&fr.path)
+            && !f.is_test_line(fr.line)
+            && f.enclosing(fr.line).is_none()
+        {
+            extra_files.push(f.path.clone());
         }
     }
     let mut order: Vec<String> = Vec::new();
@@ -1107,31 +1138,56 @@ fn block_path(
     None
 }
 
-/// Every source file with `old` replaced by `new` where it stands as an identifier or as a
-/// part of one (`test_old`, `OldBuilder`), not inside a longer word (`bold` for `old`).
-fn mechanical_rename(sources: &Sources, old: &str, new: &str) -> BTreeMap<String, String> {
+/// Where `old` stands in `text` as an identifier or as a part of one: `test_old`, `old_v2`,
+/// `OldBuilder`, `NewOld` (a CamelCase part), but not inside a longer word (`bold` for `old`,
+/// `Items` for `Item`).
+fn rename_hits(text: &str, old: &str) -> Vec<usize> {
+    let camel = old.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+    let mut out = Vec::new();
+    let mut last = 0;
+    for (i, _) in text.match_indices(old) {
+        let before = text[..i].chars().next_back();
+        let after = text[i + old.len()..].chars().next();
+        let left_ok = before.is_none_or(|c| {
+            !c.is_alphanumeric()
+                || c == '_'
+                || (camel && (c.is_ascii_lowercase() || c.is_ascii_digit()))
+        });
+        let right_ok =
+            after.is_none_or(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit()) || c == '_');
+        if left_ok && right_ok && i >= last {
+            out.push(i);
+            last = i + old.len();
+        }
+    }
+    out
+}
+
+/// Every source file with each `old` replaced by its `new` where [`rename_hits`] finds it
+/// (longer names first, so `NewItem → NewTask` is not cut by `Item → Task`).
+fn mechanical_rename(sources: &Sources, pairs: &[(String, String)]) -> BTreeMap<String, String> {
+    let mut pairs: Vec<&(String, String)> = pairs.iter().collect();
+    pairs.sort_by_key(|(old, _)| std::cmp::Reverse(old.len()));
     let mut out = BTreeMap::new();
     for f in &sources.files {
-        let text = &f.text;
-        let mut result = String::with_capacity(text.len());
-        let mut last = 0;
-        let mut changed = false;
-        for (i, _) in text.match_indices(old) {
-            let before = text[..i].chars().next_back();
-            let after = text[i + old.len()..].chars().next();
-            let left_ok = before.is_none_or(|c| !c.is_alphanumeric() || c == '_');
-            let right_ok =
-                after.is_none_or(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit()) || c == '_');
-            if left_ok && right_ok && i >= last {
+        let mut text = f.text.clone();
+        for (old, new) in &pairs {
+            let hits = rename_hits(&text, old);
+            if hits.is_empty() {
+                continue;
+            }
+            let mut result = String::with_capacity(text.len());
+            let mut last = 0;
+            for i in hits {
                 result.push_str(&text[last..i]);
                 result.push_str(new);
                 last = i + old.len();
-                changed = true;
             }
-        }
-        if changed {
             result.push_str(&text[last..]);
-            out.insert(f.path.clone(), result);
+            text = result;
+        }
+        if text != f.text {
+            out.insert(f.path.clone(), text);
         }
     }
     out
@@ -1144,20 +1200,25 @@ fn leftover_name(
     files: &BTreeMap<String, String>,
     task_text: &str,
 ) -> Option<String> {
-    let (old, _) = task::rename_pair(task_text)?;
-    let texts = sources.files.iter().map(|f| {
-        (
-            f.path.as_str(),
-            files.get(&f.path).map_or(f.text.as_str(), String::as_str),
-        )
-    });
-    for (path, text) in texts {
-        if let Some((i, line)) = text.lines().enumerate().find(|(_, l)| l.contains(&old)) {
-            return Some(format!(
-                "`{old}` still appears in {path} line {}: {}",
-                i + 1,
-                line.trim()
-            ));
+    for (old, _) in task::rename_pairs(task_text) {
+        let texts = sources.files.iter().map(|f| {
+            (
+                f.path.as_str(),
+                files.get(&f.path).map_or(f.text.as_str(), String::as_str),
+            )
+        });
+        for (path, text) in texts {
+            if let Some((i, line)) = text
+                .lines()
+                .enumerate()
+                .find(|(_, l)| !rename_hits(l, &old).is_empty())
+            {
+                return Some(format!(
+                    "`{old}` still appears in {path} line {}: {}",
+                    i + 1,
+                    line.trim()
+                ));
+            }
         }
     }
     None
@@ -1166,7 +1227,9 @@ fn leftover_name(
 /// A C/C++ function body written for a header whose declaration it is goes to the shown source
 /// file that defines the function (a body in the header would be defined twice).
 fn reroute_header(sources: &Sources, paths: &[&str], path: &str, code: &str) -> Option<String> {
-    let is_header = [".h", ".hh", ".hpp", ".hxx"].iter().any(|x| path.ends_with(x));
+    let is_header = [".h", ".hh", ".hpp", ".hxx"]
+        .iter()
+        .any(|x| path.ends_with(x));
     if !is_header || !code.contains('{') {
         return None;
     }
@@ -1270,7 +1333,10 @@ fn mutants_of(
         }
         let hit = (body_start..body_end).find(|&i| {
             let l = lines[i].trim_start();
-            !l.starts_with("//") && !l.starts_with('#') && !l.starts_with("/*") && !l.starts_with('*')
+            !l.starts_with("//")
+                && !l.starts_with('#')
+                && !l.starts_with("/*")
+                && !l.starts_with('*')
                 && lines[i].contains(from)
         });
         if let Some(i) = hit {
@@ -1353,7 +1419,13 @@ mod tests {
         assert_eq!(files["b.py"], "def g():\n    return 3\n");
         assert!(candidate_files(&src, &[&shown_a], "no code", &[]).is_err());
         assert!(
-            candidate_files(&src, &[&shown_a], "```python\ndef f():\n    return 1\n```", &[]).is_err()
+            candidate_files(
+                &src,
+                &[&shown_a],
+                "```python\ndef f():\n    return 1\n```",
+                &[]
+            )
+            .is_err()
         );
     }
 
@@ -1361,10 +1433,27 @@ mod tests {
     fn a_body_written_for_a_header_goes_to_the_source_file() {
         let src = sources(&[
             ("rb.h", "int rb_push(int x);\nint rb_pop(void);\n"),
-            ("rb.c", "#include \"rb.h\"\n\nint rb_push(int x)\n{\n    return 0;\n}\n"),
+            (
+                "rb.c",
+                "#include \"rb.h\"\n\nint rb_push(int x)\n{\n    return 0;\n}\n",
+            ),
         ]);
-        let shown_h = Shown { path: "rb.h".into(), whole: true, targets: vec![], text: String::new(), lang_fence: "c", start_line: 1 };
-        let shown_c = Shown { path: "rb.c".into(), whole: true, targets: vec![3], text: String::new(), lang_fence: "c", start_line: 1 };
+        let shown_h = Shown {
+            path: "rb.h".into(),
+            whole: true,
+            targets: vec![],
+            text: String::new(),
+            lang_fence: "c",
+            start_line: 1,
+        };
+        let shown_c = Shown {
+            path: "rb.c".into(),
+            whole: true,
+            targets: vec![3],
+            text: String::new(),
+            lang_fence: "c",
+            start_line: 1,
+        };
         let answer = "rb.h\n```c\nint rb_push(int x)\n{\n    return x + 1;\n}\n```\n";
         let files = candidate_files(&src, &[&shown_h, &shown_c], answer, &[]).unwrap();
         assert!(!files.contains_key("rb.h"), "{files:?}");
@@ -1383,7 +1472,7 @@ mod tests {
                 "from p import compute_total\n\n\ndef test_compute_total():\n    assert compute_total(1) == 1\n",
             ),
         ]);
-        let files = mechanical_rename(&src, "compute_total", "sum_prices");
+        let files = mechanical_rename(&src, &[("compute_total".into(), "sum_prices".into())]);
         assert_eq!(
             files["p.py"],
             "def sum_prices(x):\n    return x\n\n\ndef bold():\n    return compute_totals()\n"
@@ -1394,12 +1483,12 @@ mod tests {
         );
         let src = sources(&[(
             "a.rs",
-            "struct Cfg;\nstruct CfgBuilder;\nfn my_cfg() -> Cfg { Cfg }\n",
+            "struct Cfg;\nstruct CfgBuilder;\nfn my_cfg() -> Cfg { Cfg }\nfn f() -> Cfgs { NewCfg }\n",
         )]);
-        let files = mechanical_rename(&src, "Cfg", "Config");
+        let files = mechanical_rename(&src, &[("Cfg".into(), "Config".into())]);
         assert_eq!(
             files["a.rs"],
-            "struct Config;\nstruct ConfigBuilder;\nfn my_cfg() -> Config { Config }\n"
+            "struct Config;\nstruct ConfigBuilder;\nfn my_cfg() -> Config { Config }\nfn f() -> Cfgs { NewConfig }\n"
         );
     }
 

@@ -33,11 +33,35 @@ static RENAME: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static MORE_PAIRS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"`?\b([A-Za-z_][A-Za-z0-9_]*)`?\s+(?:to|into)\s+`?([A-Za-z_][A-Za-z0-9_]*)\b`?")
+});
+
 /// `(old, new)` when the task asks to rename an identifier ("Rename the function a to b").
 pub fn rename_pair(task: &str) -> Option<(String, String)> {
-    let c = RENAME.captures(task)?;
-    let (old, new) = (c[1].to_owned(), c[2].to_owned());
-    (old != new).then_some((old, new))
+    rename_pairs(task).into_iter().next()
+}
+
+/// Every `(old, new)` of a rename request, including the further pairs of the same sentence
+/// ("rename the type Item to Task and its constructor NewItem to NewTask").
+pub fn rename_pairs(task: &str) -> Vec<(String, String)> {
+    let Some(c) = RENAME.captures(task) else {
+        return Vec::new();
+    };
+    let mut out = vec![(c[1].to_owned(), c[2].to_owned())];
+    let Some(whole) = c.get(0) else {
+        return Vec::new();
+    };
+    let rest = &task[whole.end()..];
+    let sentence_end = rest
+        .find(". ")
+        .or_else(|| rest.find(".\n"))
+        .unwrap_or(rest.len());
+    for m in MORE_PAIRS.captures_iter(&rest[..sentence_end]) {
+        out.push((m[1].to_owned(), m[2].to_owned()));
+    }
+    out.retain(|(a, b)| a != b);
+    out
 }
 
 static PROTECTED: LazyLock<Regex> = LazyLock::new(|| {
@@ -114,10 +138,31 @@ mod tests {
             Some(("Cfg".into(), "Config".into()))
         );
         assert_eq!(rename_pair("fix the bug"), None);
-        assert_eq!(protected_paths("Add checks to test_bits.c. Don't change bits.c. make test must pass."), vec!["bits.c"]);
-        assert_eq!(protected_paths("Leave ranges.js as it is."), vec!["ranges.js"]);
-        assert_eq!(protected_paths("Don't modify src/isbn.rs. cargo test must pass."), vec!["src/isbn.rs"]);
-        assert_eq!(protected_paths("Don't change textfmt.py itself."), vec!["textfmt.py"]);
+        assert_eq!(
+            rename_pairs(
+                "In package todo, rename the type Item to Task and its constructor NewItem to NewTask. Update every user."
+            ),
+            vec![
+                ("Item".into(), "Task".into()),
+                ("NewItem".into(), "NewTask".into())
+            ]
+        );
+        assert_eq!(
+            protected_paths("Add checks to test_bits.c. Don't change bits.c. make test must pass."),
+            vec!["bits.c"]
+        );
+        assert_eq!(
+            protected_paths("Leave ranges.js as it is."),
+            vec!["ranges.js"]
+        );
+        assert_eq!(
+            protected_paths("Don't modify src/isbn.rs. cargo test must pass."),
+            vec!["src/isbn.rs"]
+        );
+        assert_eq!(
+            protected_paths("Don't change textfmt.py itself."),
+            vec!["textfmt.py"]
+        );
         assert!(protected_paths("Fix the bug in calc.py.").is_empty());
         assert!(asks_for_change("fix the failing test"));
         assert!(asks_for_change("Rename compute_total to sum_prices"));

@@ -107,18 +107,19 @@ pub fn parse_blocks(answer: &str) -> Vec<CodeBlock> {
                 let t = l.trim();
                 let is_comment = t.starts_with('#') || t.starts_with("//");
                 let label = t.trim_start_matches(['#', '/', '-', ' ', '*']).trim();
-                if is_comment && !label.contains(' ') && !t.starts_with("#include") {
-                    if let Some(p) = path_like(label) {
-                        if !part.trim().is_empty() {
-                            out.push(CodeBlock {
-                                path: part_path.clone(),
-                                code: std::mem::take(&mut part),
-                            });
-                        }
-                        part.clear();
-                        part_path = Some(p);
-                        continue;
+                let label_path = (is_comment && !label.contains(' ') && !t.starts_with("#include"))
+                    .then(|| path_like(label))
+                    .flatten();
+                if let Some(p) = label_path {
+                    if !part.trim().is_empty() {
+                        out.push(CodeBlock {
+                            path: part_path.clone(),
+                            code: std::mem::take(&mut part),
+                        });
                     }
+                    part.clear();
+                    part_path = Some(p);
+                    continue;
                 }
                 part.push_str(l);
                 part.push('\n');
@@ -348,7 +349,7 @@ pub fn apply_block(file: &SourceFile, code: &str, targets: &[u32]) -> Result<Str
             Some(i)
                 if !splices
                     .iter()
-                    .any(|s| s.start <= i as u32 + 1 && i as u32 + 1 <= s.end) =>
+                    .any(|s| s.start <= i as u32 + 1 && (i as u32) < s.end) =>
             {
                 let indent = indent_of(file_lines[i]);
                 splices.push(Splice {
@@ -526,14 +527,12 @@ fn plan_definition(
 }
 
 fn check_parses(file: &SourceFile, text: String) -> Result<String, EditError> {
-    if !file.syntax.has_errors {
-        if let Some(after) = SourceFile::new(&file.path, text.clone()) {
-            if after.syntax.has_errors {
-                return Err(EditError::Broken {
-                    path: file.path.clone(),
-                });
-            }
-        }
+    if !file.syntax.has_errors
+        && SourceFile::new(&file.path, text.clone()).is_some_and(|after| after.syntax.has_errors)
+    {
+        return Err(EditError::Broken {
+            path: file.path.clone(),
+        });
     }
     Ok(text)
 }
