@@ -107,6 +107,10 @@ pub fn parse_blocks(answer: &str) -> Vec<CodeBlock> {
                 let t = l.trim();
                 let is_comment = t.starts_with('#') || t.starts_with("//");
                 let label = t.trim_start_matches(['#', '/', '-', ' ', '*']).trim();
+                // `calc.py (from line 12)`: the prompt's own header, echoed.
+                let label = label
+                    .split_once(" (from line ")
+                    .map_or(label, |(p, _)| p.trim());
                 let label_path = (is_comment && !label.contains(' ') && !t.starts_with("#include"))
                     .then(|| path_like(label))
                     .flatten();
@@ -558,6 +562,10 @@ mod tests {
 
     #[test]
     fn one_block_with_file_labels_is_split() {
+        let echoed =
+            parse_blocks("```python\n# textkit.py (from line 954)\ndef f():\n    pass\n```\n");
+        assert_eq!(echoed[0].path.as_deref(), Some("textkit.py"));
+        assert!(echoed[0].code.starts_with("def f():"));
         let a = "```python\n# test_calc.py\ndef test_add():\n    assert add(2, 3) == 5\n\n# calc.py\ndef add(a, b):\n    return a + b\n```\n";
         let b = parse_blocks(a);
         assert_eq!(b.len(), 2, "{b:?}");
