@@ -393,7 +393,26 @@ impl Solver<'_> {
                     round + 1
                 ),
             });
-            let completions = match self.backend.complete_many(&request, &variants, cancel) {
+            // Generation stops at the user's Ctrl-C or at the phase's deadline, whichever first.
+            let deadline = started + self.config.budget;
+            let stop = AtomicBool::new(false);
+            let done = AtomicBool::new(false);
+            let backend = &mut *self.backend;
+            let result = std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    while !done.load(Ordering::Relaxed) {
+                        if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
+                            stop.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                });
+                let r = backend.complete_many(&request, &variants, &stop);
+                done.store(true, Ordering::Relaxed);
+                r
+            });
+            let completions = match result {
                 Ok(c) => c,
                 Err(e) => {
                     on_event(&AgentEvent::Notice {
