@@ -460,23 +460,16 @@ fn plan_definition(
                 return;
             }
         }
-        let indent = file_lines
-            .get(head_line(file, orig) as usize - 1)
-            .map(|l| indent_of(l))
-            .unwrap_or("");
-        let start = if block_has_doc {
-            file.doc_start(orig.start_line)
-        } else {
-            head_line(file, orig)
-        };
-        used_targets.push(orig.start_line);
-        *last_end = Some(orig.end_line);
-        splices.push(Splice {
-            start,
-            end: orig.end_line,
-            text: reindent(&block_text, indent),
-            name: b.name.clone(),
-        });
+        replace_definition(
+            file,
+            orig,
+            &block_text,
+            block_has_doc,
+            &b.name,
+            used_targets,
+            splices,
+            last_end,
+        );
         return;
     }
     // Renamed: the first target of the same family nothing replaced yet.
@@ -490,23 +483,16 @@ fn plan_definition(
             .find(|s| s.start_line == t && same_family(s.kind, b.kind))
     });
     if let Some(orig) = renamed {
-        let indent = file_lines
-            .get(head_line(file, orig) as usize - 1)
-            .map(|l| indent_of(l))
-            .unwrap_or("");
-        used_targets.push(orig.start_line);
-        *last_end = Some(orig.end_line);
-        let start = if block_has_doc {
-            file.doc_start(orig.start_line)
-        } else {
-            head_line(file, orig)
-        };
-        splices.push(Splice {
-            start,
-            end: orig.end_line,
-            text: reindent(&block_text, indent),
-            name: b.name.clone(),
-        });
+        replace_definition(
+            file,
+            orig,
+            &block_text,
+            block_has_doc,
+            &b.name,
+            used_targets,
+            splices,
+            last_end,
+        );
         return;
     }
     // New: after the last definition placed, or before the inline tests, or at the end.
@@ -527,6 +513,41 @@ fn plan_definition(
         end: at,
         text,
         name: b.name.clone(),
+    });
+}
+
+/// Plans `orig`'s replacement by `block_text`, re-indented to `orig`'s header; the file's doc
+/// comment goes too when the block brings its own.
+#[allow(clippy::too_many_arguments)]
+fn replace_definition(
+    file: &SourceFile,
+    orig: &Symbol,
+    block_text: &str,
+    block_has_doc: bool,
+    name: &str,
+    used_targets: &mut Vec<u32>,
+    splices: &mut Vec<Splice>,
+    last_end: &mut Option<u32>,
+) {
+    let head = head_line(file, orig);
+    let indent = file
+        .text
+        .lines()
+        .nth(head as usize - 1)
+        .map(indent_of)
+        .unwrap_or("");
+    let start = if block_has_doc {
+        file.doc_start(orig.start_line)
+    } else {
+        head
+    };
+    used_targets.push(orig.start_line);
+    *last_end = Some(orig.end_line);
+    splices.push(Splice {
+        start,
+        end: orig.end_line,
+        text: reindent(block_text, indent),
+        name: name.to_owned(),
     });
 }
 

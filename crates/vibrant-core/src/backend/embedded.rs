@@ -253,14 +253,7 @@ impl Backend for EmbeddedBackend {
         let started = Instant::now();
         if request.tool_choice != ToolChoice::None && !request.tools.is_empty() {
             // Constrained tool calls need one constraint per sequence: one by one.
-            let mut out = Vec::with_capacity(variants.len());
-            for v in variants {
-                let mut r = request.clone();
-                r.temperature = v.temperature;
-                r.seed = v.seed;
-                out.push(self.complete(&r, cancel, &mut |_| {})?);
-            }
-            return Ok(out);
+            return super::complete_each(self, request, variants, cancel);
         }
         let prompt = self.prompt_tokens_with_tools(request.messages, &[])?;
         let window = self.session.n_ctx();

@@ -273,15 +273,25 @@ pub trait Backend {
         variants: &[Sampling],
         cancel: &AtomicBool,
     ) -> Result<Vec<Completion>, BackendError> {
-        let mut out = Vec::with_capacity(variants.len());
-        for v in variants {
-            let mut r = request.clone();
-            r.temperature = v.temperature;
-            r.seed = v.seed;
-            out.push(self.complete(&r, cancel, &mut |_| {})?);
-        }
-        Ok(out)
+        complete_each(self, request, variants, cancel)
     }
+}
+
+/// [`Backend::complete_many`] one answer at a time (remote servers; constrained tool calls).
+pub(crate) fn complete_each<B: Backend + ?Sized>(
+    backend: &mut B,
+    request: &CompletionRequest<'_>,
+    variants: &[Sampling],
+    cancel: &AtomicBool,
+) -> Result<Vec<Completion>, BackendError> {
+    let mut out = Vec::with_capacity(variants.len());
+    for v in variants {
+        let mut r = request.clone();
+        r.temperature = v.temperature;
+        r.seed = v.seed;
+        out.push(backend.complete(&r, cancel, &mut |_| {})?);
+    }
+    Ok(out)
 }
 
 /// How one of several answers to a request is sampled ([`Backend::complete_many`]).
