@@ -222,6 +222,22 @@ pub enum ModelError {
         source: std::io::Error,
     },
 
+    /// A repository id or file name (from a reference, the catalog or a Hub listing) could
+    /// leave the model store: a `..` component, an absolute path, a backslash or a control
+    /// character.
+    #[error("unsafe {field} {value:?}: {reason}.\n{hint}")]
+    UnsafeName {
+        /// `repository id` or `file name`.
+        field: &'static str,
+        /// The value at fault (shown quoted and escaped, so control characters cannot reach the
+        /// terminal).
+        value: String,
+        /// What is wrong with it.
+        reason: &'static str,
+        /// What the user can do.
+        hint: &'static str,
+    },
+
     /// A JSON document (a manifest, a Hub listing) is malformed.
     #[error("{what} is not valid JSON: {message}")]
     Json {

@@ -84,6 +84,69 @@ impl HubConfig {
     }
 }
 
+const NAME_HINT: &str = "a Hub repository id is OWNER/NAME and a file name a relative path inside it; \
+     check the reference, the catalog entry or the mirror (HF_ENDPOINT) that listed it";
+
+fn unsafe_name(field: &'static str, value: &str, reason: &'static str) -> ModelError {
+    ModelError::UnsafeName {
+        field,
+        value: value.to_owned(),
+        reason,
+        hint: NAME_HINT,
+    }
+}
+
+/// Checks one `/`-separated relative path for anything that could leave the directory it is
+/// joined to: empty, `.` or `..` components, a leading `/`, a drive prefix, backslashes and control
+/// characters.
+fn check_relative(field: &'static str, value: &str) -> Result<()> {
+    let fail = |reason| Err(unsafe_name(field, value, reason));
+    if value.is_empty() {
+        return fail("it is empty");
+    }
+    if value.chars().any(char::is_control) {
+        return fail("it contains a control character");
+    }
+    if value.contains('\\') {
+        return fail("it contains a backslash");
+    }
+    if value.starts_with('/') || std::path::Path::new(value).is_absolute() {
+        return fail("it is an absolute path");
+    }
+    if value.as_bytes().get(1) == Some(&b':') {
+        return fail("it starts with a drive prefix");
+    }
+    for component in value.split('/') {
+        match component {
+            ".." => return fail("it has a `..` component"),
+            "." => return fail("it has a `.` component"),
+            "" => return fail("it has an empty component"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `repo` is exactly `OWNER/NAME` with no component that could leave the model store
+/// when joined to it.
+pub fn check_repo_id(repo: &str) -> Result<()> {
+    check_relative("repository id", repo)?;
+    if repo.split('/').count() != 2 {
+        return Err(unsafe_name(
+            "repository id",
+            repo,
+            "it is not of the form OWNER/NAME",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that `file` is a relative path (inside a repository) that stays inside the directory it
+/// is joined to.
+pub fn check_file_name(file: &str) -> Result<()> {
+    check_relative("file name", file)
+}
+
 /// One file of a repository listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoFile {

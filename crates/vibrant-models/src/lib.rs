@@ -45,7 +45,10 @@ pub use download::{
 };
 pub use error::{ModelError, Result, human_bytes};
 pub use first_run::{DownloadQuestion, ModelSettings, Origin, ensure_model, ensure_model_in};
-pub use hub::{DEFAULT_ENDPOINT, HubConfig, RepoFile, parse_tree, pick_files, split_part};
+pub use hub::{
+    DEFAULT_ENDPOINT, HubConfig, RepoFile, check_file_name, check_repo_id, parse_tree, pick_files,
+    split_part,
+};
 pub use select::{
     Candidate, MachineFacts, Recommendation, estimate, headroom_bytes, kv_cache_bytes, recommend,
     scratch_bytes, tier,

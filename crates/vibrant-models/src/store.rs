@@ -24,7 +24,7 @@ use crate::discover::{
 };
 use crate::download::{DownloadEvent, Downloader, FileSpec, sibling};
 use crate::error::{ModelError, Result, human_bytes};
-use crate::hub::{pick_files, split_part};
+use crate::hub::{check_file_name, check_repo_id, pick_files, split_part};
 
 /// Whether `path` starts with the GGUF magic.
 pub fn is_gguf(path: &Path) -> bool {
@@ -364,8 +364,12 @@ impl Store {
         let Some((repo, quant)) = parse_hub_repo(reference) else {
             return Err(self.unknown(reference));
         };
+        check_repo_id(&repo)?;
         let listing = downloader.list_repo(&repo, "main")?;
         let files = pick_files(&repo, &listing, quant.as_deref())?;
+        for f in &files {
+            check_file_name(&f.path)?;
+        }
         let quant = quant
             .map(|q| q.to_ascii_uppercase())
             .or_else(|| quant_from_name(&files[0].path));
@@ -436,6 +440,8 @@ impl Store {
         }
         // 4. `OWNER/REPO/FILE.gguf` needs no listing.
         if let Some((repo, file)) = parse_hub_file(reference) {
+            check_repo_id(&repo)?;
+            check_file_name(&file)?;
             let id = format!("hf.co/{repo}/{file}");
             if let Some(m) = local.iter().find(|m| {
                 m.name == id
@@ -468,6 +474,7 @@ impl Store {
         }
         // 5. `hf.co/OWNER/REPO[:QUANT]` already here (store or HF cache)?
         if let Some((repo, quant)) = parse_hub_repo(reference) {
+            check_repo_id(&repo)?;
             let found = local.iter().find(|m| {
                 m.repo
                     .as_deref()
@@ -529,6 +536,11 @@ impl Store {
         on_event: &mut dyn FnMut(DownloadEvent),
         cancel: &AtomicBool,
     ) -> Result<ResolvedModel> {
+        // The plan may come from a hostile listing or catalog: nothing may land outside `hf/`.
+        check_repo_id(&remote.repo)?;
+        for f in &remote.files {
+            check_file_name(&f.name)?;
+        }
         let dir = self.root.join("hf").join(&remote.repo);
         let mut rel = Vec::new();
         let mut shas = Vec::new();
