@@ -5,7 +5,7 @@
 //! 2. resume `FILE.partial` with `Range: bytes=N-` (a `200` answer means the server ignored the
 //!    range: the partial is truncated and the download restarts);
 //! 3. follow redirects by hand, collecting `X-Linked-Size`/`X-Linked-ETag` from the Hub's answer,
-//!    sending the token only to the Hub's own origin;
+//!    sending the token only to the Hub's own origin, and only over https or loopback http;
 //! 4. check free space against the bytes still to come;
 //! 5. stream to the partial while hashing; a read that stalls longer than `stall_timeout`, a cut
 //!    connection, a 5xx or 429 is retried with exponential backoff, resuming where it stopped;
@@ -204,6 +204,12 @@ impl Downloader {
             .map_err(|e| ModelError::HttpClient {
                 message: e.to_string(),
             })?;
+        if hub.token.is_some() && !hub.sends_token() {
+            tracing::warn!(
+                endpoint = %hub.endpoint,
+                "HF_TOKEN is not sent to a plain-http endpoint on another machine; use https"
+            );
+        }
         Ok(Self {
             client,
             hub,
@@ -608,9 +614,6 @@ impl Downloader {
 
     /// GET `url` (with `Range` from `from` when > 0), following redirects by hand.
     fn open(&self, url: &str, from: u64) -> Result<(Response, Linked), Failure> {
-        let hub_origin = reqwest::Url::parse(&self.hub.endpoint)
-            .ok()
-            .map(|u| u.origin());
         let mut current = reqwest::Url::parse(url).map_err(|e| {
             Failure::Fatal(ModelError::Http {
                 url: url.to_owned(),
@@ -624,10 +627,8 @@ impl Downloader {
             if from > 0 {
                 req = req.header(RANGE, format!("bytes={from}-"));
             }
-            if let Some(token) = &self.hub.token
-                && hub_origin.as_ref() == Some(&current.origin())
-            {
-                req = req.header(AUTHORIZATION, format!("Bearer {token}"));
+            if let Some(auth) = self.hub.authorization_for(current.as_str()) {
+                req = req.header(AUTHORIZATION, auth);
             }
             let resp = req.send().map_err(|e| {
                 if e.is_timeout() {
@@ -692,8 +693,11 @@ impl Downloader {
             401 | 403 => Failure::Fatal(ModelError::Unauthorized {
                 url: url.to_owned(),
                 status: status.as_u16(),
-                token_note: if self.hub.token.is_some() {
+                token_note: if self.hub.sends_token() {
                     " (a token was sent: check that it has access to this repository)"
+                } else if self.hub.token.is_some() {
+                    " (HF_TOKEN is set but was not sent: the endpoint is plain http to another \
+                     machine; use an https HF_ENDPOINT)"
                 } else {
                     " (no token was sent)"
                 },

@@ -74,6 +74,27 @@ impl HubConfig {
         format!("{}/api/models/{repo}/tree/{revision}", self.endpoint)
     }
 
+    /// The `Authorization` value to send with a request to `url`, if any: the token goes only to
+    /// the endpoint's own origin (never to the CDN a download is redirected to), and only when
+    /// that endpoint is https or plain http on this machine (a loopback address or `localhost`),
+    /// so that it never crosses a network in clear text.
+    pub fn authorization_for(&self, url: &str) -> Option<String> {
+        let token = self.token.as_deref()?;
+        let endpoint = reqwest::Url::parse(&self.endpoint).ok()?;
+        let target = reqwest::Url::parse(url).ok()?;
+        (is_private_channel(&endpoint) && endpoint.origin() == target.origin())
+            .then(|| format!("Bearer {token}"))
+    }
+
+    /// Whether a configured token would be sent to this endpoint at all (see
+    /// [`HubConfig::authorization_for`]).
+    pub fn sends_token(&self) -> bool {
+        self.token.is_some()
+            && reqwest::Url::parse(&self.endpoint)
+                .ok()
+                .is_some_and(|u| is_private_channel(&u))
+    }
+
     /// The host name shown to users (`huggingface.co`).
     pub fn host(&self) -> &str {
         let rest = self
@@ -145,6 +166,21 @@ pub fn check_repo_id(repo: &str) -> Result<()> {
 /// is joined to.
 pub fn check_file_name(file: &str) -> Result<()> {
     check_relative("file name", file)
+}
+
+/// https, or http to this machine: a channel on which a bearer token is not exposed to the
+/// network.
+fn is_private_channel(url: &reqwest::Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => url.host_str().is_some_and(|h| {
+            let h = h.trim_start_matches('[').trim_end_matches(']');
+            h.eq_ignore_ascii_case("localhost")
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }),
+        _ => false,
+    }
 }
 
 /// One file of a repository listing.
@@ -384,6 +420,63 @@ mod tests {
         assert_eq!(files[0].size, 98362432);
         assert!(files[0].sha256.is_some());
         assert_eq!(files[1].sha256, None);
+    }
+
+    fn with_token(endpoint: &str) -> HubConfig {
+        HubConfig {
+            endpoint: endpoint.to_owned(),
+            token: Some("secret".to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_token_never_goes_over_plain_http_to_another_machine() {
+        for endpoint in [
+            "http://hub.example.com",
+            "http://10.0.0.7:8080",
+            "http://[2001:db8::1]:80",
+        ] {
+            let hub = with_token(endpoint);
+            let url = hub.file_url("o/r", "main", "m.gguf");
+            assert_eq!(hub.authorization_for(&url), None, "{url}");
+            assert_eq!(hub.authorization_for(&hub.tree_url("o/r", "main")), None);
+            assert!(!hub.sends_token(), "{endpoint}");
+        }
+    }
+
+    #[test]
+    fn the_token_goes_over_https_and_to_loopback_http_only_to_the_hub_origin() {
+        for endpoint in [
+            "https://huggingface.co",
+            "https://mirror.example.com/hf",
+            "http://127.0.0.1:9",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            let hub = with_token(endpoint);
+            let url = hub.file_url("o/r", "main", "m.gguf");
+            assert_eq!(
+                hub.authorization_for(&url).as_deref(),
+                Some("Bearer secret"),
+                "{url}"
+            );
+            assert!(hub.sends_token(), "{endpoint}");
+        }
+        let hub = with_token("https://huggingface.co");
+        assert_eq!(
+            hub.authorization_for("https://cdn-lfs.huggingface.co/x"),
+            None
+        );
+        assert_eq!(
+            hub.authorization_for("http://huggingface.co/o/r/resolve/main/m.gguf"),
+            None,
+            "a downgrade to http is another origin"
+        );
+        assert_eq!(
+            HubConfig::with_endpoint("https://huggingface.co")
+                .authorization_for("https://huggingface.co/x"),
+            None
+        );
     }
 
     #[test]
