@@ -6,7 +6,8 @@
 //! only leave a torn *last* line; loading removes it (truncating the file to the last complete
 //! line) and reports it. A damaged line elsewhere is skipped and reported; nothing else is lost.
 //! Session ids are `YYYYMMDD-HHMMSS-xxxx` (UTC; `xxxx` is the millisecond × 16 plus a collision
-//! counter, in hex), so they sort by creation time.
+//! counter, in hex), so they sort by creation time. On unix the files are mode 600 and their
+//! directories mode 700: they hold prompts, code and tool output.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -16,6 +17,59 @@ use serde::{Deserialize, Serialize};
 
 use crate::message::{Message, Role, ToolCall};
 use crate::time;
+
+/// Session files and their directories are private to the user (unix modes): they hold prompts,
+/// code and tool output.
+#[cfg(unix)]
+const PRIVATE_FILE: u32 = 0o600;
+#[cfg(unix)]
+const PRIVATE_DIR: u32 = 0o700;
+
+/// Creates `dir` and its missing parents as private directories, and tightens `dir` and its
+/// parent (`<state_dir>/sessions`) if an older version left them readable by others.
+fn create_private_dir(dir: &Path) -> Result<(), SessionError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, PRIVATE_DIR);
+    builder.create(dir).map_err(io("create", dir))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for d in [Some(dir), dir.parent()].into_iter().flatten() {
+            let loose = std::fs::metadata(d)
+                .map(|m| m.permissions().mode() & 0o777 != PRIVATE_DIR)
+                .unwrap_or(false);
+            if loose
+                && let Err(e) =
+                    std::fs::set_permissions(d, std::fs::Permissions::from_mode(PRIVATE_DIR))
+            {
+                tracing::warn!("cannot make {} private (mode 700): {e}", d.display());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Tightens an existing session file to mode 600 (unix).
+fn make_private(file: &File, path: &Path) -> Result<(), SessionError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file
+            .metadata()
+            .map_err(io("read the mode of", path))?
+            .permissions()
+            .mode();
+        if mode & 0o777 != PRIVATE_FILE {
+            file.set_permissions(std::fs::Permissions::from_mode(PRIVATE_FILE))
+                .map_err(io("make private (mode 600)", path))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (file, path);
+    Ok(())
+}
 
 /// Format version written in the meta record.
 pub const FORMAT_VERSION: u32 = 1;
@@ -197,7 +251,7 @@ impl SessionStore {
 
     /// Starts a new session file and writes its meta line.
     pub fn create(&self, backend: &str, model: &str) -> Result<SessionWriter, SessionError> {
-        std::fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
+        create_private_dir(&self.dir)?;
         let since_epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -208,7 +262,11 @@ impl SessionStore {
         for attempt in 0u32..16 {
             let id = format!("{}-{:04x}", time::compact(now), millis * 16 + attempt);
             let path = self.path_of(&id);
-            let file = match OpenOptions::new().append(true).create_new(true).open(&path) {
+            let mut options = OpenOptions::new();
+            options.append(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, PRIVATE_FILE);
+            let file = match options.open(&path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(io("create", &path)(e)),
@@ -240,6 +298,7 @@ impl SessionStore {
             .append(true)
             .open(&path)
             .map_err(io("open", &path))?;
+        make_private(&file, &path)?;
         Ok(SessionWriter {
             file,
             path,
@@ -477,6 +536,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SessionStore::for_repo(&dir.path().join("state"), Path::new("/src/my repo"));
         (dir, store)
+    }
+
+    /// Sessions hold prompts, code and tool output: other users on the machine must not read
+    /// them, whatever the umask.
+    #[cfg(unix)]
+    #[test]
+    fn session_files_are_private_to_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let (_d, store) = store();
+        // A directory left by an older version with the default umask is tightened too.
+        std::fs::create_dir_all(store.dir()).unwrap();
+        std::fs::set_permissions(store.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let w = store.create("embedded", "qwen").unwrap();
+        assert_eq!(mode(w.path()), 0o600, "{}", w.path().display());
+        assert_eq!(mode(store.dir()), 0o700, "{}", store.dir().display());
+        let sessions = store.dir().parent().unwrap();
+        assert_eq!(mode(sessions), 0o700, "{}", sessions.display());
+        // An existing file with loose permissions is tightened when appended to.
+        let id = w.id().to_owned();
+        drop(w);
+        std::fs::set_permissions(store.path_of(&id), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        let w = store.append_to(&id).unwrap();
+        assert_eq!(mode(w.path()), 0o600);
     }
 
     #[test]
