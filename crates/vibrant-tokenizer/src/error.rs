@@ -135,6 +135,23 @@ pub enum TokenizerError {
     #[error("chat template does not compile: {0:#}")]
     TemplateSyntax(#[source] minijinja::Error),
 
+    /// A chat template (from a model file, so possibly hostile) did more work than any real
+    /// template needs for the conversation: an endless or huge loop, or unbounded output.
+    #[error(
+        "the model's chat template did too much work rendering {messages} message(s) (over {fuel} \
+         steps; {source}).\nthe template in the GGUF file is broken or hostile: use another model \
+         file or override the template"
+    )]
+    TemplateTooExpensive {
+        /// The messages in the conversation rendered.
+        messages: usize,
+        /// The budget that was exhausted (minijinja fuel).
+        fuel: u64,
+        /// minijinja's error.
+        #[source]
+        source: minijinja::Error,
+    },
+
     /// Rendering a chat template failed (or the template called `raise_exception`).
     #[error("chat template rendering failed: {0:#}")]
     TemplateRender(#[source] minijinja::Error),

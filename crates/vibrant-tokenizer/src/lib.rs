@@ -34,5 +34,5 @@ mod vocab;
 
 pub use error::TokenizerError;
 pub use stream::StreamDecoder;
-pub use template::{CHATML_TEMPLATE, ChatMessage, ChatTemplate};
+pub use template::{CHATML_TEMPLATE, ChatMessage, ChatTemplate, TEMPLATE_FUEL};
 pub use tokenizer::{Tokenizer, TokenizerSpec};

@@ -82,6 +82,13 @@ pub const CHATML_TEMPLATE: &str = "{%- for message in messages -%}\
 
 const TEMPLATE_NAME: &str = "chat_template";
 
+/// The work one render may do (minijinja fuel: about one per instruction and one per 64 bytes of
+/// data created or processed), so that a hostile template from a model file cannot hang or
+/// exhaust memory. A 600-message, 4 MB conversation through a Llama-3.1-style template needs
+/// between 100 000 and 500 000; this allows ten times that, which bounds one render to about
+/// 320 MB of data and well under a second (release) of work.
+pub const TEMPLATE_FUEL: u64 = 5_000_000;
+
 /// A compiled chat template.
 pub struct ChatTemplate {
     env: Environment<'static>,
@@ -211,7 +218,17 @@ impl ChatTemplate {
             .map_err(TokenizerError::TemplateRender)?;
         let mut out = tmpl
             .render(Value::from(minijinja::value::Serde(&ctx)))
-            .map_err(TokenizerError::TemplateRender)?;
+            .map_err(|e| {
+                if e.kind() == ErrorKind::OutOfFuel {
+                    TokenizerError::TemplateTooExpensive {
+                        messages: messages.len(),
+                        fuel: TEMPLATE_FUEL,
+                        source: e,
+                    }
+                } else {
+                    TokenizerError::TemplateRender(e)
+                }
+            })?;
         if self.strip_bos && !self.bos_token.is_empty() && out.starts_with(&self.bos_token) {
             out.drain(..self.bos_token.len());
         }
@@ -249,6 +266,7 @@ fn environment() -> Result<Environment<'static>, TokenizerError> {
 }
 
 fn configure(env: &mut Environment<'static>) {
+    env.set_fuel(Some(TEMPLATE_FUEL));
     // llama.cpp's defaults: trim_blocks and lstrip_blocks on, keep_trailing_newline off.
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
         .trim_blocks(true)

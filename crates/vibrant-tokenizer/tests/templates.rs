@@ -134,3 +134,62 @@ fn messages_deserialize_from_openai_json() {
         json!({"role": "user", "content": "x"})
     );
 }
+
+/// Renders `src` on another thread; panics if it has not finished within `limit` (a hostile
+/// template must not hang the caller).
+fn render_within(src: &str, limit: std::time::Duration) -> Result<String, String> {
+    let t = ChatTemplate::from_source(src, "", "").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let out = t
+            .render(&[ChatMessage::user("hi")], None, true)
+            .map_err(|e| e.to_string());
+        let _ = tx.send(out);
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out,
+        Err(_) => panic!("rendering did not finish within {limit:?}: {src}"),
+    }
+}
+
+#[test]
+fn a_hostile_template_with_huge_loops_fails_quickly_with_a_clear_error() {
+    let limit = std::time::Duration::from_secs(30);
+    for src in [
+        // The loops minijinja's `range` cap (10 000 items) does not stop: nested.
+        "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}x{% endfor %}{% endfor %}{% endfor %}",
+        "{% for i in range(100000000) %}{% for j in range(100000000) %}x{% endfor %}{% endfor %}",
+        // Output that grows without bound.
+        "{% set ns = namespace(s='x') %}{% for i in range(10000) %}{% for j in range(10000) %}{% set ns.s = ns.s ~ 'xxxxxxxxxxxxxxxx' %}{% endfor %}{% endfor %}{{ ns.s }}",
+    ] {
+        let start = std::time::Instant::now();
+        let err = render_within(src, limit).unwrap_err();
+        assert!(
+            err.contains("chat template") && (err.contains("fuel") || err.contains("range")),
+            "{err}"
+        );
+        assert!(start.elapsed() < limit, "{:?}", start.elapsed());
+    }
+    let err = render_within(
+        "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}x{% endfor %}{% endfor %}{% endfor %}",
+        limit,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("too much work") && err.contains("model's chat template"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_long_real_conversation_stays_within_the_template_budget() {
+    let t = ChatTemplate::from_source(LLAMA31_STYLE, "<|begin_of_text|>", "<|eot_id|>").unwrap();
+    let code = "fn main() { println!(\"hello\"); }\n".repeat(200); // ~7 kB
+    let mut messages = vec![ChatMessage::system("Be brief.")];
+    for i in 0..300 {
+        messages.push(ChatMessage::user(format!("question {i}\n{code}")));
+        messages.push(ChatMessage::assistant(format!("answer {i}\n{code}")));
+    }
+    let out = t.render(&messages, None, true).unwrap();
+    assert!(out.len() > 3_500_000, "{}", out.len());
+}
