@@ -25,8 +25,9 @@ pub mod session;
 mod time;
 
 pub use backend::{
-    Backend, BackendError, Completion, CompletionRequest, EmbeddedBackend, FinishReason,
-    OllamaBackend, OpenAiBackend, RemoteConfig, Sampling, ToolChoice, Usage,
+    Backend, BackendError, Completion, CompletionRequest, DEFAULT_IDLE_TIMEOUT, EmbeddedBackend,
+    FinishReason, MAX_STREAM_LINE, OllamaBackend, OpenAiBackend, RemoteConfig, Sampling,
+    ToolChoice, Usage,
 };
 pub use conversation::{Compaction, Conversation, ConversationError, Prepared};
 pub use inject::{

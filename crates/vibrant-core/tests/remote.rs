@@ -817,3 +817,177 @@ fn a_wrong_endpoint_gets_a_hint() {
         "{text}"
     );
 }
+
+/// Accepts one connection, reads the request, then hands the socket to `respond`.
+fn serve_with(respond: impl FnOnce(&mut std::net::TcpStream) + Send + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut len = 0;
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        loop {
+            let mut h = String::new();
+            reader.read_line(&mut h).unwrap();
+            let h = h.trim_end().to_ascii_lowercase();
+            if h.is_empty() {
+                break;
+            }
+            if let Some(v) = h.strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).unwrap();
+        respond(&mut stream);
+    });
+    url
+}
+
+const IDLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// A server that sends the response headers (and a first delta), then nothing, holding the
+/// connection open: the backend gives up after its idle timeout instead of hanging.
+#[test]
+fn a_server_that_stalls_after_the_headers_fails_after_the_idle_timeout() {
+    for (ollama, head) in [
+        (false, SSE_HEAD),
+        (
+            true,
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\n\r\n"
+                .as_slice(),
+        ),
+    ] {
+        for first in [None, Some(())] {
+            let url = serve_with(move |s| {
+                s.write_all(head).unwrap();
+                if first.is_some() {
+                    let line = if ollama {
+                        format!(
+                            "{}\n",
+                            json!({"message": {"role": "assistant", "content": "Hel"}, "done": false})
+                        )
+                    } else {
+                        format!("data: {}\n\n", delta("Hel"))
+                    };
+                    s.write_all(line.as_bytes()).unwrap();
+                }
+                s.flush().unwrap();
+                std::thread::sleep(std::time::Duration::from_secs(60));
+            });
+            let mut backend: Box<dyn Backend + Send> = if ollama {
+                Box::new(
+                    OllamaBackend::new(config(url))
+                        .unwrap()
+                        .with_idle_timeout(IDLE)
+                        .unwrap(),
+                )
+            } else {
+                Box::new(
+                    OpenAiBackend::new(config(url))
+                        .unwrap()
+                        .with_idle_timeout(IDLE)
+                        .unwrap(),
+                )
+            };
+            let start = std::time::Instant::now();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let (r, streamed) = ask(backend.as_mut());
+                let _ = tx.send((r.map(|c| c.finish).map_err(|e| e.to_string()), streamed));
+            });
+            let (r, streamed) = rx
+                .recv_timeout(std::time::Duration::from_secs(15))
+                .unwrap_or_else(|_| {
+                    panic!("ollama={ollama} first={first:?}: still waiting after 15 s")
+                });
+            let elapsed = start.elapsed();
+            assert!(elapsed < std::time::Duration::from_secs(10), "{elapsed:?}");
+            let message = match (first, r) {
+                (None, Err(e)) => e,
+                (Some(()), Ok(FinishReason::Failed(m))) => {
+                    assert_eq!(streamed, "Hel");
+                    m
+                }
+                other => panic!("ollama={ollama}: {other:?}"),
+            };
+            assert!(
+                message.contains("no data") && message.contains("idle"),
+                "{message}"
+            );
+        }
+    }
+}
+
+/// A server that sends one endless line: the backend stops at [`MAX_STREAM_LINE`] with a clear
+/// error instead of growing its buffer.
+#[test]
+fn an_endless_stream_line_is_cut_off_with_a_clear_error() {
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = sent.clone();
+    let url = serve_with(move |s| {
+        s.write_all(SSE_HEAD).unwrap();
+        s.write_all(b"data: {\"choices\": [{\"delta\": {\"content\": \"")
+            .unwrap();
+        let chunk = vec![b'x'; 64 * 1024];
+        // At most 64 MiB, so that a client without the cap fails the test instead of the machine.
+        for _ in 0..1024 {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+            counter.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let mut backend = OpenAiBackend::new(config(url))
+        .unwrap()
+        .with_idle_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    let start = std::time::Instant::now();
+    let (r, streamed) = ask(&mut backend);
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    let err = r.unwrap_err().to_string();
+    assert!(
+        err.contains("longer than") && err.contains(&vibrant_core::MAX_STREAM_LINE.to_string()),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+    assert_eq!(streamed, "");
+    assert!(sent.load(std::sync::atomic::Ordering::SeqCst) < 64 * 1024 * 1024);
+}
+
+/// An error answer with an endless body: only its beginning is read for the message.
+#[test]
+fn an_endless_error_body_is_not_read_to_the_end() {
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = sent.clone();
+    let url = serve_with(move |s| {
+        s.write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..1024 {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+            counter.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let mut backend = OpenAiBackend::new(config(url))
+        .unwrap()
+        .with_idle_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    let (r, _) = ask(&mut backend);
+    let err = r.unwrap_err();
+    assert!(
+        matches!(err, BackendError::Http { status: 500, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().len() < 1000);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let sent = sent.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        sent < 32 * 1024 * 1024,
+        "the client read {sent} bytes of an error body"
+    );
+}

@@ -1,6 +1,6 @@
 //! The HTTP plumbing shared by the remote backends: a blocking client without a total timeout
-//! (answers stream for minutes), readable errors, line reading that keeps partial text, and the
-//! assembly of streamed tool calls.
+//! (answers stream for minutes) but with an idle timeout, readable errors, line reading that keeps
+//! partial text and caps a line at [`MAX_STREAM_LINE`], and the assembly of streamed tool calls.
 
 use std::io::{BufRead, BufReader};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,11 +13,24 @@ use super::toolcall::{self, CallFilter};
 use super::{BackendError, CompletionRequest, ToolChoice, tool_name};
 use crate::message::ToolCall;
 
-/// A blocking client: connect timeout only, so long streams are not cut off.
+/// How long a remote server may stay silent (before the response headers, or between two reads
+/// of the answer) before the request fails.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The longest line (one SSE `data:` line or one NDJSON object) a stream may send.
+pub const MAX_STREAM_LINE: usize = 1 << 20;
+
 pub(crate) fn client() -> Result<reqwest::blocking::Client, BackendError> {
+    client_with(DEFAULT_IDLE_TIMEOUT)
+}
+
+/// A blocking client that gives up when the server is silent for `idle`: reqwest's blocking
+/// `timeout` bounds the wait for the response headers and each read of the body, not the whole
+/// answer, so long streams are not cut off while they keep coming.
+pub(crate) fn client_with(idle: Duration) -> Result<reqwest::blocking::Client, BackendError> {
     reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(None)
+        .connect_timeout(Duration::from_secs(10).min(idle))
+        .timeout(idle)
         .build()
         .map_err(|e| BackendError::Request {
             url: String::new(),
@@ -31,6 +44,7 @@ pub(crate) fn post_json(
     url: &str,
     api_key: Option<&str>,
     body: &serde_json::Value,
+    idle: Duration,
 ) -> Result<reqwest::blocking::Response, BackendError> {
     let mut req = client
         .post(url)
@@ -54,6 +68,11 @@ pub(crate) fn post_json(
                 url: url.to_owned(),
                 message: root.to_string(),
             }
+        } else if e.is_timeout() {
+            BackendError::Request {
+                url: url.to_owned(),
+                message: idle_message(idle, "waiting for the response"),
+            }
         } else {
             BackendError::Request {
                 url: url.to_owned(),
@@ -65,7 +84,10 @@ pub(crate) fn post_json(
     if status.is_success() {
         return Ok(resp);
     }
-    let text = resp.text().unwrap_or_default();
+    // An error body is read for its message only: a hostile server cannot make it unbounded.
+    let mut raw = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut std::io::Read::take(resp, 64 * 1024), &mut raw);
+    let text = String::from_utf8_lossy(&raw);
     Err(BackendError::Http {
         url: url.to_owned(),
         status: status.as_u16(),
@@ -115,19 +137,80 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// Reads the next line (without the line ending); `Ok(None)` at the end of the stream.
-fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<Option<String>, String> {
+fn idle_message(idle: Duration, what: &str) -> String {
+    format!(
+        "no data from the server for {:.1} s while {what} (the backend's idle timeout); \
+         the server stalled or the connection was lost",
+        idle.as_secs_f64()
+    )
+}
+
+/// Reads the next line (without the line ending); `Ok(None)` at the end of the stream. A line
+/// longer than `max` bytes, or a read that waits longer than the client's idle timeout, is an
+/// error.
+fn next_line(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+    idle: Duration,
+) -> Result<Option<String>, String> {
     buf.clear();
-    match reader.read_until(b'\n', buf) {
-        Ok(0) => Ok(None),
-        Ok(_) => {
-            while matches!(buf.last(), Some(b'\n' | b'\r')) {
-                buf.pop();
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if is_timeout(&e) => return Err(idle_message(idle, "streaming the answer")),
+            Err(e) => return Err(error_chain(&e)),
+        };
+        if available.is_empty() {
+            if buf.is_empty() {
+                return Ok(None);
             }
-            Ok(Some(String::from_utf8_lossy(buf).into_owned()))
+            break;
         }
-        Err(e) => Err(error_chain(&e)),
+        let (take, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if buf.len() + take > max + 2 {
+            return Err(format!(
+                "a line of the stream is longer than {max} bytes (MAX_STREAM_LINE); \
+                 the server is broken or hostile"
+            ));
+        }
+        buf.extend_from_slice(&available[..take]);
+        reader.consume(take);
+        if done {
+            break;
+        }
     }
+    while matches!(buf.last(), Some(b'\n' | b'\r')) {
+        buf.pop();
+    }
+    Ok(Some(String::from_utf8_lossy(buf).into_owned()))
+}
+
+/// Whether a read failed because the client's timeout ran out (reqwest wraps it in an
+/// `io::Error` whose chain says so).
+fn is_timeout(e: &std::io::Error) -> bool {
+    if e.kind() == std::io::ErrorKind::TimedOut {
+        return true;
+    }
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|r| r as _);
+    while let Some(c) = cur {
+        if let Some(r) = c.downcast_ref::<reqwest::Error>()
+            && r.is_timeout()
+        {
+            return true;
+        }
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        cur = c.source();
+    }
+    false
 }
 
 /// What the reader thread sends.
@@ -169,6 +252,7 @@ impl LineStream {
         api_key: Option<&str>,
         body: &serde_json::Value,
         cancel: &AtomicBool,
+        idle: Duration,
     ) -> Result<Option<Self>, BackendError> {
         let (tx, rx) = mpsc::sync_channel(64);
         let (client, url, api_key, body) = (
@@ -180,7 +264,7 @@ impl LineStream {
         std::thread::Builder::new()
             .name("vibrant-http-stream".to_owned())
             .spawn(move || {
-                let resp = match post_json(&client, &url, api_key.as_deref(), &body) {
+                let resp = match post_json(&client, &url, api_key.as_deref(), &body, idle) {
                     Ok(r) => r,
                     Err(e) => {
                         let _ = tx.send(Item::Failed(e));
@@ -193,7 +277,7 @@ impl LineStream {
                 let mut reader = BufReader::new(resp);
                 let mut buf = Vec::new();
                 loop {
-                    let item = match next_line(&mut reader, &mut buf) {
+                    let item = match next_line(&mut reader, &mut buf, MAX_STREAM_LINE, idle) {
                         Ok(Some(line)) => Item::Line(line),
                         Ok(None) => Item::End,
                         Err(e) => Item::Broken(e),

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::message::{Message, ToolCall};
 
 pub use embedded::EmbeddedBackend;
+pub use http::{DEFAULT_IDLE_TIMEOUT, MAX_STREAM_LINE};
 pub use ollama::OllamaBackend;
 pub use openai::OpenAiBackend;
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::http::{LineStream, Next, ToolStream, client, stream_failure};
+use super::http::{LineStream, Next, ToolStream, client, client_with, stream_failure};
 use super::openai::wire_tool;
 use super::{
     Backend, BackendError, Completion, CompletionRequest, FinishReason, RemoteConfig, ToolChoice,
@@ -21,6 +21,8 @@ use crate::message::{Message, Role};
 pub struct OllamaBackend {
     config: RemoteConfig,
     client: reqwest::blocking::Client,
+    /// How long the server may stay silent.
+    idle: std::time::Duration,
     /// Numbers the ids of tool calls the server gave no id (`call_1`, …).
     call_counter: u64,
 }
@@ -31,8 +33,17 @@ impl OllamaBackend {
         Ok(Self {
             config,
             client: client()?,
+            idle: crate::DEFAULT_IDLE_TIMEOUT,
             call_counter: 0,
         })
+    }
+
+    /// Gives up when the server sends nothing for `idle` (waiting for the response headers, or
+    /// between two reads of the answer); the default is [`DEFAULT_IDLE_TIMEOUT`](crate::DEFAULT_IDLE_TIMEOUT).
+    pub fn with_idle_timeout(mut self, idle: std::time::Duration) -> Result<Self, BackendError> {
+        self.client = client_with(idle)?;
+        self.idle = idle;
+        Ok(self)
     }
 
     /// The chat URL.
@@ -138,6 +149,7 @@ impl Backend for OllamaBackend {
             self.config.api_key.as_deref(),
             &self.body(request),
             cancel,
+            self.idle,
         )?;
         let Some(stream) = opened else {
             return Ok(cancelled(started));

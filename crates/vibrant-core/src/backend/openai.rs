@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::http::{LineStream, Next, ToolStream, client, stream_failure};
+use super::http::{LineStream, Next, ToolStream, client, client_with, stream_failure};
 use super::{
     Backend, BackendError, Completion, CompletionRequest, FinishReason, RemoteConfig, ToolChoice,
     Usage, cancelled, estimate_prompt,
@@ -22,6 +22,8 @@ use crate::message::{Message, Role};
 pub struct OpenAiBackend {
     config: RemoteConfig,
     client: reqwest::blocking::Client,
+    /// How long the server may stay silent.
+    idle: std::time::Duration,
     /// Numbers the ids of tool calls the server gave no id (`call_1`, …).
     call_counter: u64,
 }
@@ -32,8 +34,17 @@ impl OpenAiBackend {
         Ok(Self {
             config,
             client: client()?,
+            idle: crate::DEFAULT_IDLE_TIMEOUT,
             call_counter: 0,
         })
+    }
+
+    /// Gives up when the server sends nothing for `idle` (waiting for the response headers, or
+    /// between two reads of the answer); the default is [`DEFAULT_IDLE_TIMEOUT`](crate::DEFAULT_IDLE_TIMEOUT).
+    pub fn with_idle_timeout(mut self, idle: std::time::Duration) -> Result<Self, BackendError> {
+        self.client = client_with(idle)?;
+        self.idle = idle;
+        Ok(self)
     }
 
     /// The chat-completions URL (`{base}/v1/chat/completions`; a base that already ends in
@@ -156,7 +167,7 @@ impl Backend for OpenAiBackend {
         let url = self.endpoint();
         let mut body = self.body(request);
         let key = self.config.api_key.as_deref();
-        let opened = match LineStream::open(&self.client, &url, key, &body, cancel) {
+        let opened = match LineStream::open(&self.client, &url, key, &body, cancel, self.idle) {
             // Some servers reject `stream_options`; usage is optional, so ask again without it.
             Err(BackendError::Http {
                 status: 400 | 422,
@@ -167,7 +178,7 @@ impl Backend for OpenAiBackend {
                 if let Some(map) = body.as_object_mut() {
                     map.remove("stream_options");
                 }
-                LineStream::open(&self.client, &url, key, &body, cancel)?
+                LineStream::open(&self.client, &url, key, &body, cancel, self.idle)?
             }
             other => other?,
         };
