@@ -256,6 +256,8 @@ config_schema! {
         url: Option<String> = None, check |u| url(u.as_deref()), user_only = true;
         /// The NAME of the environment variable that holds the API key (never the key itself).
         api_key_env: Option<String> = None, check |n| env_var_name(n.as_deref()), user_only = true;
+        /// Seconds the openai or ollama server may stay silent (before its answer starts, or in the middle of it) before the request fails.
+        idle_timeout: u32 = 120, check at_least_one, user_only = true;
     }
     /// The agent (`vibrant agent`, `/agent on` in chat).
     [agent] AgentSection {

@@ -415,6 +415,17 @@ fn project_files_cannot_redirect_credentials_or_files() {
         "[backend]\napi_key_env = \"sk-abc123-not-a-name\"\n",
     );
     assert!(sb.load_err(&[]).contains("not the key itself"));
+    // The idle timeout of remote backends: user only (a cloned repository cannot make a stalled
+    // server hang Vibrant), at least one second.
+    sb.write(&sb.user_file(), "[backend]\nidle_timeout = 30\n");
+    assert_eq!(sb.load(&[]).backend.idle_timeout, 30);
+    sb.write(&sb.user_file(), "[backend]\nidle_timeout = 0\n");
+    assert!(sb.load_err(&[]).contains("backend.idle_timeout"));
+    std::fs::remove_file(sb.user_file()).unwrap();
+    assert_eq!(sb.load(&[]).backend.idle_timeout, 120);
+    sb.write(&sb.project_file(), "[backend]\nidle_timeout = 999999\n");
+    let err = sb.load_err(&[]);
+    assert!(err.contains("backend.idle_timeout"), "{err}");
 }
 
 #[test]

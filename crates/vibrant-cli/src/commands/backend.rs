@@ -69,10 +69,11 @@ pub fn make_backend(
                 api_key,
                 context_window: n_ctx,
             };
+            let idle = std::time::Duration::from_secs(u64::from(config.backend.idle_timeout));
             let backend: Box<dyn Backend + Send> = if ollama {
-                Box::new(OllamaBackend::new(remote)?)
+                Box::new(OllamaBackend::new(remote)?.with_idle_timeout(idle)?)
             } else {
-                Box::new(OpenAiBackend::new(remote)?)
+                Box::new(OpenAiBackend::new(remote)?.with_idle_timeout(idle)?)
             };
             let name = if ollama { "ollama" } else { "openai" };
             (backend, Box::new(CharEstimate::default()), name, model)
