@@ -187,6 +187,10 @@ impl From<ModelError> for Failure {
 /// Attempts when the server cannot be reached at all.
 const UNREACHABLE_ATTEMPTS: u32 = 3;
 
+/// The largest repository listing read (`/api/models/{repo}/tree/{revision}`): about 80 000
+/// files' entries; a longer answer comes from a broken or hostile endpoint.
+pub const MAX_LISTING_BYTES: u64 = 16 * 1024 * 1024;
+
 struct HashState {
     hasher: Sha256,
     upto: u64,
@@ -241,12 +245,26 @@ impl Downloader {
                             Failure::Transient(m) | Failure::Unreachable(m) => last = m,
                         }
                     } else {
-                        let text = resp.text().map_err(|e| ModelError::Network {
-                            url: url.clone(),
-                            attempts: attempt,
-                            message: e.to_string(),
-                        })?;
-                        return parse_tree(&text, &url);
+                        let mut raw = Vec::new();
+                        resp.take(MAX_LISTING_BYTES + 1)
+                            .read_to_end(&mut raw)
+                            .map_err(|e| ModelError::Network {
+                                url: url.clone(),
+                                attempts: attempt,
+                                message: error_chain(&e),
+                            })?;
+                        if raw.len() as u64 > MAX_LISTING_BYTES {
+                            return Err(ModelError::Http {
+                                url: url.clone(),
+                                status: status.as_u16(),
+                                detail: format!(
+                                    ": the repository listing is larger than {MAX_LISTING_BYTES} \
+                                     bytes (MAX_LISTING_BYTES); the endpoint is broken or hostile \
+                                     (check HF_ENDPOINT)"
+                                ),
+                            });
+                        }
+                        return parse_tree(&String::from_utf8_lossy(&raw), &url);
                     }
                 }
                 Err(Failure::Fatal(e)) => return Err(e),

@@ -41,7 +41,8 @@ pub use discover::{
     scan_hf_cache, scan_ollama, scan_search_path,
 };
 pub use download::{
-    DownloadEvent, DownloadOptions, Downloader, FileOutcome, FileSpec, available_space, sha256_file,
+    DownloadEvent, DownloadOptions, Downloader, FileOutcome, FileSpec, MAX_LISTING_BYTES,
+    available_space, sha256_file,
 };
 pub use error::{ModelError, Result, human_bytes};
 pub use first_run::{DownloadQuestion, ModelSettings, Origin, ensure_model, ensure_model_in};

@@ -1,6 +1,7 @@
-//! A hostile Hub listing or reference cannot write outside the model store: repository ids and
+//! A hostile Hub (or mirror) or reference cannot write outside the model store: repository ids and
 //! file names with `..` components, absolute paths, backslashes or control characters are refused
-//! with [`ModelError::UnsafeName`] before anything is created on disk.
+//! with [`ModelError::UnsafeName`] before anything is created on disk; an endless listing is cut
+//! off.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -132,4 +133,53 @@ fn unsafe_names_are_rejected_and_ordinary_ones_accepted() {
     check_file_name("SmolLM2-135M-Instruct.Q4_1.gguf").unwrap();
     check_file_name("m..Q8_0.gguf").unwrap();
     check_repo_id("bartowski/Qwen2.5-Coder-7B-Instruct-GGUF").unwrap();
+}
+
+/// A "Hub" whose repository listing never ends: the downloader stops reading at its cap instead
+/// of buffering it all.
+#[test]
+fn an_endless_repository_listing_is_cut_off() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let sent = std::sync::Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 || line.trim().is_empty() {
+                break;
+            }
+        }
+        stream
+            .write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[",
+            )
+            .unwrap();
+        let entry = r#"{"type":"file","path":"m-Q4_K_M.gguf","size":1},"#.repeat(1000);
+        // At most ~48 MB, so that a downloader without the cap fails the test, not the machine.
+        for _ in 0..1000 {
+            if stream.write_all(entry.as_bytes()).is_err() {
+                return;
+            }
+            counter.fetch_add(entry.len() as u64, Ordering::SeqCst);
+        }
+    });
+    let downloader = Downloader::new(HubConfig::with_endpoint(&endpoint), options()).unwrap();
+    let err = downloader.list_repo("o/r", "main").unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("larger than") && msg.contains(&vibrant_models::MAX_LISTING_BYTES.to_string()),
+        "{}",
+        &msg[..msg.len().min(300)]
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = sent.load(Ordering::SeqCst);
+    assert!(
+        sent < 40_000_000,
+        "the downloader read {sent} bytes of the listing"
+    );
 }
