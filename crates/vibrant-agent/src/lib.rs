@@ -30,6 +30,7 @@ mod report;
 mod run;
 mod solve;
 pub mod task;
+mod task_tests;
 
 pub use config::{AgentConfig, CandidateConfig, Verify};
 pub use event::AgentEvent;

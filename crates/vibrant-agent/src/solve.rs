@@ -28,7 +28,7 @@ use vibrant_tools::{Scratch, ScratchLimits, Toolbox};
 
 use crate::event::AgentEvent;
 use crate::report::VerifyResult;
-use crate::task;
+use crate::{task, task_tests};
 
 /// How many candidates, rounds and how much time the candidate phase may take.
 #[derive(Clone, Debug)]
@@ -120,6 +120,16 @@ struct Tried {
     answer: String,
     output: String,
     failed: u32,
+    /// The project's tests passed; `output` is a failing test of the task.
+    judged: bool,
+}
+
+/// The fix candidate that the most tests of the task pass (all of the project's do).
+struct BestJudged {
+    passed: usize,
+    files: BTreeMap<String, String>,
+    index: usize,
+    summary: String,
 }
 
 pub(crate) struct Solver<'s> {
@@ -218,7 +228,8 @@ impl Solver<'_> {
         );
         // Writing tests: a candidate must add test code, and its tests must catch mutants of
         // the code under test (what a test that can fail means).
-        let writes_tests = baseline.0 && task::asks_for_tests(task_text);
+        let writes_tests =
+            baseline.0 && task::asks_for_tests(task_text) && !task::asks_for_code_change(task_text);
         let mutants = if writes_tests {
             mutants_of(&sources, &ranked, &protected, 8)
         } else {
@@ -226,6 +237,12 @@ impl Solver<'_> {
         };
         // An example for each new file: a file of the same kind beside it, read-only.
         let mut shown = shown;
+        mark_failure_lines(
+            &mut shown,
+            &sources,
+            &root,
+            &format!("{failure}\n{task_text}"),
+        );
         for np in &new_paths {
             let dir = np.rsplit_once('/').map_or("", |(d, _)| d);
             let ext = np.rsplit_once('.').map_or("", |(_, e)| e);
@@ -314,6 +331,35 @@ impl Solver<'_> {
                 }
             }
         }
+        // The project's tests pass already (a traceback, a new parameter, a feature): they
+        // cannot judge a fix, so tests of the task written first judge the candidates.
+        let judge_path = if baseline.0
+            && !writes_tests
+            && pairs.is_empty()
+            && task::asks_for_change(task_text)
+        {
+            task_tests::task_test_path(&sources, &ranked)
+        } else {
+            None
+        };
+        let judges = match &judge_path {
+            Some((path, example)) => {
+                let p = task_tests::prompt(task_text, &render_code(&shown), *example, path);
+                self.write_judges(
+                    &mut scratch,
+                    &check_command,
+                    p,
+                    path,
+                    started + self.config.budget,
+                    cancel,
+                    tally,
+                    on_event,
+                )
+            }
+            None => Vec::new(),
+        };
+        let judge_path = judge_path.map(|(p, _)| p).unwrap_or_default();
+        let mut best_judged: Option<BestJudged> = None;
         let mut messages = vec![Message::system(SYSTEM), Message::user(prompt.clone())];
         'rounds: for round in 0..self.config.rounds.max(1) {
             if round > 0
@@ -333,13 +379,23 @@ impl Solver<'_> {
                 let Some(best) = tried.iter().min_by_key(|t| t.failed) else {
                     break;
                 };
+                let why = if best.judged {
+                    format!(
+                        "That change is not complete: the project's tests pass, but this test of what the task asks fails:\n{}",
+                        best.output
+                    )
+                } else {
+                    format!(
+                        "That change did not work: the check still fails.\n```\n{}\n```",
+                        condense(&best.output, 2000)
+                    )
+                };
                 messages = vec![
                     Message::system(SYSTEM),
                     Message::user(prompt.clone()),
                     Message::assistant(best.answer.clone()),
                     Message::user(format!(
-                        "That change did not work: the check still fails.\n```\n{}\n```\nWrite the corrected code again, complete, in the same format.",
-                        condense(&best.output, 2000)
+                        "{why}\nWrite the corrected code again, complete, in the same format."
                     )),
                 ];
             }
@@ -372,20 +428,6 @@ impl Solver<'_> {
                     ),
                 })
                 .collect();
-            let request = CompletionRequest {
-                messages: &messages,
-                max_tokens: answer_tokens(&*self.backend, &editable),
-                temperature: 0.0,
-                top_k: self.top_k,
-                top_p: self.top_p,
-                min_p: self.min_p,
-                repeat_penalty: 1.0,
-                seed: None,
-                stop: Vec::new(),
-                tools: &[],
-                tool_choice: ToolChoice::None,
-                constrain_tools: false,
-            };
             tally.steps += 1;
             on_event(&AgentEvent::Notice {
                 message: format!(
@@ -393,26 +435,14 @@ impl Solver<'_> {
                     round + 1
                 ),
             });
-            // Generation stops at the user's Ctrl-C or at the phase's deadline, whichever first.
-            let deadline = started + self.config.budget;
-            let stop = AtomicBool::new(false);
-            let done = AtomicBool::new(false);
-            let backend = &mut *self.backend;
-            let result = std::thread::scope(|scope| {
-                scope.spawn(|| {
-                    while !done.load(Ordering::Relaxed) {
-                        if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
-                            stop.store(true, Ordering::Relaxed);
-                            break;
-                        }
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
-                });
-                let r = backend.complete_many(&request, &variants, &stop);
-                done.store(true, Ordering::Relaxed);
-                r
-            });
-            let completions = match result {
+            let max_tokens = answer_tokens(&*self.backend, &editable);
+            let completions = match self.sample(
+                &messages,
+                max_tokens,
+                &variants,
+                started + self.config.budget,
+                cancel,
+            ) {
                 Ok(c) => c,
                 Err(e) => {
                     on_event(&AgentEvent::Notice {
@@ -503,6 +533,7 @@ impl Solver<'_> {
                         answer: completion.text,
                         output: format!("The rename is not complete: {why}."),
                         failed: 1,
+                        judged: false,
                     });
                     continue;
                 }
@@ -522,7 +553,71 @@ impl Solver<'_> {
                 };
                 tracing::debug!(candidate = n, passed, output = %output, "candidate check");
                 let sum = summarize(&output);
-                let summary = first_line(&verdict_line(passed, &sum, &output));
+                let mut summary = first_line(&verdict_line(passed, &sum, &output));
+                if passed && !judges.is_empty() {
+                    // The project's tests pass: how many tests of the task pass too.
+                    let mut ok = 0;
+                    let mut failing: Option<(String, String)> = None;
+                    for judge in &judges {
+                        if started.elapsed() >= self.config.budget || cancel.load(Ordering::Relaxed)
+                        {
+                            break;
+                        }
+                        let mut with_judge = files.clone();
+                        with_judge.insert(judge_path.clone(), judge.clone());
+                        match self.check(&mut scratch, &check_command, &with_judge) {
+                            Ok((true, _)) => ok += 1,
+                            Ok((false, out)) => {
+                                failing.get_or_insert((judge.clone(), out));
+                            }
+                            Err(e) => {
+                                failing.get_or_insert((judge.clone(), e.to_string()));
+                            }
+                        }
+                    }
+                    summary = format!("{summary}; {ok} of {} tests of the task pass", judges.len());
+                    let all = ok == judges.len();
+                    on_event(&AgentEvent::Candidate {
+                        round: round + 1,
+                        index: n,
+                        temperature,
+                        passed: all,
+                        summary: summary.clone(),
+                    });
+                    if all {
+                        drop(scratch);
+                        return self.apply_winner(
+                            &files,
+                            &base_texts,
+                            &command,
+                            n,
+                            summary,
+                            on_event,
+                        );
+                    }
+                    if ok > 0 && best_judged.as_ref().is_none_or(|b| ok > b.passed) {
+                        best_judged = Some(BestJudged {
+                            passed: ok,
+                            files: files.clone(),
+                            index: n,
+                            summary: summary.clone(),
+                        });
+                    }
+                    if let Some((judge, out)) = failing {
+                        tried.push(Tried {
+                            files,
+                            answer: completion.text,
+                            output: format!(
+                                "{judge_path}\n```{}\n{judge}```\n```\n{}\n```",
+                                fence_of(&judge_path),
+                                condense(&out, 1500)
+                            ),
+                            failed: (judges.len() - ok) as u32,
+                            judged: true,
+                        });
+                    }
+                    continue;
+                }
                 on_event(&AgentEvent::Candidate {
                     round: round + 1,
                     index: n,
@@ -595,8 +690,28 @@ impl Solver<'_> {
                     answer: completion.text,
                     output,
                     failed,
+                    judged: false,
                 });
             }
+        }
+        if let Some(b) = best_judged {
+            on_event(&AgentEvent::Notice {
+                message: format!(
+                    "keeping candidate {}: the project's tests and {} of {} tests of the task pass",
+                    b.index,
+                    b.passed,
+                    judges.len()
+                ),
+            });
+            drop(scratch);
+            return self.apply_winner(
+                &b.files,
+                &base_texts,
+                &command,
+                b.index,
+                b.summary,
+                on_event,
+            );
         }
         if let Some(b) = best_tests {
             // Passing tests that catch some mutants, or none: still the best tests found.
@@ -619,6 +734,124 @@ impl Solver<'_> {
             );
         }
         self.not_solved(n, &tried, &baseline)
+    }
+
+    /// One batch of answers to `messages`, one per variant; generation stops at the user's
+    /// Ctrl-C or at `deadline`, whichever comes first.
+    fn sample(
+        &mut self,
+        messages: &[Message],
+        max_tokens: usize,
+        variants: &[Sampling],
+        deadline: Instant,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<vibrant_core::Completion>, vibrant_core::BackendError> {
+        let request = CompletionRequest {
+            messages,
+            max_tokens,
+            temperature: 0.0,
+            top_k: self.top_k,
+            top_p: self.top_p,
+            min_p: self.min_p,
+            repeat_penalty: 1.0,
+            seed: None,
+            stop: Vec::new(),
+            tools: &[],
+            tool_choice: ToolChoice::None,
+            constrain_tools: false,
+        };
+        let stop = AtomicBool::new(false);
+        let done = AtomicBool::new(false);
+        let backend = &mut *self.backend;
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
+                        stop.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+            let r = backend.complete_many(&request, variants, &stop);
+            done.store(true, Ordering::Relaxed);
+            r
+        })
+    }
+
+    /// Tests of the task written by the model ([`crate::task_tests`]): the ones that fail on
+    /// the code as it is, at most three, different from each other.
+    #[allow(clippy::too_many_arguments)]
+    fn write_judges(
+        &mut self,
+        scratch: &mut Scratch,
+        check_command: &str,
+        prompt: String,
+        path: &str,
+        deadline: Instant,
+        cancel: &AtomicBool,
+        tally: &mut SolveTally,
+        on_event: &mut dyn FnMut(&AgentEvent),
+    ) -> Vec<String> {
+        on_event(&AgentEvent::Notice {
+            message: format!(
+                "the project's tests pass already: writing tests of the task ({path}, on the copy only) to judge the candidates"
+            ),
+        });
+        let k = self.config.candidates.max(1);
+        let variants: Vec<Sampling> = (0..k)
+            .map(|i| Sampling {
+                temperature: if i == 0 { 0.0 } else { self.config.temperature },
+                seed: Some(self.seed.unwrap_or(0).wrapping_add(1000 + i as u64)),
+            })
+            .collect();
+        let messages = vec![Message::system(SYSTEM_TESTS), Message::user(prompt)];
+        tally.steps += 1;
+        let completions = match self.sample(&messages, 768, &variants, deadline, cancel) {
+            Ok(c) => c,
+            Err(e) => {
+                on_event(&AgentEvent::Notice {
+                    message: format!("the model failed on the tests of the task: {e}"),
+                });
+                return Vec::new();
+            }
+        };
+        let mut judges: Vec<String> = Vec::new();
+        let (mut passing, mut broken, mut unreadable) = (0, 0, 0);
+        for (j, c) in completions.into_iter().enumerate() {
+            if j == 0 {
+                tally.prompt_tokens += c.usage.prompt_tokens.unwrap_or(0);
+                tally.reused_tokens += c.usage.reused_tokens.unwrap_or(0);
+            }
+            tally.completion_tokens += c.usage.completion_tokens.unwrap_or(0);
+            if judges.len() >= 3 || Instant::now() >= deadline || cancel.load(Ordering::Relaxed) {
+                break;
+            }
+            let Some(text) = task_tests::test_file_of(&c.text, path) else {
+                unreadable += 1;
+                continue;
+            };
+            if judges.contains(&text) {
+                continue;
+            }
+            let files = BTreeMap::from([(path.to_owned(), text.clone())]);
+            match self.check(scratch, check_command, &files) {
+                Ok((true, _)) => passing += 1,
+                Ok((false, out)) if task_tests::broken_test_file(&out, path) => broken += 1,
+                Ok((false, out)) => {
+                    tracing::debug!(judge = %text, output = %out, "a test of the task fails on the code as it is");
+                    judges.push(text);
+                }
+                Err(_) => broken += 1,
+            }
+        }
+        on_event(&AgentEvent::Notice {
+            message: format!(
+                "{} test file(s) of the task fail on the code as it is and will judge the candidates ({passing} passed already, {broken} did not run, {unreadable} had no code)",
+                judges.len()
+            ),
+        });
+        judges
     }
 
     fn not_solved(&self, n: usize, tried: &[Tried], baseline: &(bool, String)) -> SolveOutcome {
@@ -713,6 +946,137 @@ impl Solver<'_> {
         let text = text.replace(&format!("{}/", scratch.root().display()), "");
         Ok((out.success(), text))
     }
+}
+
+/// What marks a line of shown code that the failure points at (stripped from answers).
+const FAILURE_MARK: &str = "<-- the failure is here";
+
+/// The error a traceback, panic or compiler message reports last (`ValueError: too many values
+/// to unpack`, `panic: runtime error: index out of range [2] with length 2`).
+fn failure_message(text: &str) -> Option<String> {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?m)^\s*(?:E\s+)?((?:[A-Z][A-Za-z]*(?:Error|Exception)|panic)\b:?.*|attempt to .*|error(?:\[E\d+\])?: .*)$",
+        )
+        .unwrap_or_else(|e| panic!("built-in regex: {e}"))
+    });
+    let m = RE.captures_iter(text).filter_map(|c| c.get(1)).last()?;
+    let msg: String = m.as_str().trim().chars().take(120).collect();
+    Some(msg)
+}
+
+/// Marks, in the shown non-test code, the lines the failure (a check's output or a traceback
+/// pasted in the task) points at, with the error as a trailing comment: a small model finds the
+/// line to change far more often when it is shown. At most six marks.
+fn mark_failure_lines(
+    shown: &mut [(Shown, bool)],
+    sources: &Sources,
+    root: &std::path::Path,
+    evidence: &str,
+) {
+    let diagnostics = summarize(evidence).diagnostics;
+    let general = failure_message(evidence);
+    let mut marks = 0;
+    for fr in sources.frames(root, evidence) {
+        if marks >= 6 {
+            break;
+        }
+        let Some(f) = sources.get(&fr.path) else {
+            continue;
+        };
+        if f.is_test_line(fr.line) {
+            continue;
+        }
+        let msg = diagnostics
+            .iter()
+            .find(|d| {
+                d.line == fr.line && (fr.path.ends_with(&d.file) || d.file.ends_with(&fr.path))
+            })
+            .map(|d| d.message.clone())
+            .or_else(|| general.clone());
+        let comment = if matches!(f.lang.fence(), "python" | "sh" | "ruby" | "yaml" | "toml") {
+            "#"
+        } else {
+            "//"
+        };
+        for (s, _) in shown.iter_mut() {
+            if s.path != fr.path || fr.line < s.start_line {
+                continue;
+            }
+            let idx = (fr.line - s.start_line) as usize;
+            let mut lines: Vec<String> = s.text.lines().map(str::to_owned).collect();
+            let Some(l) = lines.get_mut(idx) else {
+                continue;
+            };
+            if l.contains(FAILURE_MARK) || l.trim().is_empty() {
+                continue;
+            }
+            match &msg {
+                Some(m) => {
+                    let _ = write!(l, "  {comment} {FAILURE_MARK}: {m}");
+                }
+                None => {
+                    let _ = write!(l, "  {comment} {FAILURE_MARK}");
+                }
+            }
+            let trailing = s.text.ends_with('\n');
+            s.text = lines.join("\n");
+            if trailing {
+                s.text.push('\n');
+            }
+            marks += 1;
+        }
+    }
+}
+
+/// An answer without the failure marks it copied from the shown code.
+pub(crate) fn strip_failure_marks(answer: &str) -> String {
+    if !answer.contains(FAILURE_MARK) {
+        return answer.to_owned();
+    }
+    let mut out = String::with_capacity(answer.len());
+    for line in answer.split_inclusive('\n') {
+        match line.find(FAILURE_MARK) {
+            Some(i) => {
+                let head = &line[..i];
+                let head = head
+                    .trim_end()
+                    .strip_suffix("//")
+                    .or_else(|| head.trim_end().strip_suffix('#'))
+                    .unwrap_or(head);
+                out.push_str(head.trim_end());
+                if line.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+const SYSTEM_TESTS: &str = "You are an expert programmer who writes small, exact unit tests in the project's own test framework.";
+
+/// The fence language of a path (`python`, `rust`, …), empty when unknown.
+fn fence_of(path: &str) -> &'static str {
+    SourceFile::new(path, String::new()).map_or("", |f| f.lang.fence())
+}
+
+/// Every shown piece of code with its path (and first line when not the whole file).
+fn render_code(shown: &[(Shown, bool)]) -> String {
+    let mut p = String::new();
+    for (s, _) in shown {
+        if s.whole {
+            let _ = write!(p, "{}\n```{}\n{}```\n\n", s.path, s.lang_fence, s.text);
+        } else {
+            let _ = write!(
+                p,
+                "{} (from line {})\n```{}\n{}```\n\n",
+                s.path, s.start_line, s.lang_fence, s.text
+            );
+        }
+    }
+    p
 }
 
 const SYSTEM: &str = "You are an expert programmer. You change code exactly as the task needs and nothing else. \
@@ -1006,7 +1370,7 @@ fn build_prompt(
         "First say in one sentence what is wrong or what must change. \
 Then write the complete new version of each function you change or add, each in its own fenced code block with its file path on the line before it. \
 Change only what the task needs; keep the other functions as they are and do not repeat unchanged ones. \
-If you need a new import, put it at the top of the block.",
+If you need a new import, put it at the top of the block. Write nothing after the last code block.",
     );
     if !new_paths.is_empty() {
         let _ = write!(
@@ -1035,7 +1399,8 @@ fn candidate_files(
     answer: &str,
     new_paths: &[String],
 ) -> Result<BTreeMap<String, String>, String> {
-    let blocks = parse_blocks(answer);
+    let answer = strip_failure_marks(answer);
+    let blocks = parse_blocks(&answer);
     if blocks.is_empty() {
         return Err("the answer has no code block".to_owned());
     }
@@ -1477,6 +1842,44 @@ mod tests {
         let files = candidate_files(&src, &[&shown_h, &shown_c], answer, &[]).unwrap();
         assert!(!files.contains_key("rb.h"), "{files:?}");
         assert!(files["rb.c"].contains("return x + 1;"));
+    }
+
+    #[test]
+    fn the_failing_line_is_marked_and_the_mark_never_applied() {
+        let src = sources(&[(
+            "blog/frontmatter.py",
+            "def parse(text):\n    for line in text.splitlines():\n        key, value = line.split(\":\")\n    return key\n",
+        )]);
+        let f = src.get("blog/frontmatter.py").unwrap();
+        let mut shown = vec![(
+            Shown {
+                path: f.path.clone(),
+                whole: true,
+                targets: vec![1],
+                text: f.text.clone(),
+                lang_fence: "python",
+                start_line: 1,
+            },
+            false,
+        )];
+        let trace = "Traceback (most recent call last):\n  File \"/home/d/blog/blog/frontmatter.py\", line 3, in parse\n    key, value = line.split(\":\")\nValueError: too many values to unpack (expected 2)\n";
+        mark_failure_lines(
+            &mut shown,
+            &src,
+            std::path::Path::new("/nonexistent"),
+            trace,
+        );
+        let marked = shown[0].0.text.lines().nth(2).unwrap().to_owned();
+        assert_eq!(
+            marked,
+            "        key, value = line.split(\":\")  # <-- the failure is here: ValueError: too many values to unpack (expected 2)"
+        );
+        assert_eq!(shown[0].0.text.lines().count(), 4);
+        let answer = format!("```python\ndef parse(text):\n{marked}\n    return key\n```\n");
+        assert_eq!(
+            strip_failure_marks(&answer),
+            "```python\ndef parse(text):\n        key, value = line.split(\":\")\n    return key\n```\n"
+        );
     }
 
     #[test]

@@ -99,9 +99,63 @@ pub fn asks_for_change(task: &str) -> bool {
     ASKS_FOR_CHANGE.is_match(task)
 }
 
+static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:do not|don't|dont|never|must not|should not|without|leave|keep)\b|\bas (?:it|they) (?:is|are)\b|\bmust (?:still )?pass\b",
+    )
+});
+
+static MENTIONS_TESTS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\btest(?:s|ed|ing)?\b|\bchecks?\b"));
+
+/// The task asks for a change to the code itself, not only for tests of it: some sentence that
+/// is not about tests (and not a "don't change X") asks for a change. "wrap() has no tests. Add
+/// tests for it to test_textfmt.py. Don't change textfmt.py." asks for tests only; "Add a
+/// `maxLength` option to slugify. Also add a test." asks for both.
+pub fn asks_for_code_change(task: &str) -> bool {
+    task.split(['\n', '!', '?'])
+        .flat_map(|l| l.split(". "))
+        .filter(|s| !s.trim().is_empty())
+        .filter(|s| {
+            !MENTIONS_TESTS.is_match(s)
+                && !s.split_whitespace().any(|w| {
+                    path_is_test(w.trim_matches(|c: char| {
+                        !c.is_alphanumeric() && c != '/' && c != '.' && c != '_' && c != '-'
+                    }))
+                })
+        })
+        .filter(|s| !NEGATED.is_match(s))
+        .any(|s| ASKS_FOR_CHANGE.is_match(s))
+}
+
+fn path_is_test(word: &str) -> bool {
+    word.contains('.') && vibrant_tools::locate::is_test_path(word.trim_end_matches('.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_change_or_tests_only() {
+        for t in [
+            "count_bits in bits.c has no tests. Add checks for it to test_bits.c, including edge values like 0 and 0xFFFFFFFF. Don't change bits.c. make test must pass.",
+            "parseRanges in ranges.js isn't tested. Add tests for it to test/ranges.test.js (normal input, whitespace, duplicates/overlaps, and the error cases). Leave ranges.js as it is.",
+            "wrap() in textfmt.py has no tests at all. Add tests for it to test_textfmt.py, covering the edge cases too. Don't change textfmt.py itself.",
+            "is_valid_isbn10 in src/isbn.rs has no tests. Write tests for it in a new file tests/isbn.rs (valid and invalid ISBNs). Don't modify src/isbn.rs. cargo test must pass.",
+        ] {
+            assert!(!asks_for_code_change(t), "{t}");
+        }
+        for t in [
+            "Add a `maxLength` option to slugify in slugify.js. Without the option nothing changes. Also add a test for the new option to test/slugify.test.js.",
+            "parse_env in envfile.py chokes on comments. Make it support them: a line whose first non-blank character is # is ignored. Add a test for this to test_envfile.py.",
+            "Add a `sep: char` parameter to format_thousands (src/grouping.rs). Update the tests in tests/format.rs for the new signatures; cargo test must pass.",
+            "The table command crashes when a CSV row has more fields than the header:\npanic: runtime error",
+            "The test test_add in test_calc.py fails. Fix the bug in calc.py.",
+        ] {
+            assert!(asks_for_code_change(t), "{t}");
+        }
+    }
 
     #[test]
     fn test_rules() {

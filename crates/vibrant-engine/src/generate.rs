@@ -20,6 +20,10 @@ pub struct GenerateParams {
     pub sampler: SamplerParams,
     /// Stop at the model's end-of-generation tokens (EOS, EOT, `<|im_end|>`…).
     pub stop_at_eog: bool,
+    /// Stop a sequence that has fallen into a loop (the same block of tokens three times in a
+    /// row, [`looping`]) — in [`generate_many`], where one looping candidate would hold up the
+    /// whole batch until its token limit.
+    pub stop_on_loop: bool,
 }
 
 impl Default for GenerateParams {
@@ -29,6 +33,7 @@ impl Default for GenerateParams {
             stop: Vec::new(),
             sampler: SamplerParams::default(),
             stop_at_eog: true,
+            stop_on_loop: false,
         }
     }
 }
@@ -44,6 +49,32 @@ pub enum StopReason {
     Cancelled,
     /// The context window filled up.
     ContextFull,
+    /// The output repeated the same block of tokens three times in a row
+    /// ([`GenerateParams::stop_on_loop`]).
+    Repetition,
+}
+
+/// Whether `tokens` end with the same block of at least 8 tokens (4 of them different) three
+/// times in a row, the three together at least 60 tokens long: a model stuck in a loop, not a
+/// short repeated pattern that code legitimately has.
+pub fn looping(tokens: &[u32]) -> bool {
+    let n = tokens.len();
+    let Some(&last) = tokens.last() else {
+        return false;
+    };
+    for p in 8..=(n / 3).min(256) {
+        if p * 3 < 60 || tokens[n - 1 - p] != last {
+            continue;
+        }
+        let tail = &tokens[n - p..];
+        if tail == &tokens[n - 2 * p..n - p]
+            && tail == &tokens[n - 3 * p..n - 2 * p]
+            && tail.iter().collect::<std::collections::HashSet<_>>().len() >= 4
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// Counts and timings of one generation.
@@ -301,6 +332,10 @@ pub fn generate_many(
                     seq.stop = Some(StopReason::MaxTokens);
                     continue;
                 }
+                if p.stop_on_loop && looping(&seq.tokens) {
+                    seq.stop = Some(StopReason::Repetition);
+                    continue;
+                }
                 if sessions[i].n_past() + 1 > sessions[i].n_ctx() {
                     seq.stop = Some(StopReason::ContextFull);
                     continue;
@@ -466,5 +501,27 @@ mod tests {
     fn no_stops_passes_everything() {
         let (out, _, _) = run(&[], &["a", "é", "b"]);
         assert_eq!(out, "aéb");
+    }
+}
+
+#[cfg(test)]
+mod loop_tests {
+    use super::looping;
+
+    #[test]
+    fn a_block_three_times_in_a_row_is_a_loop() {
+        let block: Vec<u32> = (100..125).collect();
+        let mut t: Vec<u32> = (1..40).collect();
+        for _ in 0..2 {
+            t.extend(&block);
+        }
+        assert!(!looping(&t), "twice is not yet a loop");
+        t.extend(&block);
+        assert!(looping(&t));
+        // Short patterns that code has (`----`, `0, 0, 0`) are not loops.
+        assert!(!looping(&[7; 50]));
+        let short: Vec<u32> = (0..30).flat_map(|_| [1, 2]).collect();
+        assert!(!looping(&short));
+        assert!(!looping(&[]));
     }
 }

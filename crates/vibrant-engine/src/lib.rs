@@ -33,7 +33,7 @@ pub use config::{Architecture, ModelConfig, RopeStyle};
 pub use error::{EngineError, Result};
 pub use generate::{
     GenerateParams, Generation, GenerationStats, StopReason, TokenConstraint, generate,
-    generate_constrained, generate_many,
+    generate_constrained, generate_many, looping,
 };
 pub use model::{LoadOptions, Model, default_threads};
 pub use perplexity::{Perplexity, perplexity};

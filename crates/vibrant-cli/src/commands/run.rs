@@ -176,6 +176,7 @@ pub fn run(ctx: &super::Context, args: RunArgs) -> Result<()> {
         stop: args.stop.clone(),
         sampler,
         stop_at_eog: true,
+        stop_on_loop: false,
     };
 
     let stdout = std::io::stdout();
@@ -205,6 +206,7 @@ pub fn run(ctx: &super::Context, args: RunArgs) -> Result<()> {
             StopReason::StopString(s) => format!("stop string {s:?}"),
             StopReason::Cancelled => "interrupted".to_string(),
             StopReason::ContextFull => "context full".to_string(),
+            StopReason::Repetition => "repetition".to_string(),
         };
         eprintln!(
             "\n[prompt: {} tokens in {:.2}s ({:.1} tok/s) | generated: {} tokens in {:.2}s ({:.1} tok/s) | stop: {reason}]",

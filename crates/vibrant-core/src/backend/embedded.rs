@@ -212,6 +212,7 @@ impl EmbeddedBackend {
                 ..SamplerParams::default()
             },
             stop_at_eog: true,
+            stop_on_loop: false,
         }
     }
 }
@@ -264,9 +265,13 @@ impl Backend for EmbeddedBackend {
                 window,
             });
         }
+        // Candidates: a looping one must not hold up the batch.
         let params: Vec<GenerateParams> = variants
             .iter()
-            .map(|v| Self::generate_params(request, Some(*v)))
+            .map(|v| GenerateParams {
+                stop_on_loop: true,
+                ..Self::generate_params(request, Some(*v))
+            })
             .collect();
         let generations = generate_many(&mut self.session, &prompt, &params, cancel)?;
         Ok(generations
@@ -275,7 +280,7 @@ impl Backend for EmbeddedBackend {
                 let st = &g.stats;
                 let finish = match &st.stop_reason {
                     StopReason::EndOfGeneration | StopReason::StopString(_) => FinishReason::Stop,
-                    StopReason::MaxTokens => FinishReason::Length,
+                    StopReason::MaxTokens | StopReason::Repetition => FinishReason::Length,
                     StopReason::Cancelled => FinishReason::Cancelled,
                     StopReason::ContextFull => FinishReason::ContextFull,
                 };
@@ -353,7 +358,7 @@ impl Backend for EmbeddedBackend {
         let st = &generation.stats;
         let finish = match &st.stop_reason {
             StopReason::EndOfGeneration | StopReason::StopString(_) => FinishReason::Stop,
-            StopReason::MaxTokens => FinishReason::Length,
+            StopReason::MaxTokens | StopReason::Repetition => FinishReason::Length,
             StopReason::Cancelled => FinishReason::Cancelled,
             StopReason::ContextFull => FinishReason::ContextFull,
         };
