@@ -647,3 +647,51 @@ fn no_stream_prints_at_the_end_and_a_torn_session_is_repaired() {
     assert_eq!(records[3]["finish"], "stop");
     assert!(std::fs::read_to_string(&path).unwrap().ends_with("}\n"));
 }
+
+#[test]
+fn vibrant_without_a_command_answers_the_piped_question() {
+    let fx = Fixture::new();
+    let (url, server) = serve_each(vec![reply("It packs files.")]);
+    let out = fx.run(
+        &[
+            "--set",
+            "backend.kind=openai",
+            "--set",
+            &format!("backend.url={url}"),
+            "--set",
+            "model.default=remote-model",
+        ],
+        Some("what does this project do?\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "It packs files.\n");
+    let bodies = server.join().unwrap();
+    let messages = bodies[0]["messages"].as_array().unwrap();
+    let last = messages.last().unwrap()["content"].as_str().unwrap();
+    assert!(last.contains("what does this project do?"), "{last}");
+    // The piped text is the question, not context added to another one.
+    assert!(!last.contains("piped by the user"), "{last}");
+}
+
+#[test]
+fn vibrant_without_a_command_and_an_empty_pipe_is_one_clear_error() {
+    let fx = Fixture::new();
+    let out = fx.run(&[], Some("  \n"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no command given and nothing piped on stdin"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+
+    // --help still prints the help, on stdout.
+    let out = fx.run(&["--help"], None);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stdout).contains("Usage: vibrant"),
+        "{}",
+        text(&out.stdout)
+    );
+}
