@@ -490,7 +490,12 @@ fn serve_each(
         for response in responses {
             let (mut stream, _) = listener.accept().unwrap();
             let body = read_request(&stream);
-            bodies.push(serde_json::from_slice(&body).unwrap());
+            // A GET (the model list) has no body.
+            bodies.push(if body.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_slice(&body).unwrap()
+            });
             stream.write_all(&response).unwrap();
         }
         bodies
@@ -694,4 +699,59 @@ fn vibrant_without_a_command_and_an_empty_pipe_is_one_clear_error() {
         "{}",
         text(&out.stdout)
     );
+}
+
+fn json_reply(body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn ask_without_a_model_uses_the_servers_only_model() {
+    let fx = Fixture::new();
+    let (url, server) = serve_each(vec![
+        json_reply(r#"{"object":"list","data":[{"id":"served-coder","object":"model"}]}"#),
+        reply("Hello."),
+    ]);
+    let backend_url = format!("backend.url={url}");
+    let args = [
+        "--set",
+        "backend.kind=openai",
+        "--set",
+        &backend_url,
+        "ask",
+        "--no-context",
+        "hi?",
+    ];
+    let out = fx.run(&args, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Hello.\n");
+    let bodies = server.join().unwrap();
+    assert_eq!(bodies[1]["model"], "served-coder");
+
+    // Several models: an error naming them, and no request for an answer.
+    let (url, server) = serve_each(vec![json_reply(
+        r#"{"object":"list","data":[{"id":"coder-a"},{"id":"coder-b"}]}"#,
+    )]);
+    let backend_url = format!("backend.url={url}");
+    let args = [
+        "--set",
+        "backend.kind=openai",
+        "--set",
+        &backend_url,
+        "ask",
+        "--no-context",
+        "hi?",
+    ];
+    let out = fx.run(&args, None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("serves 2 models") && err.contains("coder-a, coder-b") && err.contains("-m"),
+        "{err}"
+    );
+    assert_eq!(server.join().unwrap().len(), 1);
 }
