@@ -5,8 +5,10 @@
 #
 #   scripts/test.sh
 #
-# Needs cargo-nextest (`cargo install cargo-nextest --locked`) and python3 with pip for the model
-# fetch. Under CI=true the nextest `ci` profile is used (every test's result is printed).
+# It first runs scripts/prereqs.sh, which checks and installs what the stages need (cargo-nextest,
+# python3 with pip for the model fetch, zsh, pytest, go, node, …) and stops with one line per
+# prerequisite it cannot install. Under CI=true the nextest `ci` profile is used (every test's
+# result is printed).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -22,6 +24,7 @@ stage() {
 profile=default
 [ "${CI:-}" = "true" ] && profile=ci
 
+stage "prerequisites" scripts/prereqs.sh
 models_dir=$(stage "test models" scripts/fetch-test-models.sh)
 export VIBRANT_TEST_MODELS=$models_dir
 
@@ -47,7 +50,7 @@ trap 'rm -f "$log"' EXIT
 stage "cargo nextest" bash -o pipefail -c 'cargo nextest run --workspace --locked --profile "$1" 2>&1 | tee "$2"' _ "$profile" "$log"
 stage "doctests" cargo test --workspace --doc --locked
 # The agent benchmark's tasks stay well-formed: each check fails on its fixture and passes with
-# its reference solution (Python/pytest, Rust, node, Go, C; .ci/run installs go and pytest).
+# its reference solution (Python/pytest, Rust, node, Go, C; scripts/prereqs.sh installs them).
 stage "agent benchmark tasks" scripts/check-agent-tasks.sh
 # The fallback kernels on a real model: the default run uses the best ISA the CPU has (AVX-512 on
 # the CI machine), so the AVX2 path gets SmolLM2's greedy and perplexity parity here. The scalar

@@ -17,13 +17,18 @@ use crate::commands::{
 const VERSION: &str = env!("VIBRANT_LONG_VERSION");
 
 /// Vibrant: a local-first AI code assistant with its own CPU inference engine.
+///
+/// Without a command: on a terminal it opens `vibrant chat`; with text piped on stdin it answers
+/// that text as `vibrant ask` would (`echo "what does this project do?" | vibrant`).
 #[derive(Debug, Parser)]
-#[command(name = "vibrant", version = VERSION, propagate_version = true, arg_required_else_help = true)]
+#[command(name = "vibrant", version = VERSION, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// The command; `None` when only global flags (or nothing) were given, see
+    /// [`crate::commands::default_command`].
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Flags every command accepts.

@@ -13,7 +13,9 @@ mod tui;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use std::io::{IsTerminal, Read};
+
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
     // `COMPLETE=bash vibrant -- WORDS…` (what the `vibrant completions` scripts run on Tab):
@@ -22,10 +24,35 @@ fn main() -> ExitCode {
         .var(commands::completions::COMPLETE_VAR)
         .complete();
     let cli = cli::Cli::parse();
-    let result =
-        commands::Context::new(&cli.global).and_then(|ctx| commands::run(ctx, cli.command));
+    let result = commands::Context::new(&cli.global).and_then(|ctx| {
+        let command = match cli.command {
+            Some(command) => command,
+            None => {
+                let read = || {
+                    let mut s = String::new();
+                    std::io::stdin().lock().read_to_string(&mut s).map(|_| s)
+                };
+                let stdin = std::io::stdin().is_terminal();
+                let stdout = std::io::stdout().is_terminal();
+                match commands::default_command(stdin, stdout, read)? {
+                    commands::NoCommand::Run(command) => *command,
+                    commands::NoCommand::Help => return Ok(false),
+                }
+            }
+        };
+        commands::run(ctx, command).map(|()| true)
+    });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            // As clap does for a missing command: the help on stderr, exit 2.
+            let help = cli::Cli::command().render_help();
+            #[allow(clippy::print_stderr)]
+            {
+                eprint!("{}", help.ansi());
+            }
+            ExitCode::from(2)
+        }
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             output::report_error(&mut std::io::stderr().lock(), &err);

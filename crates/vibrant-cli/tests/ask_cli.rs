@@ -490,7 +490,12 @@ fn serve_each(
         for response in responses {
             let (mut stream, _) = listener.accept().unwrap();
             let body = read_request(&stream);
-            bodies.push(serde_json::from_slice(&body).unwrap());
+            // A GET (the model list) has no body.
+            bodies.push(if body.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_slice(&body).unwrap()
+            });
             stream.write_all(&response).unwrap();
         }
         bodies
@@ -646,4 +651,107 @@ fn no_stream_prints_at_the_end_and_a_torn_session_is_repaired() {
     assert_eq!(records[3]["content"], "whole answer");
     assert_eq!(records[3]["finish"], "stop");
     assert!(std::fs::read_to_string(&path).unwrap().ends_with("}\n"));
+}
+
+#[test]
+fn vibrant_without_a_command_answers_the_piped_question() {
+    let fx = Fixture::new();
+    let (url, server) = serve_each(vec![reply("It packs files.")]);
+    let out = fx.run(
+        &[
+            "--set",
+            "backend.kind=openai",
+            "--set",
+            &format!("backend.url={url}"),
+            "--set",
+            "model.default=remote-model",
+        ],
+        Some("what does this project do?\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "It packs files.\n");
+    let bodies = server.join().unwrap();
+    let messages = bodies[0]["messages"].as_array().unwrap();
+    let last = messages.last().unwrap()["content"].as_str().unwrap();
+    assert!(last.contains("what does this project do?"), "{last}");
+    // The piped text is the question, not context added to another one.
+    assert!(!last.contains("piped by the user"), "{last}");
+}
+
+#[test]
+fn vibrant_without_a_command_and_an_empty_pipe_is_one_clear_error() {
+    let fx = Fixture::new();
+    let out = fx.run(&[], Some("  \n"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no command given and nothing piped on stdin"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+
+    // --help still prints the help, on stdout.
+    let out = fx.run(&["--help"], None);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stdout).contains("Usage: vibrant"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+fn json_reply(body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn ask_without_a_model_uses_the_servers_only_model() {
+    let fx = Fixture::new();
+    let (url, server) = serve_each(vec![
+        json_reply(r#"{"object":"list","data":[{"id":"served-coder","object":"model"}]}"#),
+        reply("Hello."),
+    ]);
+    let backend_url = format!("backend.url={url}");
+    let args = [
+        "--set",
+        "backend.kind=openai",
+        "--set",
+        &backend_url,
+        "ask",
+        "--no-context",
+        "hi?",
+    ];
+    let out = fx.run(&args, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Hello.\n");
+    let bodies = server.join().unwrap();
+    assert_eq!(bodies[1]["model"], "served-coder");
+
+    // Several models: an error naming them, and no request for an answer.
+    let (url, server) = serve_each(vec![json_reply(
+        r#"{"object":"list","data":[{"id":"coder-a"},{"id":"coder-b"}]}"#,
+    )]);
+    let backend_url = format!("backend.url={url}");
+    let args = [
+        "--set",
+        "backend.kind=openai",
+        "--set",
+        &backend_url,
+        "ask",
+        "--no-context",
+        "hi?",
+    ];
+    let out = fx.run(&args, None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("serves 2 models") && err.contains("coder-a, coder-b") && err.contains("-m"),
+        "{err}"
+    );
+    assert_eq!(server.join().unwrap().len(), 1);
 }

@@ -96,7 +96,14 @@ impl Fixture {
     fn shell(&self, program: &str, args: &[&str], code: &str) -> Vec<String> {
         let mut c = Command::new(program);
         self.env(&mut c);
-        let out = c.args(args).arg("-c").arg(code).output().unwrap();
+        let out = c
+            .args(args)
+            .arg("-c")
+            .arg(code)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run {program} ({e}): install it (scripts/prereqs.sh does)")
+            });
         assert!(
             out.status.success(),
             "{program} failed: {}",

@@ -1,7 +1,8 @@
 //! The remote backends against a scripted local HTTP server (std::net and a thread): streaming,
 //! usage, errors (refused connection, HTTP 500 with the server's message, malformed chunk) and a
 //! stream dropped midway that keeps what arrived; tool calls (streamed fragments, parallel calls,
-//! unreadable arguments, the request and history shapes, the `<tool_call>` text fallback, Ollama).
+//! unreadable arguments, the request and history shapes, the `<tool_call>` text fallback, Ollama);
+//! the server's only model taken from `GET /v1/models` when none is named.
 
 #![allow(clippy::unwrap_used)]
 
@@ -54,7 +55,11 @@ fn serve_once(response: Vec<u8>) -> (String, JoinHandle<Request>) {
         Request {
             line: line.trim_end().to_owned(),
             headers,
-            body: serde_json::from_slice(&body).unwrap(),
+            body: if body.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_slice(&body).unwrap()
+            },
         }
     });
     (url, handle)
@@ -989,5 +994,79 @@ fn an_endless_error_body_is_not_read_to_the_end() {
     assert!(
         sent < 32 * 1024 * 1024,
         "the client read {sent} bytes of an error body"
+    );
+}
+
+/// A JSON reply with `body`.
+fn json_reply(body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+const LIST_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[test]
+fn openai_takes_the_only_served_model() {
+    let (url, server) = serve_once(json_reply(
+        r#"{"object":"list","data":[{"id":"qwen2.5-coder-7b-instruct","object":"model","owned_by":"llamacpp"}]}"#,
+    ));
+    let model = OpenAiBackend::only_served_model(&format!("{url}/v1/"), Some("sk-test"), LIST_IDLE)
+        .unwrap();
+    assert_eq!(model, "qwen2.5-coder-7b-instruct");
+    let req = server.join().unwrap();
+    assert_eq!(req.line, "GET /v1/models HTTP/1.1");
+    assert!(
+        req.headers
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case("authorization: Bearer sk-test")),
+        "{:?}",
+        req.headers
+    );
+}
+
+#[test]
+fn openai_several_served_models_is_an_error_naming_them() {
+    let (url, _server) = serve_once(json_reply(
+        r#"{"data":[{"id":"coder-small"},{"id":"coder-large"}]}"#,
+    ));
+    let err = OpenAiBackend::only_served_model(&url, None, LIST_IDLE).unwrap_err();
+    match &err {
+        BackendError::SeveralServedModels { models, .. } => {
+            assert_eq!(models, &["coder-small", "coder-large"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let msg = err.to_string();
+    assert!(
+        msg.contains("serves 2 models") && msg.contains("coder-small, coder-large"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn openai_no_served_model_or_an_unreadable_list_is_an_error() {
+    let (url, _server) = serve_once(json_reply(r#"{"object":"list","data":[]}"#));
+    let err = OpenAiBackend::only_served_model(&url, None, LIST_IDLE).unwrap_err();
+    assert!(matches!(err, BackendError::NoServedModel { .. }), "{err:?}");
+
+    let (url, _server) = serve_once(json_reply(r#"{"models":"none here"}"#));
+    let err = OpenAiBackend::only_served_model(&url, None, LIST_IDLE).unwrap_err();
+    assert!(matches!(err, BackendError::BadModelList { .. }), "{err:?}");
+    assert!(err.to_string().contains("/v1/models"), "{err}");
+
+    // A server without the endpoint: the HTTP error, with its status.
+    let body = r#"{"error":{"message":"File Not Found"}}"#;
+    let response = format!(
+        "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (url, _server) = serve_once(response.into_bytes());
+    let err = OpenAiBackend::served_models(&url, None, LIST_IDLE).unwrap_err();
+    assert!(
+        matches!(err, BackendError::Http { status: 404, .. }),
+        "{err:?}"
     );
 }

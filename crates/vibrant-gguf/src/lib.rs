@@ -8,7 +8,8 @@
 //! names the field and the byte offset at fault (see [`GgufError`]). The format and the rules are
 //! described in `specs/gguf.md`.
 //!
-//! [`writer::GgufWriter`] builds small valid files in memory, for tests.
+//! [`GgufFile::quantization`] names a model's quantization (`Q4_K_M`) from `general.file_type` or
+//! its tensors. [`writer::GgufWriter`] builds small valid files in memory, for tests.
 //!
 //! ```
 //! use vibrant_gguf::{GgmlType, GgufFile, writer::GgufWriter};
@@ -29,6 +30,7 @@
 mod error;
 mod mmap;
 mod parse;
+mod quant;
 mod split;
 mod types;
 mod value;
@@ -39,6 +41,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::GgufError;
 pub use parse::{DEFAULT_ALIGNMENT, MAGIC};
+pub use quant::file_type_name;
 pub use split::{
     KEY_SPLIT_COUNT, KEY_SPLIT_NO, KEY_SPLIT_TENSORS_COUNT, SplitName, find_tensor, split_paths,
 };

@@ -69,6 +69,20 @@ pub fn quant_from_name(name: &str) -> Option<String> {
         .map(|q| (*q).to_owned())
 }
 
+/// The quantization a model's GGUF header gives (its first file's `general.file_type`, else
+/// the type of most of its weights; see [`vibrant_gguf::GgufFile::quantization`]), or `None`
+/// when the header is unreadable (logged) or says nothing.
+pub fn quant_from_header(model: &LocalModel) -> Option<String> {
+    let first = model.paths.first()?;
+    match vibrant_gguf::GgufFile::open(first) {
+        Ok(file) => file.quantization(),
+        Err(e) => {
+            tracing::debug!(model = %model.name, "cannot read the quantization from the header: {e}");
+            None
+        }
+    }
+}
+
 /// Ollama's models directory: `$OLLAMA_MODELS`, else `~/.ollama/models`.
 pub fn default_ollama_dir() -> Option<PathBuf> {
     std::env::var_os("OLLAMA_MODELS")

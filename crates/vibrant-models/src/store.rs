@@ -297,7 +297,8 @@ impl Store {
 
     /// Every model on this machine: the store's own (downloaded, imported) first, then Ollama's,
     /// the Hugging Face cache's and the search paths'. Store entries whose files vanished are
-    /// left out (with a warning).
+    /// left out (with a warning). A model whose quantization neither the manifest nor its name
+    /// gives has it read from its GGUF header.
     pub fn list(&self) -> Result<Vec<LocalModel>> {
         let manifest = self.read_manifest()?;
         let mut out: Vec<LocalModel> = Vec::new();
@@ -317,6 +318,9 @@ impl Store {
         }
         for dir in &self.search_paths {
             out.extend(discover::scan_search_path(dir));
+        }
+        for m in out.iter_mut().filter(|m| m.quant.is_none()) {
+            m.quant = discover::quant_from_header(m);
         }
         Ok(out)
     }

@@ -159,6 +159,32 @@ fn import_records_in_place_and_rm_keeps_the_file() {
 }
 
 #[test]
+fn quantization_comes_from_the_header_when_the_name_lacks_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mine = tmp.path().join("mine");
+    // Names without a quantization: SmolLM2 (general.file_type Q4_1) imported, the AWQ Qwen
+    // (general.file_type Q4_K_M, though most of its bytes are Q5_0) found on a search path.
+    let smol = mine.join("smol.gguf");
+    link(&vibrant_testutil::model_path(SMOL), &smol);
+    let shared = tmp.path().join("team-models");
+    link(
+        &vibrant_testutil::model_path("qwen2.5-coder-0.5b-instruct-awq-mixed"),
+        &shared.join("qwen-coder.gguf"),
+    );
+    let s = store(&tmp.path().join("store"), None, None).with_search_paths(vec![shared]);
+    s.import(&smol, Some("my-smol")).unwrap();
+    let list = s.list().unwrap();
+    let quants: Vec<(&str, Option<&str>)> = list
+        .iter()
+        .map(|m| (m.name.as_str(), m.quant.as_deref()))
+        .collect();
+    assert_eq!(
+        quants,
+        [("my-smol", Some("Q4_1")), ("qwen-coder", Some("Q4_K_M"))]
+    );
+}
+
+#[test]
 fn import_rejects_files_that_are_not_gguf() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("notes.gguf");

@@ -4,7 +4,8 @@ use anyhow::{Context as _, Result, bail};
 use vibrant_config::BackendKind;
 use vibrant_context::{CharEstimate, TokenCounter};
 use vibrant_core::{
-    Backend, EmbeddedBackend, ModelTokenCounter, OllamaBackend, OpenAiBackend, RemoteConfig,
+    Backend, BackendError, EmbeddedBackend, ModelTokenCounter, OllamaBackend, OpenAiBackend,
+    RemoteConfig,
 };
 use vibrant_engine::Model;
 
@@ -15,7 +16,9 @@ pub type Counter = Box<dyn TokenCounter + Send>;
 
 /// The backend `ask` and `chat` talk to, a token counter for the context budget, the backend kind
 /// (`embedded`, `openai`, `ollama`) and the model name — from config `backend.*`, `-m` and
-/// `--yes` (the embedded model goes through the first-run flow of [`super::model::ensure`]).
+/// `--yes` (the embedded model goes through the first-run flow of [`super::model::ensure`]; an
+/// OpenAI-compatible server given no model name, by `-m` or `model.default`, is asked for its
+/// only one).
 pub fn make_backend(
     ctx: &Context,
     model: Option<&str>,
@@ -49,12 +52,6 @@ pub fn make_backend(
                     "the openai backend needs backend.url\nhint: vibrant config set backend.url http://localhost:8080"
                 ),
             };
-            let model = model
-                .map(str::to_owned)
-                .or_else(|| config.model.default.clone())
-                .context(
-                    "a remote backend needs a model name\nhint: pass -m NAME or set model.default",
-                )?;
             let api_key = match &config.backend.api_key_env {
                 Some(var) => Some(std::env::var(var).map_err(|_| {
                     anyhow::anyhow!(
@@ -63,13 +60,25 @@ pub fn make_backend(
                 })?),
                 None => None,
             };
+            let idle = std::time::Duration::from_secs(u64::from(config.backend.idle_timeout));
+            let model = match model
+                .map(str::to_owned)
+                .or_else(|| config.model.default.clone())
+            {
+                Some(model) => model,
+                None if ollama => bail!(
+                    "a remote backend needs a model name\nhint: pass -m NAME or set model.default"
+                ),
+                // No name given: an OpenAI-compatible server serving one model (llama-server,
+                // LM Studio with one loaded) says which.
+                None => server_model(&url, api_key.as_deref(), idle)?,
+            };
             let remote = RemoteConfig {
                 url,
                 model: model.clone(),
                 api_key,
                 context_window: n_ctx,
             };
-            let idle = std::time::Duration::from_secs(u64::from(config.backend.idle_timeout));
             let backend: Box<dyn Backend + Send> = if ollama {
                 Box::new(OllamaBackend::new(remote)?.with_idle_timeout(idle)?)
             } else {
@@ -79,4 +88,23 @@ pub fn make_backend(
             (backend, Box::new(CharEstimate::default()), name, model)
         }
     })
+}
+
+/// The only model the OpenAI-compatible server at `url` serves (`GET /v1/models`), for when
+/// neither `-m` nor `model.default` names one.
+fn server_model(url: &str, api_key: Option<&str>, idle: std::time::Duration) -> Result<String> {
+    match OpenAiBackend::only_served_model(url, api_key, idle) {
+        Ok(model) => {
+            tracing::info!("using {model}, the only model the server at {url} serves");
+            Ok(model)
+        }
+        Err(
+            e @ (BackendError::SeveralServedModels { .. } | BackendError::NoServedModel { .. }),
+        ) => {
+            bail!("{e}\nhint: pass -m NAME or set model.default")
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(
+            "no model named (-m or model.default), and asking the server which it serves failed",
+        )),
+    }
 }

@@ -24,7 +24,7 @@ pub mod tokenize;
 
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result, bail};
 use vibrant_config::{ConfigError, LoadedConfig, Loader};
 
 use crate::cli::{Command, GlobalArgs};
@@ -107,6 +107,54 @@ impl Context {
     }
 }
 
+/// What `vibrant` does when no command is given.
+#[derive(Debug)]
+pub enum NoCommand {
+    /// Run this command (`chat` on a terminal, `ask` with the piped text).
+    Run(Box<Command>),
+    /// Print the help: stdin is a terminal but stdout is not, so `chat` cannot start.
+    Help,
+}
+
+/// Chooses what `vibrant` without a command does: with stdin and stdout both terminals it opens
+/// `vibrant chat`; with stdin piped it answers the piped text as `vibrant ask` would (`read` is
+/// called only then); an empty pipe is an error; stdin a terminal but stdout not gives
+/// [`NoCommand::Help`].
+pub fn default_command(
+    stdin_is_terminal: bool,
+    stdout_is_terminal: bool,
+    read: impl FnOnce() -> std::io::Result<String>,
+) -> Result<NoCommand> {
+    use clap::{Args, FromArgMatches};
+    if stdin_is_terminal {
+        if !stdout_is_terminal {
+            return Ok(NoCommand::Help);
+        }
+        let matches = chat::ChatArgs::augment_args(clap::Command::new("chat"))
+            .try_get_matches_from(["chat"])?;
+        return Ok(NoCommand::Run(Box::new(Command::Chat(
+            chat::ChatArgs::from_arg_matches(&matches)?,
+        ))));
+    }
+    let input = read().context("reading the question piped on stdin")?;
+    let question = input.trim();
+    if question.is_empty() {
+        bail!(
+            "no command given and nothing piped on stdin: run `vibrant chat`, `vibrant ask QUESTION`, pipe a question (`echo QUESTION | vibrant`) or see `vibrant --help`"
+        );
+    }
+    // The piped text is the question, so `ask` must not read stdin again.
+    let matches = ask::AskArgs::augment_args(clap::Command::new("ask")).try_get_matches_from([
+        "ask",
+        "--no-stdin",
+        "--",
+        question,
+    ])?;
+    Ok(NoCommand::Run(Box::new(Command::Ask(
+        ask::AskArgs::from_arg_matches(&matches)?,
+    ))))
+}
+
 /// Runs one command.
 pub fn run(ctx: Context, command: Command) -> Result<()> {
     match command {
@@ -128,5 +176,55 @@ pub fn run(ctx: Context, command: Command) -> Result<()> {
         Command::Map(args) => map::run(&ctx, &args),
         Command::Symbols(args) => symbols::run(&ctx, &args),
         Command::Context(args) => context::run(&ctx, &args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn never_read() -> std::io::Result<String> {
+        Err(std::io::Error::other("stdin must not be read"))
+    }
+
+    #[test]
+    fn a_terminal_opens_chat() {
+        let chosen = default_command(true, true, never_read).expect("chat");
+        assert!(
+            matches!(&chosen, NoCommand::Run(c) if matches!(&**c, Command::Chat(a) if a.model.is_none() && !a.no_session)),
+            "{chosen:?}"
+        );
+    }
+
+    #[test]
+    fn a_terminal_stdin_with_redirected_stdout_prints_help() {
+        let chosen = default_command(true, false, never_read).expect("help");
+        assert!(matches!(chosen, NoCommand::Help), "{chosen:?}");
+    }
+
+    #[test]
+    fn piped_text_is_the_question_of_ask() {
+        let chosen = default_command(false, false, || {
+            Ok("  what does --this project do?\n".to_owned())
+        })
+        .expect("ask");
+        match chosen {
+            NoCommand::Run(c) if matches!(*c, Command::Ask(_)) => {
+                let Command::Ask(args) = *c else {
+                    unreachable!()
+                };
+                assert_eq!(args.question, ["what does --this project do?"]);
+                assert!(args.no_stdin);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_pipe_is_one_clear_error() {
+        let err = default_command(false, true, || Ok(" \n\n".to_owned())).expect_err("empty");
+        let msg = format!("{err:#}");
+        assert!(msg.contains("nothing piped on stdin"), "{msg}");
+        assert!(!msg.contains('\n'), "{msg}");
     }
 }

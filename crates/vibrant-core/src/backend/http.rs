@@ -46,7 +46,7 @@ pub(crate) fn post_json(
     body: &serde_json::Value,
     idle: Duration,
 ) -> Result<reqwest::blocking::Response, BackendError> {
-    let mut req = client
+    let req = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(
@@ -54,6 +54,30 @@ pub(crate) fn post_json(
             "text/event-stream, application/x-ndjson, */*",
         )
         .body(body.to_string());
+    send(req, url, api_key, idle)
+}
+
+/// Sends a GET to `url` and returns the response if its status is a success.
+pub(crate) fn get(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    api_key: Option<&str>,
+    idle: Duration,
+) -> Result<reqwest::blocking::Response, BackendError> {
+    let req = client
+        .get(url)
+        .header(reqwest::header::ACCEPT, "application/json");
+    send(req, url, api_key, idle)
+}
+
+/// Sends `req` (to `url`, with `api_key` as a bearer token) and turns a failure or an error
+/// status into a [`BackendError`] carrying the server's message.
+fn send(
+    mut req: reqwest::blocking::RequestBuilder,
+    url: &str,
+    api_key: Option<&str>,
+    idle: Duration,
+) -> Result<reqwest::blocking::Response, BackendError> {
     if let Some(key) = api_key {
         req = req.bearer_auth(key);
     }

@@ -192,6 +192,12 @@ pub enum BackendError {
     Server { url: String, message: String },
     #[error("the API key variable {var} named by backend.api_key_env is not set")]
     MissingApiKey { var: String },
+    #[error("the model list from {url} is unreadable: {message}")]
+    BadModelList { url: String, message: String },
+    #[error("the server at {url} lists no models")]
+    NoServedModel { url: String },
+    #[error("the server at {url} serves {} models, so one must be chosen: {}", models.len(), list_models(models))]
+    SeveralServedModels { url: String, models: Vec<String> },
     #[error("the {backend} backend needs a model name\nhint: pass -m NAME or set model.default")]
     NoModel { backend: &'static str },
     #[error(
@@ -210,6 +216,21 @@ pub enum BackendError {
     Engine(#[from] vibrant_engine::EngineError),
     #[error("rendering the chat template failed: {0}")]
     Template(String),
+}
+
+/// At most the first 20 of `models`, comma-separated, then how many more there are.
+fn list_models(models: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut s = models
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if models.len() > SHOWN {
+        s.push_str(&format!(" … ({} more)", models.len() - SHOWN));
+    }
+    s
 }
 
 /// What to check after an HTTP error status.

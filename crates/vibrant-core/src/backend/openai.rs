@@ -47,15 +47,68 @@ impl OpenAiBackend {
         Ok(self)
     }
 
+    /// The ids of the models the server at `url` serves (`GET {base}/v1/models`, OpenAI's
+    /// `{"data": [{"id": …}, …]}`), in the server's order. `api_key` goes as a bearer token.
+    pub fn served_models(
+        url: &str,
+        api_key: Option<&str>,
+        idle: std::time::Duration,
+    ) -> Result<Vec<String>, BackendError> {
+        let endpoint = v1_url(url, "models");
+        let resp = super::http::get(&client_with(idle)?, &endpoint, api_key, idle)?;
+        // A hostile or confused server cannot make the listing unbounded.
+        let mut raw = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(resp, MAX_MODEL_LIST + 1), &mut raw)
+            .map_err(|e| BackendError::BadModelList {
+                url: endpoint.clone(),
+                message: e.to_string(),
+            })?;
+        let bad = |message: String| BackendError::BadModelList {
+            url: endpoint.clone(),
+            message,
+        };
+        if raw.len() as u64 > MAX_MODEL_LIST {
+            return Err(bad(format!("longer than {MAX_MODEL_LIST} bytes")));
+        }
+        let v: Value = serde_json::from_slice(&raw).map_err(|e| bad(e.to_string()))?;
+        let data = v
+            .get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("no `data` array".to_owned()))?;
+        data.iter()
+            .map(|m| {
+                m.get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(|| bad(format!("a model without an `id`: {m}")))
+            })
+            .collect()
+    }
+
+    /// The model to use when none was named: the only one the server at `url` serves
+    /// ([`Self::served_models`]); an error naming them when it serves several, or none.
+    pub fn only_served_model(
+        url: &str,
+        api_key: Option<&str>,
+        idle: std::time::Duration,
+    ) -> Result<String, BackendError> {
+        let mut models = Self::served_models(url, api_key, idle)?;
+        match models.len() {
+            0 => Err(BackendError::NoServedModel {
+                url: url.to_owned(),
+            }),
+            1 => Ok(models.remove(0)),
+            _ => Err(BackendError::SeveralServedModels {
+                url: url.to_owned(),
+                models,
+            }),
+        }
+    }
+
     /// The chat-completions URL (`{base}/v1/chat/completions`; a base that already ends in
     /// `/v1` is not doubled).
     pub fn endpoint(&self) -> String {
-        let base = self.config.url.trim_end_matches('/');
-        if base.ends_with("/v1") {
-            format!("{base}/chat/completions")
-        } else {
-            format!("{base}/v1/chat/completions")
-        }
+        v1_url(&self.config.url, "chat/completions")
     }
 
     fn body(&self, request: &CompletionRequest<'_>) -> Value {
@@ -84,6 +137,19 @@ impl OpenAiBackend {
             });
         }
         body
+    }
+}
+
+/// Most bytes of a `/v1/models` listing that are read.
+const MAX_MODEL_LIST: u64 = 4 << 20;
+
+/// `{base}/v1/{path}`; a base that already ends in `/v1` is not doubled.
+fn v1_url(base: &str, path: &str) -> String {
+    let base = base.trim_end_matches('/');
+    if base.ends_with("/v1") {
+        format!("{base}/{path}")
+    } else {
+        format!("{base}/v1/{path}")
     }
 }
 
