@@ -66,6 +66,37 @@ pub fn paint(enabled: bool, style: Style, text: &str) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
 
+/// Text from the model, a command or a file made safe to print on a terminal: control
+/// characters (ANSI/OSC escape sequences that recolor, retitle, hide text or write the
+/// clipboard, a carriage return that overwrites the line, backspaces) and bidirectional
+/// overrides (text that reads differently than it runs) are shown as visible escapes
+/// (`\e`, `\r`, `\u{202e}`); newlines and tabs stay.
+pub fn inert(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
+    {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\u{1b}' => out.push_str("\\e"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
 /// Whether the error is a write to a closed pipe (`vibrant … | head -1`): not worth reporting.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     let broken = Some(std::io::ErrorKind::BrokenPipe);
@@ -109,6 +140,23 @@ pub fn human_bytes(bytes: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn terminal_control_from_the_model_is_shown_not_obeyed() {
+        use super::inert;
+        // OSC 52 (write the clipboard), a color, a carriage return that hides `rm -rf ~`, a
+        // backspace, a right-to-left override.
+        let hostile = "ls\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{1b}[2K\rrm -rf ~\u{8}\u{202e}txt.exe";
+        let shown = inert(hostile);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert_eq!(
+            shown,
+            "ls\\e]52;c;cm0gLXJmIH4=\\u{7}\\e[2K\\rrm -rf ~\\u{8}\\u{202e}txt.exe"
+        );
+        assert_eq!(inert("fn main() {\n\tok\n}"), "fn main() {\n\tok\n}");
+        assert_eq!(inert("naïve — ✓"), "naïve — ✓");
+    }
+
     use super::*;
 
     #[test]

@@ -437,3 +437,30 @@ fn completion_scripts_are_valid_shell() {
         "{out:?}"
     );
 }
+
+/// Attack: a task run with the home directory as the workspace (started from `~`, or a dotfiles
+/// repository) would put every file of the user's within the agent's reach. Refused before any
+/// model is loaded, with what to do instead; nothing in the home directory changes.
+#[test]
+fn agent_refuses_the_home_directory_as_its_workspace() {
+    let sb = Sandbox::new();
+    write(&sb.home.join(".bashrc"), "export EDITOR=vi\n");
+    let home = sb.home.to_str().unwrap();
+    let err = sb.fails(
+        &[
+            "agent",
+            "-C",
+            home,
+            "--approval",
+            "full-auto",
+            "rm -rf ~/.ssh",
+        ],
+        &[],
+    );
+    assert!(err.contains("home directory"), "{err}");
+    assert!(err.contains("--allow-broad-workspace"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(sb.home.join(".bashrc")).unwrap(),
+        "export EDITOR=vi\n"
+    );
+}

@@ -47,11 +47,9 @@ pub fn run_shell(
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // Its own session: no controlling terminal, and a process group to kill.
     #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
+    crate::proc::new_session(&mut cmd);
     if let Some(sb) = sandbox {
         sb.apply(&mut cmd).map_err(|message| ToolError::Command {
             command: command.to_owned(),

@@ -22,6 +22,12 @@ pub enum ToolError {
         root: PathBuf,
         why: String,
     },
+    /// The workspace is `/`, the home directory or above it: every file of the user's would be
+    /// in reach of the agent's edits and commands.
+    #[error(
+        "the workspace {root} is {why}: the agent's edits and commands could change any of your files; start in a project directory (or pass it with -C DIR), or allow this explicitly with --allow-broad-workspace"
+    )]
+    BroadWorkspace { root: PathBuf, why: String },
     /// A path inside `.git/`, which the file tools never write.
     #[error(
         "path `{path}` is inside .git/; the agent does not modify git internals (use git yourself)"

@@ -50,5 +50,5 @@ pub use project::{Diagnostic, ProjectKind, RunSummary, summarize};
 pub use sandbox::{Sandbox, SandboxPolicy, SandboxStatus, is_secret_env};
 pub use scratch::{Scratch, ScratchLimits};
 pub use specs::{ToolSpec, all_specs, render_tool_list};
-pub use toolbox::{ToolResult, Toolbox, ToolboxConfig, unified_diff};
+pub use toolbox::{ToolResult, Toolbox, ToolboxConfig, broad_root, unified_diff};
 pub use workspace::{Workspace, WsPath};

@@ -43,6 +43,12 @@ pub struct ToolboxConfig {
     pub similarity_threshold: f64,
     /// The `limit`-th identical consecutive call is stopped.
     pub repeat_limit: usize,
+    /// The user's home directory: a workspace that is it, or contains it, or `/`, is refused
+    /// unless [`ToolboxConfig::allow_broad_root`] (a dotfiles repository or a start from `~`
+    /// would make every file of the user's writable by the agent's commands).
+    pub home: Option<PathBuf>,
+    /// Accept a workspace at or above the home directory (the user asked for it explicitly).
+    pub allow_broad_root: bool,
 }
 
 impl ToolboxConfig {
@@ -59,7 +65,30 @@ impl ToolboxConfig {
             max_command_timeout: Duration::from_secs(600),
             similarity_threshold: 0.85,
             repeat_limit: 3,
+            home: None,
+            allow_broad_root: false,
         }
+    }
+}
+
+/// Why `root` is too broad to be a workspace: `/`, the home directory, or a directory that
+/// contains it. `None` for an ordinary project directory.
+pub fn broad_root(root: &Path, home: Option<&Path>) -> Option<String> {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    if root.parent().is_none() {
+        return Some("the file system's root".to_owned());
+    }
+    let home = home?;
+    let home = home.canonicalize().unwrap_or_else(|_| home.to_path_buf());
+    if root == home {
+        Some("your home directory".to_owned())
+    } else if home.starts_with(&root) {
+        Some(format!(
+            "a directory that contains your home directory ({})",
+            home.display()
+        ))
+    } else {
+        None
     }
 }
 
@@ -141,6 +170,14 @@ impl Toolbox {
     /// Opens the toolbox: resolves the root, creates the state dir, probes the sandbox.
     pub fn new(cfg: ToolboxConfig, approver: Box<dyn Approver + Send>) -> Result<Self> {
         let ws = Workspace::new(&cfg.root)?;
+        if !cfg.allow_broad_root
+            && let Some(why) = broad_root(ws.root(), cfg.home.as_deref())
+        {
+            return Err(ToolError::BroadWorkspace {
+                root: ws.root().to_path_buf(),
+                why,
+            });
+        }
         std::fs::create_dir_all(&cfg.state_dir).map_err(|e| ToolError::io(&cfg.state_dir, e))?;
         let tmp = cfg.state_dir.join("tmp");
         std::fs::create_dir_all(&tmp).map_err(|e| ToolError::io(&tmp, e))?;

@@ -26,7 +26,7 @@ use vibrant_tools::{
 
 use super::Context;
 use super::run::RunDefaults;
-use crate::output::{Style, paint};
+use crate::output::{Style, inert, paint};
 
 /// Agent turns kept for `vibrant undo`.
 const KEEP_CHECKPOINTS: usize = 50;
@@ -59,6 +59,10 @@ pub struct AgentArgs {
     /// Work in DIR instead of the repository around the current directory.
     #[arg(short = 'C', long = "dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// Accept a workspace that is `/`, your home directory or a directory above it (refused by
+    /// default: every file of yours would be in the agent's reach).
+    #[arg(long)]
+    pub allow_broad_workspace: bool,
     /// Write events as JSON lines on stdout (step, delta, plan, tool_call, tool_result,
     /// invalid_call, verify, notice, finished).
     #[arg(long)]
@@ -112,16 +116,20 @@ pub fn workspace_root(dir: Option<&Path>) -> Result<PathBuf> {
     super::index::repo_root(dir)
 }
 
-/// A toolbox over `root` with the configured approval mode and sandbox.
+/// A toolbox over `root` with the configured approval mode and sandbox; a workspace at or above
+/// the home directory only when `allow_broad`.
 pub fn open_toolbox(
     ctx: &Context,
     root: &Path,
     mode: ApprovalMode,
     approver: Box<dyn Approver + Send>,
+    allow_broad: bool,
 ) -> Result<Toolbox> {
     let mut cfg = ToolboxConfig::new(root, agent_state_dir(ctx, root)?);
     cfg.approval = mode;
     cfg.sandbox = sandbox_policy(ctx)?;
+    cfg.home = vibrant_config::PlatformDirs::detect().home;
+    cfg.allow_broad_root = allow_broad;
     Toolbox::new(cfg, approver).context("opening the agent's tools")
 }
 
@@ -147,6 +155,7 @@ pub fn agent_setup(
     cfg.approval = ApprovalMode::parse(&loaded.agent.approval)
         .with_context(|| format!("unknown approval mode {:?}", loaded.agent.approval))?;
     cfg.sandbox = sandbox_policy(ctx)?;
+    cfg.home = vibrant_config::PlatformDirs::detect().home;
     let project = vibrant_tools::project::detect(&root).map(|k| k.name());
     let system = vibrant_agent::system_prompt(&root, project);
     Ok((cfg, config.clone(), system))
@@ -174,7 +183,7 @@ pub fn run(ctx: &Context, args: AgentArgs) -> Result<()> {
     } else {
         Box::new(DenyAll)
     };
-    let mut tools = open_toolbox(ctx, &root, mode, approver)?;
+    let mut tools = open_toolbox(ctx, &root, mode, approver, args.allow_broad_workspace)?;
     let cancel = super::model::interrupt_flag();
 
     let n_ctx = args.ctx.unwrap_or_else(|| defaults.ctx.max(8192));
@@ -255,7 +264,8 @@ pub fn candidate_config(
 
 pub fn undo(ctx: &Context, args: &UndoArgs) -> Result<()> {
     let root = workspace_root(args.dir.as_deref())?;
-    let mut tools = open_toolbox(ctx, &root, ApprovalMode::Suggest, Box::new(DenyAll))?;
+    // Undo only puts back what an agent changed: allowed wherever an agent was allowed to run.
+    let mut tools = open_toolbox(ctx, &root, ApprovalMode::Suggest, Box::new(DenyAll), true)?;
     let checkpoints = tools.checkpoints()?;
     if args.list {
         let mut out = std::io::stdout().lock();
@@ -318,7 +328,7 @@ impl Printer {
         match e {
             AgentEvent::Step { .. } | AgentEvent::Plan { .. } => {}
             AgentEvent::Delta { text } => {
-                let _ = write!(out, "{text}");
+                let _ = write!(out, "{}", inert(text));
                 self.at_line_start = text.ends_with('\n');
             }
             AgentEvent::ToolCall {
@@ -329,7 +339,7 @@ impl Printer {
                     out,
                     "{} {}",
                     paint(c, Style::Cyan, &format!("→ {name}")),
-                    paint(c, Style::Dim, &short_args(arguments))
+                    paint(c, Style::Dim, &inert(&short_args(arguments)))
                 );
             }
             AgentEvent::ToolResult {
@@ -340,11 +350,11 @@ impl Printer {
                 } else {
                     paint(c, Style::Red, "  ✗")
                 };
-                let _ = writeln!(out, "{mark} {}", shorten(summary, 160));
+                let _ = writeln!(out, "{mark} {}", inert(&shorten(summary, 160)));
                 if let Some(d) = diff
                     && !self.suggest
                 {
-                    write_diff(&mut out, d, c);
+                    write_diff(&mut out, d, c, Some(60));
                 }
             }
             AgentEvent::InvalidCall { message } => {
@@ -353,7 +363,7 @@ impl Printer {
                     out,
                     "{} {}",
                     paint(c, Style::Red, "  ✗ unreadable tool call:"),
-                    shorten(message, 200)
+                    inert(&shorten(message, 200))
                 );
             }
             AgentEvent::Verify { result } => {
@@ -363,7 +373,7 @@ impl Printer {
                 } else {
                     ("✗ check failed:", Style::Red)
                 };
-                let _ = writeln!(out, "{} {}", paint(c, style, mark), result.summary);
+                let _ = writeln!(out, "{} {}", paint(c, style, mark), inert(&result.summary));
             }
             AgentEvent::Candidate {
                 index,
@@ -379,16 +389,18 @@ impl Printer {
                 };
                 let _ = writeln!(
                     out,
-                    "{} candidate {index}: {summary}",
-                    paint(c, style, mark)
+                    "{} candidate {index}: {}",
+                    paint(c, style, mark),
+                    inert(summary)
                 );
             }
             AgentEvent::Notice { message } => {
                 self.newline(&mut out);
                 let _ = out.flush();
                 eprintln!(
-                    "{} {message}",
-                    paint(self.err_color, Style::Yellow, "note:")
+                    "{} {}",
+                    paint(self.err_color, Style::Yellow, "note:"),
+                    inert(message)
                 );
             }
             AgentEvent::Finished { report } => {
@@ -461,10 +473,12 @@ fn write_report(out: &mut impl Write, r: &AgentReport, c: bool) {
     }
 }
 
-fn write_diff(out: &mut impl Write, diff: &str, c: bool) {
-    const MAX_LINES: usize = 60;
-    let lines: Vec<&str> = diff.lines().collect();
-    for line in lines.iter().take(MAX_LINES) {
+/// Writes `diff` colored, at most `max_lines` lines (all of them for an approval: what is not
+/// shown cannot be approved), every line made inert.
+fn write_diff(out: &mut impl Write, diff: &str, c: bool, max_lines: Option<usize>) {
+    let lines: Vec<String> = diff.lines().map(inert).collect();
+    let max = max_lines.unwrap_or(usize::MAX);
+    for line in lines.iter().take(max) {
         let styled = if line.starts_with("+++") || line.starts_with("---") {
             paint(c, Style::Bold, line)
         } else if line.starts_with('+') {
@@ -474,12 +488,12 @@ fn write_diff(out: &mut impl Write, diff: &str, c: bool) {
         } else if line.starts_with("@@") {
             paint(c, Style::Cyan, line)
         } else {
-            (*line).to_owned()
+            line.clone()
         };
         let _ = writeln!(out, "    {styled}");
     }
-    if lines.len() > MAX_LINES {
-        let _ = writeln!(out, "    … {} more diff lines", lines.len() - MAX_LINES);
+    if lines.len() > max {
+        let _ = writeln!(out, "    … {} more diff lines", lines.len() - max);
     }
 }
 
@@ -534,9 +548,9 @@ impl Approver for TtyApprover {
                     err,
                     "\n{} {tool} wants to change {}:",
                     paint(c, Style::Yellow, "approve?"),
-                    paths.join(", ")
+                    inert(&paths.join(", "))
                 );
-                write_diff(&mut err, diff, c);
+                write_diff(&mut err, diff, c, None);
                 let _ = write!(err, "apply this change? [y]es / [n]o (or n: why) › ");
             }
             ApprovalRequest::Command {
@@ -546,9 +560,11 @@ impl Approver for TtyApprover {
             } => {
                 let _ = writeln!(
                     err,
-                    "\n{} run in {cwd} ({sandbox}):\n    {}",
+                    "\n{} run in {} ({}):\n    {}",
                     paint(c, Style::Yellow, "approve?"),
-                    paint(c, Style::Bold, command)
+                    inert(cwd),
+                    inert(sandbox),
+                    paint(c, Style::Bold, &inert(command))
                 );
                 let _ = write!(err, "run it? [y]es / [n]o (or n: why) › ");
             }

@@ -337,6 +337,13 @@ impl Sandbox {
                 cmd.env_remove("CARGO_TARGET_DIR");
             }
         }
+        if self.policy.enabled {
+            // Addresses of the user's agents and buses (ssh-agent, D-Bus, X11/Wayland, docker):
+            // a command has no business there.
+            for name in SESSION_SOCKETS {
+                cmd.env_remove(name);
+            }
+        }
         if self.policy.enabled && self.policy.scrub_secrets {
             for (name, _) in std::env::vars_os() {
                 if is_secret_env(&name.to_string_lossy()) {
@@ -357,9 +364,39 @@ impl Sandbox {
     }
 }
 
+/// Environment variables that point commands at the user's session services (sockets of
+/// ssh-agent, gpg-agent, D-Bus, the display server, docker), removed in the sandbox.
+pub const SESSION_SOCKETS: [&str; 9] = [
+    "SSH_AUTH_SOCK",
+    "SSH_AGENT_PID",
+    "GPG_AGENT_INFO",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "DBUS_SYSTEM_BUS_ADDRESS",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XAUTHORITY",
+    "DOCKER_HOST",
+];
+
 #[cfg(test)]
 mod tests {
     use super::is_secret_env;
+
+    #[test]
+    fn session_sockets_are_not_passed_to_sandboxed_commands() {
+        let dir = tempfile::tempdir().unwrap();
+        let sb = super::Sandbox::new(super::SandboxPolicy::default(), dir.path(), dir.path());
+        let mut cmd = std::process::Command::new("true");
+        sb.apply(&mut cmd).unwrap();
+        let removed: Vec<String> = cmd
+            .get_envs()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| k.to_string_lossy().into_owned())
+            .collect();
+        for name in super::SESSION_SOCKETS {
+            assert!(removed.iter().any(|r| r == name), "{name} is passed on");
+        }
+    }
 
     #[test]
     fn secret_looking_names() {
