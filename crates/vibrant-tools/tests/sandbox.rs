@@ -226,3 +226,57 @@ fn commands_cannot_signal_processes_outside_the_sandbox() {
     );
     assert!(out.contains("rc=1"), "{out}");
 }
+
+/// An older kernel's Landlock leaves holes (ABI < 3: truncating files outside the workspace;
+/// < 6: signals to the user's other processes). Forced down to ABI 2, the sandbox says so, is
+/// not complete, and full-auto asks before each command instead of trusting it.
+#[test]
+fn a_partial_landlock_is_reported_and_full_auto_asks() {
+    let f = fixture();
+    if !sandbox_available(f.tb.sandbox_status(), false) {
+        return;
+    }
+    let kernel_abi = f.tb.sandbox_status().landlock_abi.unwrap();
+    assert!(
+        kernel_abi >= 6,
+        "this test needs a kernel with Landlock ABI 6+, has {kernel_abi}"
+    );
+    let mut old = fixture_with(ApprovalMode::FullAuto, Decision::Approve, |c| {
+        c.sandbox.max_landlock_abi = Some(2)
+    });
+    let status = old.tb.sandbox_status().clone();
+    assert_eq!(status.landlock_abi, Some(2), "{status:?}");
+    assert!(
+        status.warnings.iter().any(|w| w.contains("truncat")),
+        "{status:?}"
+    );
+    assert!(
+        status.warnings.iter().any(|w| w.contains("signal")),
+        "{status:?}"
+    );
+    assert!(!status.complete(&vibrant_tools::SandboxPolicy::default()));
+    // The hole is real at ABI 2: a file outside the workspace can be truncated by path
+    // (truncate(2); opening it for writing is refused at every ABI) …
+    let by_path = |p: &std::path::Path| {
+        format!(
+            "python3 -c 'import os,sys; os.truncate(sys.argv[1], 0)' {}; echo rc=$?",
+            p.display()
+        )
+    };
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("notes.txt");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    old.ok("run_command", json!({"command": by_path(&victim)}));
+    assert_eq!(
+        old.asked.lock().unwrap().len(),
+        1,
+        "full-auto must ask when the sandbox is partial"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "");
+    // … and not with the kernel's full ABI, where full-auto does not need to ask.
+    std::fs::write(&victim, "keep me\n").unwrap();
+    let mut full = fixture();
+    full.ok("run_command", json!({"command": by_path(&victim)}));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+    assert!(full.asked.lock().unwrap().is_empty());
+}

@@ -50,6 +50,8 @@ pub(crate) struct LandlockPlan {
     pub writable: Vec<PathBuf>,
     /// Deny TCP bind/connect (used when there is no network namespace to do it).
     pub deny_network: bool,
+    /// The Landlock ABI to use (the kernel's, or lower when the policy caps it).
+    pub abi: i32,
 }
 
 /// The kernel's Landlock ABI version, or `None` where Landlock is unavailable.
@@ -98,20 +100,31 @@ fn locked_mount_flags(path: &Path) -> libc::c_ulong {
 }
 
 fn build_ruleset(plan: &LandlockPlan) -> Result<RulesetCreated, String> {
-    let abi = ABI::V6;
+    let abi = match plan.abi {
+        ..=1 => ABI::V1,
+        2 => ABI::V2,
+        3 => ABI::V3,
+        4 => ABI::V4,
+        5 => ABI::V5,
+        _ => ABI::V6,
+    };
     let mut ruleset = Ruleset::default()
         .set_compatibility(CompatLevel::BestEffort)
         .handle_access(AccessFs::from_all(abi))
         .map_err(|e| e.to_string())?;
-    if plan.deny_network {
+    if plan.deny_network && plan.abi >= 4 {
         ruleset = ruleset
             .handle_access(AccessNet::from_all(abi))
             .map_err(|e| e.to_string())?;
     }
-    let ruleset = ruleset
-        .scope(Scope::from_all(abi))
-        .map_err(|e| e.to_string())?;
-    let devices = ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"];
+    if plan.abi >= 6 {
+        ruleset = ruleset
+            .scope(Scope::from_all(abi))
+            .map_err(|e| e.to_string())?;
+    }
+    // No /dev/tty: commands have no controlling terminal (their own session) and no business
+    // with the user's.
+    let devices = ["/dev/null", "/dev/zero", "/dev/full"];
     let created = ruleset
         .create()
         .map_err(|e| e.to_string())?

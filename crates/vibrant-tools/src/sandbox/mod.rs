@@ -37,6 +37,9 @@ pub struct SandboxPolicy {
     /// Remove environment variables that look like credentials (see [`is_secret_env`]) from
     /// commands' environment.
     pub scrub_secrets: bool,
+    /// Use at most this Landlock ABI (tests of older kernels; a kernel whose newer ABI
+    /// misbehaves). `None`: the kernel's.
+    pub max_landlock_abi: Option<i32>,
 }
 
 impl Default for SandboxPolicy {
@@ -46,6 +49,7 @@ impl Default for SandboxPolicy {
             allow_network: false,
             extra_writable: Vec::new(),
             scrub_secrets: true,
+            max_landlock_abi: None,
         }
     }
 }
@@ -130,6 +134,31 @@ impl SandboxStatus {
     }
 }
 
+/// What an older Landlock ABI leaves open, as warnings (each makes the sandbox incomplete, so
+/// full-auto asks before commands).
+pub fn landlock_gaps(abi: Option<i32>) -> Vec<String> {
+    let Some(v) = abi else {
+        return Vec::new();
+    };
+    let mut gaps = Vec::new();
+    if v < 2 {
+        gaps.push(format!(
+            "Landlock ABI {v} cannot stop commands from renaming or linking files out of the workspace (ABI 2 can)"
+        ));
+    }
+    if v < 3 {
+        gaps.push(format!(
+            "Landlock ABI {v} cannot stop commands from truncating your files outside the workspace (ABI 3 can)"
+        ));
+    }
+    if v < 6 {
+        gaps.push(format!(
+            "Landlock ABI {v} cannot stop commands from signalling your other processes (ABI 6 can)"
+        ));
+    }
+    gaps
+}
+
 /// A sandbox for one workspace.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
@@ -196,12 +225,15 @@ impl Sandbox {
         status: &mut SandboxStatus,
     ) -> Option<linux::ChildPlan> {
         use linux::{ChildPlan, LandlockPlan, Namespaces};
-        status.landlock_abi = linux::landlock_abi();
+        status.landlock_abi = linux::landlock_abi()
+            .map(|v| policy.max_landlock_abi.map_or(v, |m| v.min(m)))
+            .filter(|&v| v >= 1);
         let mut writable = vec![root.to_path_buf(), temp_dir.to_path_buf()];
         writable.extend(policy.extra_writable.iter().cloned());
-        let landlock = status.landlock_abi.map(|_| LandlockPlan {
+        let landlock = status.landlock_abi.map(|abi| LandlockPlan {
             writable,
             deny_network: !policy.allow_network,
+            abi,
         });
         if landlock.is_none() {
             status.warnings.push(
@@ -247,6 +279,7 @@ impl Sandbox {
                     if !policy.allow_network && !status.network_blocked {
                         tracing::warn!("sandbox cannot block the network on this machine");
                     }
+                    status.warnings.extend(landlock_gaps(status.landlock_abi));
                     tracing::debug!(?status, "sandbox probe");
                     return Some(plan);
                 }
