@@ -280,3 +280,54 @@ fn a_partial_landlock_is_reported_and_full_auto_asks() {
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
     assert!(full.asked.lock().unwrap().is_empty());
 }
+
+/// Attack: a command writes `.git/commondir`, pointing git at a copy of the repository whose
+/// config defines a clean filter and whose attributes apply it to every file; the agent's own
+/// `git_diff` (which ran outside the sandbox, without approval) would then run the filter. The
+/// git tools refuse a `.git/commondir`, and run inside the sandbox anyway.
+#[test]
+fn a_command_cannot_redirect_the_git_tools_to_run_its_filter() {
+    let mut f = fixture();
+    let git = |args: &[&str]| {
+        let s = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(f.ws.path())
+            .output()
+            .unwrap();
+        assert!(s.status.success(), "git {args:?}: {s:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(f.path("a.txt"), "one\n").unwrap();
+    git(&["add", "a.txt"]);
+    git(&["commit", "-qm", "one"]);
+    if !sandbox_available(f.tb.sandbox_status(), true) {
+        return;
+    }
+    let outside = tempfile::tempdir().unwrap();
+    let pwned = outside.path().join("pwned");
+    // (Checked by hand: with plain git, `git diff` then runs ./evil.sh.)
+    let attack = format!(
+        "printf 'touch {p}; cat\\n' > evil.sh && cp -r .git evil-git && printf '[filter \"x\"]\\n\\tclean = sh ./evil.sh\\n' >> evil-git/config && mkdir -p evil-git/info && echo '* filter=x' > evil-git/info/attributes && echo ../evil-git > .git/commondir && echo two > a.txt; echo rc=$?",
+        p = pwned.display()
+    );
+    let out = f.ok("run_command", json!({ "command": attack }));
+    assert!(out.contains("rc=0"), "the setup itself is allowed: {out}");
+    assert!(f.path(".git/commondir").exists(), "{out}");
+    let r = f.tb.call("git_diff", &json!({}));
+    assert!(!r.ok, "{}", r.output);
+    assert!(r.output.contains("commondir"), "{}", r.output);
+    assert!(!pwned.exists(), "the filter ran outside the sandbox");
+    // Without the redirection the tools work (and run confined).
+    std::fs::remove_file(f.path(".git/commondir")).unwrap();
+    let d = f.ok("git_diff", json!({}));
+    assert!(d.contains("+two"), "{d}");
+    assert!(!pwned.exists());
+}
