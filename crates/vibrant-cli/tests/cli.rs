@@ -464,3 +464,28 @@ fn agent_refuses_the_home_directory_as_its_workspace() {
         "export EDITOR=vi\n"
     );
 }
+
+/// Issue 15: the recommendation weighs the machine's speed (a cached bandwidth probe) for the
+/// workload asked for, and says so.
+#[test]
+fn model_recommend_estimates_speed_for_the_workload_and_caches_the_probe() {
+    let sb = Sandbox::new();
+    let out = sb.ok(&["model", "recommend", "--for", "agent", "--json"], &[]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["workload"]["name"], "agent", "{json}");
+    let bw = json["facts"]["speed"]["bandwidth"].as_f64().unwrap();
+    assert!(bw > 1e8, "{json}");
+    let choice = &json["choice"];
+    assert!(choice["speed"]["request_secs"].as_f64().unwrap() > 0.0, "{json}");
+    let cache = sb.home.join(".local/state/vibrant/machine-speed.json");
+    let cached: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
+    assert_eq!(cached["bandwidth"].as_f64().unwrap(), bw);
+    // The second run reads the cache: the same figure.
+    let again: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["model", "recommend", "--json"], &[])).unwrap();
+    assert_eq!(again["facts"]["speed"]["bandwidth"].as_f64().unwrap(), bw);
+    let text = sb.ok(&["model", "recommend"], &[]);
+    assert!(text.contains("tok/s"), "{text}");
+    assert!(text.contains("estimated"), "{text}");
+}

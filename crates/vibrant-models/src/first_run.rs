@@ -92,12 +92,21 @@ pub fn ensure_model(
     on_event: &mut dyn FnMut(DownloadEvent),
     cancel: &AtomicBool,
 ) -> Result<(ResolvedModel, Origin)> {
+    let store = settings.store();
+    // Automatic selection ahead: measure the machine's speed too (about a second).
+    let selecting =
+        reference.is_none() && settings.default.is_none() && store.default_model()?.is_none();
+    let facts = if selecting {
+        MachineFacts::detect_with_speed()
+    } else {
+        MachineFacts::detect()
+    };
     ensure_model_in(
-        &settings.store(),
+        &store,
         &settings.downloader()?,
         reference,
         settings.default.as_deref(),
-        &MachineFacts::detect(),
+        &facts,
         settings.context_length,
         confirm,
         on_event,

@@ -33,6 +33,7 @@ mod error;
 mod first_run;
 mod hub;
 mod select;
+mod speed;
 mod store;
 
 pub use catalog::{ArchFacts, Catalog, CatalogModel, CatalogPick, QuantEntry, is_sha256};
@@ -51,8 +52,11 @@ pub use hub::{
     split_part,
 };
 pub use select::{
-    Candidate, MachineFacts, Recommendation, estimate, headroom_bytes, kv_cache_bytes, recommend,
-    scratch_bytes, tier,
+    Candidate, MachineFacts, Recommendation, estimate, estimate_for, headroom_bytes,
+    kv_cache_bytes, recommend, recommend_for, scratch_bytes, tier,
+};
+pub use speed::{
+    SpeedEstimate, SpeedFacts, Workload, estimate_speed, int8_ops_per_core, parse_params,
 };
 pub use store::{
     RemoteFile, RemoteModel, Removed, Resolution, ResolvedModel, Store, is_gguf, remote_size,

@@ -20,20 +20,25 @@
 //! ```
 //!
 //! The choice is the best candidate (by the catalog's quality rank, then quantization) at or below
-//! the table's target whose `need` fits the `budget`. Only catalog models marked `auto` take part.
-//! Runners-up are the next two that fit and the next better one that does not.
+//! the table's target whose `need` fits the `budget` and — when the machine's speed is known
+//! ([`MachineFacts::speed`], [`crate::speed`]) — that serves the workload's typical request
+//! within its target time (a repository question: ~1.5k tokens in, ~200 out, 20 s). The table
+//! stays the upper bound. When no model that fits is fast enough, the fastest that fits is
+//! chosen. Only catalog models marked `auto` take part. Runners-up are the next two that
+//! qualify and the next better one that does not (too big or too slow).
 
 use serde::Serialize;
 
 use crate::catalog::{Catalog, CatalogPick};
 use crate::error::human_bytes;
+use crate::speed::{SpeedEstimate, SpeedFacts, Workload, estimate_speed, parse_params};
 
 const GIB: u64 = 1024 * 1024 * 1024;
 const GB: u64 = 1_000_000_000;
 
 /// The machine figures selection uses. [`MachineFacts::detect`] fills them from `vibrant-system`;
 /// tests inject their own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MachineFacts {
     /// Memory this process may use in total (RAM or the cgroup limit), bytes.
     pub total_memory: u64,
@@ -41,6 +46,8 @@ pub struct MachineFacts {
     pub available_memory: u64,
     /// Cores the engine will use.
     pub cores: usize,
+    /// Measured speed figures (`None`: choose by memory alone).
+    pub speed: Option<SpeedFacts>,
 }
 
 impl MachineFacts {
@@ -53,12 +60,23 @@ impl MachineFacts {
             total_memory: total,
             available_memory: info.memory.available_bytes.unwrap_or(total / 2),
             cores: info.recommended_threads(),
+            speed: None,
         }
+    }
+
+    /// [`MachineFacts::detect`] plus a memory-bandwidth probe (about a second) for the speed
+    /// estimates.
+    pub fn detect_with_speed() -> Self {
+        let facts = Self::detect();
+        let simd = vibrant_system::SystemInfo::detect().cpu.features;
+        let speed = vibrant_system::read_bandwidth(facts.cores, 256 << 20, 3)
+            .map(|bw| SpeedFacts::new(bw, facts.cores, &simd));
+        Self { speed, ..facts }
     }
 }
 
 /// The memory estimate of one candidate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
     /// Catalog id (`qwen2.5-coder-7b-instruct:q4_k_m`).
     pub id: String,
@@ -80,6 +98,10 @@ pub struct Candidate {
     pub fits: bool,
     /// Ordering key: higher is better.
     pub score: u32,
+    /// Estimated speed on this machine (when its speed is known).
+    pub speed: Option<SpeedEstimate>,
+    /// Serves the workload's typical request within its target time (true when unknown).
+    pub fast_enough: bool,
 }
 
 /// What selection chose and why.
@@ -95,6 +117,8 @@ pub struct Recommendation {
     pub headroom: u64,
     /// The plan-table row that applied (`"8–16 GB → 7B Q5_K_M"`).
     pub tier: String,
+    /// The workload the speed was judged for.
+    pub workload: Workload,
     /// The choice (`None` when nothing fits, e.g. under 1 GB available).
     pub choice: Option<Candidate>,
     /// Alternatives: the next fitting ones and the next better one that does not fit.
@@ -134,6 +158,17 @@ pub fn score(pick: &CatalogPick<'_>) -> u32 {
 
 /// Estimates one catalog pick for `ctx` tokens against `budget`.
 pub fn estimate(pick: &CatalogPick<'_>, ctx: u32, budget: u64) -> Candidate {
+    estimate_for(pick, ctx, budget, None, &Workload::ASK)
+}
+
+/// [`estimate`] with the machine's speed, judged for `work`.
+pub fn estimate_for(
+    pick: &CatalogPick<'_>,
+    ctx: u32,
+    budget: u64,
+    speed: Option<&SpeedFacts>,
+    work: &Workload,
+) -> Candidate {
     let a = pick.model.arch;
     let weights = pick.quant.size;
     let kv_cache = kv_cache_bytes(a.layers, a.kv_heads, a.head_dim, ctx);
@@ -155,6 +190,25 @@ pub fn estimate(pick: &CatalogPick<'_>, ctx: u32, budget: u64) -> Candidate {
         need,
         fits: need <= budget,
         score: score(pick),
+        speed: None,
+        fast_enough: true,
+    }
+    .with_speed(pick, speed, work)
+}
+
+impl Candidate {
+    fn with_speed(
+        mut self,
+        pick: &CatalogPick<'_>,
+        speed: Option<&SpeedFacts>,
+        work: &Workload,
+    ) -> Self {
+        if let (Some(f), Some(params)) = (speed, parse_params(&pick.model.params)) {
+            let e = estimate_speed(params, self.weights, f, work);
+            self.fast_enough = e.request_secs <= work.target_secs;
+            self.speed = Some(e);
+        }
+        self
     }
 }
 
@@ -171,15 +225,26 @@ pub fn tier(total: u64) -> (&'static str, &'static str, &'static str) {
     }
 }
 
-/// Recommends a model for `facts` and a context of `ctx` tokens (see the module docs).
+/// Recommends a model for `facts` and a context of `ctx` tokens, for questions about the
+/// repository (see the module docs).
 pub fn recommend(catalog: &Catalog, facts: &MachineFacts, ctx: u32) -> Recommendation {
+    recommend_for(catalog, facts, ctx, &Workload::ASK)
+}
+
+/// [`recommend`] judging speed for `work` (`--for agent|chat|complete`).
+pub fn recommend_for(
+    catalog: &Catalog,
+    facts: &MachineFacts,
+    ctx: u32,
+    work: &Workload,
+) -> Recommendation {
     let headroom = headroom_bytes(facts.total_memory);
     let budget = facts.available_memory.saturating_sub(headroom);
     let (tier_desc, t_params, t_quant) = tier(facts.total_memory);
     let mut all: Vec<Candidate> = catalog
         .picks()
         .filter(|p| p.model.auto)
-        .map(|p| estimate(&p, ctx, budget))
+        .map(|p| estimate_for(&p, ctx, budget, facts.speed.as_ref(), work))
         .collect();
     all.sort_by(|a, b| b.score.cmp(&a.score).then(a.need.cmp(&b.need)));
     let target_score = catalog
@@ -190,16 +255,44 @@ pub fn recommend(catalog: &Catalog, facts: &MachineFacts, ctx: u32) -> Recommend
                 && p.quant.quant.eq_ignore_ascii_case(t_quant)
         })
         .map_or(u32::MAX, |p| score(&p));
-    let choice_idx = all.iter().position(|c| c.score <= target_score && c.fits);
+    let qualifies = |c: &Candidate| c.fits && c.fast_enough;
+    let mut too_slow_everywhere = false;
+    let choice_idx = all
+        .iter()
+        .position(|c| c.score <= target_score && qualifies(c))
+        .or_else(|| {
+            // Nothing that fits is fast enough: the fastest that fits.
+            let fastest = all
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.fits && c.score <= target_score)
+                .min_by(|(_, a), (_, b)| {
+                    let secs = |c: &Candidate| c.speed.map_or(f64::MAX, |s| s.request_secs);
+                    secs(a).total_cmp(&secs(b))
+                })
+                .map(|(i, _)| i);
+            too_slow_everywhere = fastest.is_some();
+            fastest
+        });
     let choice = choice_idx.map(|i| all[i].clone());
     let mut runners_up = Vec::new();
     if let Some(i) = choice_idx {
-        // The next better candidate that does not fit (why we did not go bigger)...
-        if let Some(better) = all[..i].iter().rev().find(|c| !c.fits) {
+        // The next better candidate that does not qualify (why we did not go bigger)...
+        if let Some(better) = all[..i]
+            .iter()
+            .rev()
+            .find(|c| c.score <= target_score && !qualifies(c))
+        {
             runners_up.push(better.clone());
         }
-        // ...and the next two that fit below the choice.
-        runners_up.extend(all[i + 1..].iter().filter(|c| c.fits).take(2).cloned());
+        // ...and the next two that qualify below the choice.
+        runners_up.extend(
+            all[i + 1..]
+                .iter()
+                .filter(|c| qualifies(c))
+                .take(2)
+                .cloned(),
+        );
     }
     let reason = match &choice {
         Some(c) => {
@@ -218,13 +311,13 @@ pub fn recommend(catalog: &Catalog, facts: &MachineFacts, ctx: u32) -> Recommend
                 human_bytes(budget),
                 human_bytes(facts.available_memory),
                 human_bytes(headroom),
-                if at_target {
+                if at_target || all.iter().any(|o| o.score == target_score && o.fits) {
                     String::new()
                 } else {
                     " The table's target does not fit the memory available now, so a smaller model was chosen."
                         .to_owned()
                 }
-            )
+            ) + &speed_reason(c, runners_up.first(), work, too_slow_everywhere)
         }
         None => format!(
             "no catalog model fits the budget of {} (available {} minus headroom {}); free memory \
@@ -240,8 +333,42 @@ pub fn recommend(catalog: &Catalog, facts: &MachineFacts, ctx: u32) -> Recommend
         budget,
         headroom,
         tier: tier_desc.to_owned(),
+        workload: *work,
         choice,
         runners_up,
         reason,
     }
+}
+
+/// The sentences about speed in the reason: the choice's estimate, and why nothing bigger.
+fn speed_reason(
+    c: &Candidate,
+    better: Option<&Candidate>,
+    work: &Workload,
+    too_slow_everywhere: bool,
+) -> String {
+    let Some(e) = c.speed else {
+        return String::new();
+    };
+    let mut s = format!(
+        " On this machine it is estimated at {:.0} prompt and {:.1} generated tokens per second: a typical {} request ({:.0} tokens in, {:.0} out) in about {:.0} s (target {:.0} s).",
+        e.prompt_tps,
+        e.decode_tps,
+        work.name,
+        work.prompt_tokens,
+        work.answer_tokens,
+        e.request_secs,
+        work.target_secs
+    );
+    if too_slow_everywhere {
+        s.push_str(" No model that fits is fast enough for the target; this is the fastest.");
+    } else if let Some(b) = better.filter(|b| b.fits && !b.fast_enough)
+        && let Some(be) = b.speed
+    {
+        s.push_str(&format!(
+            " The larger {} {} fits in memory but would take about {:.0} s.",
+            b.alias, b.quant, be.request_secs
+        ));
+    }
+    s
 }

@@ -72,6 +72,7 @@ const FACTS: MachineFacts = MachineFacts {
     total_memory: 16_000_000_000,
     available_memory: 12_000_000_000,
     cores: 4,
+    speed: None,
 };
 
 #[test]

@@ -1,7 +1,7 @@
 //! Selection: each row of the plan's table, and the memory-fit refinement, with injected figures.
 #![allow(clippy::unwrap_used)]
 
-use vibrant_models::{Catalog, MachineFacts, kv_cache_bytes, recommend};
+use vibrant_models::{Catalog, MachineFacts, Workload, kv_cache_bytes, recommend, recommend_for};
 
 const GB: u64 = 1_000_000_000;
 const GIB: u64 = 1 << 30;
@@ -11,6 +11,7 @@ fn facts(total_gb: f64, available_gb: f64) -> MachineFacts {
         total_memory: (total_gb * GB as f64) as u64,
         available_memory: (available_gb * GB as f64) as u64,
         cores: 8,
+        speed: None,
     }
 }
 
@@ -104,4 +105,75 @@ fn nothing_fits_on_a_tiny_machine() {
         "{}",
         rec.reason
     );
+}
+
+/// A machine's speed, as `SpeedFacts` would measure it: read bandwidth and cores (AVX2).
+fn with_speed(total_gb: f64, cores: usize, bandwidth_gbs: f64) -> MachineFacts {
+    let simd = vibrant_system::SimdFeatures {
+        avx2: true,
+        fma: true,
+        ..Default::default()
+    };
+    MachineFacts {
+        cores,
+        speed: Some(vibrant_models::SpeedFacts::new(
+            bandwidth_gbs * 1e9,
+            cores,
+            &simd,
+        )),
+        ..facts(total_gb, total_gb * 0.8)
+    }
+}
+
+#[test]
+fn two_cores_get_a_model_that_answers_in_time_not_the_biggest_that_fits() {
+    // Issue 15: 24 GiB and 2 cores was offered the 14B Q5_K_M (minutes per question).
+    let rec = recommend(&Catalog::builtin(), &with_speed(24.0, 2, 20.0), 4096);
+    let c = rec.choice.unwrap();
+    let e = c.speed.unwrap();
+    assert!(c.fast_enough && e.request_secs <= 20.0, "{c:?}");
+    assert!(matches!(c.params.as_str(), "1.5B" | "3B"), "{c:?}");
+    assert!(rec.reason.contains("estimated"), "{}", rec.reason);
+    // The larger model it passed over fits but is too slow, and the reason says so.
+    let passed_over = &rec.runners_up[0];
+    assert!(
+        passed_over.fits && !passed_over.fast_enough,
+        "{passed_over:?}"
+    );
+    assert!(rec.reason.contains("would take"), "{}", rec.reason);
+}
+
+#[test]
+fn a_fast_machine_still_gets_the_table_s_model() {
+    // A server-class machine (32 cores, 200 GB/s) decodes the 14B Q5_K_M fast enough; a 16-core
+    // desktop at 80 GB/s does not (about 7 tokens/s: 30 s for a 200-token answer).
+    let (params, quant) = {
+        let rec = recommend(&Catalog::builtin(), &with_speed(24.0, 32, 200.0), 4096);
+        let c = rec.choice.unwrap();
+        (c.params, c.quant)
+    };
+    assert_eq!((params, quant), ("14B".into(), "Q5_K_M".into()));
+}
+
+#[test]
+fn the_workload_changes_the_choice() {
+    let m = with_speed(24.0, 8, 40.0);
+    let ask = recommend_for(&Catalog::builtin(), &m, 4096, &Workload::ASK)
+        .choice
+        .unwrap();
+    let complete = recommend_for(&Catalog::builtin(), &m, 4096, &Workload::COMPLETE)
+        .choice
+        .unwrap();
+    assert!(
+        complete.weights < ask.weights,
+        "completions need a smaller model: {complete:?} vs {ask:?}"
+    );
+}
+
+#[test]
+fn when_nothing_is_fast_enough_the_fastest_that_fits_is_chosen() {
+    let rec = recommend(&Catalog::builtin(), &with_speed(24.0, 1, 1.0), 4096);
+    let c = rec.choice.unwrap();
+    assert!(!c.fast_enough, "{c:?}");
+    assert!(rec.reason.contains("fastest"), "{}", rec.reason);
 }

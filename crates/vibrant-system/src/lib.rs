@@ -15,6 +15,7 @@
 //! assert!(info.recommended_threads() >= 1);
 //! ```
 
+mod bandwidth;
 mod cgroup;
 mod cpu;
 mod memory;
@@ -23,6 +24,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use bandwidth::read_bandwidth;
 pub use cgroup::{
     CgroupMembership, CgroupMount, CgroupVersion, parse_cpu_max, parse_memory_limit,
     parse_mountinfo_cgroups, parse_proc_self_cgroup, parse_v1_cfs_quota,

@@ -16,7 +16,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use vibrant_models::{
     Catalog, DownloadEvent, DownloadOptions, DownloadQuestion, HubConfig, MachineFacts,
-    ModelSettings, Origin, Resolution, ResolvedModel, Store, ensure_model, human_bytes, recommend,
+    ModelSettings, Origin, Resolution, ResolvedModel, SpeedFacts, Store, Workload, ensure_model,
+    human_bytes, recommend_for,
 };
 
 use crate::commands::Context;
@@ -95,6 +96,13 @@ pub struct RecommendArgs {
     /// Size the KV cache for this many tokens (default: model.context_length).
     #[arg(long, value_name = "TOKENS")]
     pub context: Option<u32>,
+    /// What the model is for: its typical request and time target (ask: ~1.5k tokens in, ~200
+    /// out, 20 s; agent: 2.5k/600, 60 s; complete: 500/30, 2 s).
+    #[arg(long = "for", value_name = "USE", default_value = "ask", value_parser = clap::builder::PossibleValuesParser::new(["ask", "chat", "agent", "complete"]))]
+    pub workload: String,
+    /// Measure the memory bandwidth again instead of using the cached figure.
+    #[arg(long)]
+    pub remeasure: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -654,7 +662,9 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
 fn recommend_cmd(ctx: &Context, args: &RecommendArgs) -> Result<()> {
     let (settings, store) = store(ctx)?;
     let ctx_len = args.context.unwrap_or(settings.context_length);
-    let rec = recommend(&Catalog::builtin(), &MachineFacts::detect(), ctx_len);
+    let work = Workload::named(&args.workload).unwrap_or(Workload::ASK);
+    let facts = facts_with_speed(ctx, args.remeasure);
+    let rec = recommend_for(&Catalog::builtin(), &facts, ctx_len, &work);
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &rec)?;
@@ -678,9 +688,33 @@ fn recommend_cmd(ctx: &Context, args: &RecommendArgs) -> Result<()> {
         human_bytes(rec.headroom)
     )?;
     writeln!(out, "table     {}", rec.tier)?;
+    if let Some(s) = &f.speed {
+        writeln!(
+            out,
+            "speed     {:.1} GB/s memory read bandwidth ({} threads), {:.0} G int8 ops/s per core",
+            s.bandwidth / 1e9,
+            s.cores,
+            s.int8_ops_per_core / 1e9
+        )?;
+    }
+    let w = &rec.workload;
+    writeln!(
+        out,
+        "for       {}: {:.0} tokens in, {:.0} out, within {:.0} s",
+        w.name, w.prompt_tokens, w.answer_tokens, w.target_secs
+    )?;
     let line = |c: &vibrant_models::Candidate| {
+        let speed = c.speed.map_or(String::new(), |e| {
+            format!(
+                "  ~{:.0} pp / {:.1} tg tok/s, {:.0} s{}",
+                e.prompt_tps,
+                e.decode_tps,
+                e.request_secs,
+                if c.fast_enough { "" } else { " (too slow)" }
+            )
+        });
         format!(
-            "{:<20}{:<8}weights {:>9} + KV {:>9} + scratch {:>8} = {:>9}  {}",
+            "{:<20}{:<8}weights {:>9} + KV {:>9} + scratch {:>8} = {:>9}  {}{speed}",
             c.alias,
             c.quant,
             human_bytes(c.weights),
@@ -887,5 +921,49 @@ fn pct(done: u64, total: Option<u64>) -> u64 {
     match total {
         Some(t) if t > 0 => done.saturating_mul(100) / t,
         _ => 0,
+    }
+}
+
+/// The machine's figures with its speed: the memory bandwidth probe (about a second) is cached
+/// in the state directory per CPU model and thread count, for 30 days.
+fn facts_with_speed(ctx: &Context, remeasure: bool) -> MachineFacts {
+    let facts = MachineFacts::detect();
+    let info = vibrant_system::SystemInfo::detect();
+    let key = format!(
+        "{}|{}",
+        info.cpu.model.clone().unwrap_or_default(),
+        facts.cores
+    );
+    let cache = ctx
+        .config()
+        .ok()
+        .and_then(|c| c.paths.state_dir.clone())
+        .map(|d| d.join("machine-speed.json"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let cached = cache
+        .as_ref()
+        .filter(|_| !remeasure)
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .filter(|v| v["key"] == key.as_str())
+        .filter(|v| now.saturating_sub(v["measured"].as_u64().unwrap_or(0)) < 30 * 86_400)
+        .and_then(|v| v["bandwidth"].as_f64())
+        .filter(|b| *b > 0.0);
+    let bandwidth = cached.or_else(|| {
+        let bw = vibrant_system::read_bandwidth(facts.cores, 256 << 20, 3)?;
+        if let Some(p) = &cache {
+            let v = serde_json::json!({"key": key, "bandwidth": bw, "measured": now});
+            if let Some(dir) = p.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = vibrant_config::edit::write_atomic(p, &v.to_string());
+        }
+        Some(bw)
+    });
+    MachineFacts {
+        speed: bandwidth.map(|bw| SpeedFacts::new(bw, facts.cores, &info.cpu.features)),
+        ..facts
     }
 }
