@@ -1057,6 +1057,53 @@ pub(crate) fn strip_failure_marks(answer: &str) -> String {
 
 const SYSTEM_TESTS: &str = "You are an expert programmer who writes small, exact unit tests in the project's own test framework.";
 
+/// A block without the types it repeats from other files (the read-only context the prompt
+/// showed): applied, they would be declared a second time (`Line redeclared in this block`) or
+/// shadow the import. A type this file defines itself stays.
+fn drop_echoed_types(sources: &Sources, path: &str, code: &str) -> String {
+    let Some(block) = SourceFile::new(path, code.to_owned()) else {
+        return code.to_owned();
+    };
+    let here = sources.get(path);
+    let defined_here = |name: &str| {
+        here.is_some_and(|f| {
+            f.syntax
+                .symbols
+                .iter()
+                .any(|s| s.name == name && s.parent.is_none())
+        })
+    };
+    let elsewhere = |name: &str| {
+        sources.files.iter().any(|f| {
+            f.path != path
+                && !f.is_test
+                && f.lang == block.lang
+                && f.syntax.symbols.iter().any(|s| {
+                    s.name == name && s.parent.is_none() && vibrant_tools::locate::is_type(s.kind)
+                })
+        })
+    };
+    let drop: Vec<(u32, u32)> = block
+        .syntax
+        .symbols
+        .iter()
+        .filter(|s| s.parent.is_none() && vibrant_tools::locate::is_type(s.kind))
+        .filter(|s| !defined_here(&s.name) && elsewhere(&s.name))
+        .map(|s| (block.doc_start(s.start_line), s.end_line))
+        .collect();
+    if drop.is_empty() {
+        return code.to_owned();
+    }
+    let mut out = String::with_capacity(code.len());
+    for (i, line) in code.split_inclusive('\n').enumerate() {
+        let n = i as u32 + 1;
+        if !drop.iter().any(|&(a, b)| a <= n && n <= b) {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 /// The fence language of a path (`python`, `rust`, …), empty when unknown.
 fn fence_of(path: &str) -> &'static str {
     SourceFile::new(path, String::new()).map_or("", |f| f.lang.fence())
@@ -1462,7 +1509,11 @@ fn candidate_files(
                     .map(|x| x.start_line)
             })
             .collect();
-        match apply_block(&file, &b.code, &targets) {
+        let code = drop_echoed_types(sources, &path, &b.code);
+        if code.trim().is_empty() {
+            continue;
+        }
+        match apply_block(&file, &code, &targets) {
             Ok(new) => {
                 current.insert(path, new);
             }
@@ -1880,6 +1931,38 @@ mod tests {
             strip_failure_marks(&answer),
             "```python\ndef parse(text):\n        key, value = line.split(\":\")\n    return key\n```\n"
         );
+    }
+
+    #[test]
+    fn a_type_echoed_from_another_file_is_not_declared_again() {
+        let src = sources(&[
+            (
+                "order.go",
+                "package orders\n\nfunc (o Order) Subtotal() float64 {\n\ttotal := 0\n\treturn total\n}\n",
+            ),
+            (
+                "line.go",
+                "package orders\n\n// Line is one order line.\ntype Line struct {\n\tQty   int\n\tPrice float64\n}\n",
+            ),
+            (
+                "types.go",
+                "package orders\n\ntype Order struct{ Lines []Line }\n",
+            ),
+        ]);
+        let answer = "order.go\n```go\n// Line is one order line.\ntype Line struct {\n\tQty   int\n\tPrice float64\n}\n\nfunc (o Order) Subtotal() float64 {\n\ttotal := 0.0\n\treturn total\n}\n```\n";
+        let f = src.get("order.go").unwrap();
+        let shown = Shown {
+            path: f.path.clone(),
+            whole: true,
+            targets: vec![3],
+            text: f.text.clone(),
+            lang_fence: "go",
+            start_line: 1,
+        };
+        let files = candidate_files(&src, &[&shown], answer, &[]).unwrap();
+        let new = &files["order.go"];
+        assert!(!new.contains("type Line"), "{new}");
+        assert!(new.contains("total := 0.0"), "{new}");
     }
 
     #[test]

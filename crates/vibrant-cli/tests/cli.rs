@@ -476,7 +476,10 @@ fn model_recommend_estimates_speed_for_the_workload_and_caches_the_probe() {
     let bw = json["facts"]["speed"]["bandwidth"].as_f64().unwrap();
     assert!(bw > 1e8, "{json}");
     let choice = &json["choice"];
-    assert!(choice["speed"]["request_secs"].as_f64().unwrap() > 0.0, "{json}");
+    assert!(
+        choice["speed"]["request_secs"].as_f64().unwrap() > 0.0,
+        "{json}"
+    );
     let cache = sb.home.join(".local/state/vibrant/machine-speed.json");
     let cached: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();

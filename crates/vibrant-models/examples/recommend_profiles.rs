@@ -13,7 +13,9 @@ fn main() {
     // (cores, read bandwidth GB/s): a 2-vCPU cloud VM, an 8-core laptop, a 16-core desktop.
     let machines = [(2usize, 20.0f64), (8, 40.0), (16, 60.0)];
     let catalog = Catalog::builtin();
-    println!("| memory | cores (bandwidth) | ask (20 s) | agent (60 s) | complete (2 s) | by memory alone |");
+    println!(
+        "| memory | cores (bandwidth) | ask (20 s) | agent (60 s) | complete (2 s) | by memory alone |"
+    );
     println!("|---|---|---|---|---|---|");
     for gib in [8u64, 16, 24, 64] {
         let total = gib << 30;

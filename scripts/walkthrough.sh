@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Fresh-machine walkthrough (issue 15): a clean HOME, no model, no index, and the README's first
+# command run in a small repository — `vibrant ask "what does this project do?"` (with -y, the
+# non-interactive consent to download). The model download goes to a loopback imitation of the
+# Hugging Face Hub (crates/vibrant-models/examples/fake_hub.rs) that serves a test model under the
+# file name this machine's recommendation asks for. Passes when the answer names a function of
+# the repository.
+#
+#   scripts/walkthrough.sh        (VIBRANT_BIN=path to use a built binary; VIBRANT_TEST_MODELS dir)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+models=${VIBRANT_TEST_MODELS:-$HOME/.cache/vibrant/test-models}
+served="$models/qwen2.5-coder-0.5b-instruct-awq-mixed.gguf"
+[[ -f $served ]] || { echo "walkthrough: $served is missing (run scripts/fetch-test-models.sh)" >&2; exit 1; }
+
+cargo build -q --locked -p vibrant-cli -p vibrant-models --example fake_hub --manifest-path "$root/Cargo.toml"
+vibrant=${VIBRANT_BIN:-$root/target/debug/vibrant}
+fake_hub=$root/target/debug/examples/fake_hub
+
+tmp=$(mktemp -d)
+hub_pid=
+cleanup() { [[ -n $hub_pid ]] && kill "$hub_pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+# A fresh user: nothing configured, nothing downloaded, nothing indexed.
+export HOME=$tmp/home
+mkdir -p "$HOME"
+unset VIBRANT_STATE_DIR VIBRANT_DATA_DIR VIBRANT_CONFIG_DIR VIBRANT_CACHE_DIR HF_TOKEN || true
+
+# A small project.
+proj=$tmp/invoicer
+mkdir -p "$proj/invoicer"
+cat > "$proj/README.md" <<'MD'
+# invoicer
+
+Command-line tool for small businesses.
+MD
+cat > "$proj/invoicer/totals.py" <<'PY'
+"""Invoice arithmetic."""
+
+
+def invoice_total(lines, tax_rate):
+    """Sum of quantity × unit price over the invoice lines, plus tax at tax_rate."""
+    subtotal = sum(qty * price for qty, price in lines)
+    return round(subtotal * (1 + tax_rate), 2)
+
+
+def format_amount(amount, currency="EUR"):
+    """The amount with two decimals and its currency code."""
+    return f"{amount:.2f} {currency}"
+PY
+cat > "$proj/invoicer/cli.py" <<'PY'
+"""Reads invoice lines from a CSV file and prints the total."""
+
+import csv
+import sys
+
+from invoicer.totals import format_amount, invoice_total
+
+
+def main():
+    with open(sys.argv[1], newline="") as f:
+        lines = [(int(q), float(p)) for q, p in csv.reader(f)]
+    print(format_amount(invoice_total(lines, 0.2)))
+PY
+git -C "$proj" init -q && git -C "$proj" add -A \
+  && git -C "$proj" -c user.name=walk -c user.email=walk@example.com commit -qm init
+
+# What this machine would download, and where the catalog says it lives.
+id=$(cd "$proj" && "$vibrant" model recommend --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["choice"]["id"])')
+read -r repo file < <(python3 - "$root/crates/vibrant-models/catalog.toml" "$id" <<'PYEOF'
+import sys, tomllib
+catalog = tomllib.load(open(sys.argv[1], "rb"))
+name, quant = sys.argv[2].split(":")
+for m in catalog["model"]:
+    if m["name"] == name:
+        for q in m["quant"]:
+            if q["quant"].lower() == quant.lower():
+                print(m["repo"], q["files"][0])
+PYEOF
+)
+echo "walkthrough: this machine would download $id ($repo/$file); the fake Hub serves $(basename "$served") under that name" >&2
+
+"$fake_hub" "$repo" "$file" "$served" > "$tmp/endpoint" 2> "$tmp/hub.log" &
+hub_pid=$!
+for _ in $(seq 1 100); do [[ -s $tmp/endpoint ]] && break; sleep 0.1; done
+endpoint=$(head -n 1 "$tmp/endpoint")
+[[ -n $endpoint ]] || { echo "walkthrough: the fake Hub did not start" >&2; cat "$tmp/hub.log" >&2; exit 1; }
+
+cd "$proj"
+HF_ENDPOINT=$endpoint "$vibrant" ask -y "what does this project do?" > "$tmp/answer" 2> "$tmp/stderr" || {
+  echo "walkthrough: vibrant ask failed" >&2; cat "$tmp/stderr" >&2; exit 1; }
+echo "--- answer" >&2; cat "$tmp/answer" >&2
+echo "--- stderr (first lines)" >&2; head -n 20 "$tmp/stderr" >&2
+if grep -Eq 'invoice_total|format_amount|main\(\)|`main`' "$tmp/answer"; then
+  echo "walkthrough: passed (the answer names a function of the repository)" >&2
+else
+  echo "walkthrough: FAILED: the answer names no function of the repository" >&2
+  exit 1
+fi
