@@ -1520,6 +1520,14 @@ fn candidate_files(
             Err(e) => return Err(e.to_string()),
         }
     }
+    // Imports the new code needs or no longer uses (Go's compiler refuses both).
+    for (p, t) in current.iter_mut() {
+        if p.ends_with(".go") {
+            *t = vibrant_tools::imports::tidy_go_imports(t);
+        } else if p.ends_with(".py") {
+            *t = vibrant_tools::imports::add_python_std_imports(t);
+        }
+    }
     current.retain(|p, t| sources.get(p).is_none_or(|f| f.text != *t));
     if current.is_empty() {
         return Err("the code blocks change nothing".to_owned());

@@ -27,6 +27,7 @@ pub mod error;
 mod fs_tools;
 pub mod fuzzy;
 mod git;
+pub mod imports;
 pub mod locate;
 pub mod output;
 pub mod patch;

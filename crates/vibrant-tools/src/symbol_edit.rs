@@ -382,6 +382,39 @@ pub fn apply_block(file: &SourceFile, code: &str, targets: &[u32]) -> Result<Str
             name: "imports".to_owned(),
         });
     }
+    // A test file: statements outside any definition (`test('…', () => …)`, `describe(…)`)
+    // that the file does not have yet are new tests, added at its end.
+    if file.is_test {
+        let in_def = |n: u32| {
+            btop.iter()
+                .any(|s| block.doc_start(s.start_line) <= n && n <= s.end_line)
+        };
+        let rest: Vec<&str> = block_lines
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| !in_def(*i as u32 + 1) && !is_import(l, lang))
+            .map(|(_, l)| *l)
+            .collect();
+        let mut added = String::new();
+        for para in rest.join("\n").split("\n\n") {
+            let p = para.trim_matches('\n');
+            if p.trim().is_empty() || file.text.contains(p.trim()) {
+                continue;
+            }
+            added.push('\n');
+            added.push_str(p);
+            added.push('\n');
+        }
+        if !added.is_empty() {
+            let end = file_lines.len() as u32;
+            splices.push(Splice {
+                start: end + 1,
+                end,
+                text: added,
+                name: "tests".to_owned(),
+            });
+        }
+    }
     if splices.is_empty() {
         return Err(EditError::NothingToApply { path });
     }
@@ -568,6 +601,18 @@ mod tests {
 
     fn file(path: &str, text: &str) -> SourceFile {
         SourceFile::new(path, text.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn new_test_calls_are_added_to_a_test_file() {
+        let f = file(
+            "test/slug.test.js",
+            "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { slug } from '../slug.js';\n\ntest('basic', () => {\n  assert.equal(slug('A b'), 'a-b');\n});\n",
+        );
+        let block = "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { slug } from '../slug.js';\n\ntest('basic', () => {\n  assert.equal(slug('A b'), 'a-b');\n});\n\ntest('maxLength', () => {\n  assert.equal(slug('a b c', { maxLength: 3 }), 'a-b');\n});\n";
+        let out = apply_block(&f, block, &[]).unwrap();
+        assert_eq!(out.matches("test('basic'").count(), 1, "{out}");
+        assert!(out.ends_with("test('maxLength', () => {\n  assert.equal(slug('a b c', { maxLength: 3 }), 'a-b');\n});\n"), "{out}");
     }
 
     #[test]
