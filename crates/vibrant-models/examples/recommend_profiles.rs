@@ -1,6 +1,7 @@
 //! The recommendation on simulated machines: memory × cores (with a typical bandwidth for the
 //! core count), for each workload. `cargo run -p vibrant-models --example recommend_profiles`
 //! prints the Markdown table in docs/results/model-management.md.
+#![allow(clippy::print_stdout)]
 
 use vibrant_models::{Catalog, MachineFacts, SpeedFacts, Workload, recommend_for};
 

@@ -265,8 +265,19 @@ impl Store {
             what: path.display().to_string(),
             message: e.to_string(),
         })?;
-        std::fs::write(&tmp, text).map_err(|e| ModelError::io("cannot write", &tmp, e))?;
+        // Written, flushed to disk, then renamed over the old one and the directory flushed:
+        // a crash or power loss leaves the old manifest or the new one, never a torn file.
+        {
+            let mut f = std::fs::File::create(&tmp)
+                .map_err(|e| ModelError::io("cannot write", &tmp, e))?;
+            std::io::Write::write_all(&mut f, text.as_bytes())
+                .and_then(|()| f.sync_all())
+                .map_err(|e| ModelError::io("cannot write", &tmp, e))?;
+        }
         std::fs::rename(&tmp, &path).map_err(|e| ModelError::io("cannot replace", &path, e))?;
+        if let Ok(dir) = std::fs::File::open(&self.root) {
+            let _ = dir.sync_all();
+        }
         Ok(out)
     }
 
