@@ -268,8 +268,8 @@ impl Store {
         // Written, flushed to disk, then renamed over the old one and the directory flushed:
         // a crash or power loss leaves the old manifest or the new one, never a torn file.
         {
-            let mut f = std::fs::File::create(&tmp)
-                .map_err(|e| ModelError::io("cannot write", &tmp, e))?;
+            let mut f =
+                std::fs::File::create(&tmp).map_err(|e| ModelError::io("cannot write", &tmp, e))?;
             std::io::Write::write_all(&mut f, text.as_bytes())
                 .and_then(|()| f.sync_all())
                 .map_err(|e| ModelError::io("cannot write", &tmp, e))?;

@@ -89,7 +89,7 @@ impl CheckpointStore {
     /// Records `rel`'s state before a change, once per turn (call before writing).
     pub(crate) fn before_change(&mut self, rel: &str, abs: &Path) -> Result<()> {
         if self.current.is_none() {
-            let id = self.list()?.last().map(|c| c.id + 1).unwrap_or(1);
+            let id = self.reserve_id()?;
             let created_unix = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
@@ -324,7 +324,40 @@ impl CheckpointStore {
         let json = serde_json::to_vec_pretty(c).map_err(|e| ToolError::Undo {
             message: format!("cannot encode checkpoint: {e}"),
         })?;
-        write_atomic(&self.manifest_path(c.id), &json)
+        write_atomic(&self.manifest_path(c.id), &json)?;
+        let _ = std::fs::remove_file(self.dir.join(format!("{:08}.reserved", c.id)));
+        Ok(())
+    }
+
+    /// The next checkpoint id, claimed with an exclusive create (`NNNNNNNN.reserved`) so that
+    /// two agents working in the same repository never get the same one.
+    fn reserve_id(&self) -> Result<u64> {
+        loop {
+            let mut max = 0u64;
+            let entries = std::fs::read_dir(&self.dir).map_err(|e| ToolError::io(&self.dir, e))?;
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if let Some(n) = name
+                    .strip_suffix(".json")
+                    .or_else(|| name.strip_suffix(".reserved"))
+                    .and_then(|n| n.parse::<u64>().ok())
+                {
+                    max = max.max(n);
+                }
+            }
+            let id = max + 1;
+            let claim = self.dir.join(format!("{id:08}.reserved"));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&claim)
+            {
+                Ok(_) => return Ok(id),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(ToolError::io(&claim, e)),
+            }
+        }
     }
 
     fn state_of(&self, abs: &Path) -> Result<FileState> {

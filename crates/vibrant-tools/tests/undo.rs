@@ -202,3 +202,45 @@ fn prune_keeps_the_newest_checkpoints_and_their_objects() {
     f.tb.undo(1).unwrap();
     assert_eq!(f.read("a.txt"), "v2\n");
 }
+
+/// Fault: agents in one repository (several terminals) start turns at the same moment. Each
+/// took "the last id + 1", so two could write the same checkpoint and one overwrote the other:
+/// its undo was lost. Ids are now claimed with an exclusive create.
+#[test]
+fn agents_in_one_repository_at_once_get_different_checkpoints() {
+    let f = fixture();
+    let n = 6;
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let ws = f.ws.path().to_path_buf();
+            let state = f.state.path().to_path_buf();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let cfg = vibrant_tools::ToolboxConfig::new(&ws, &state);
+                let mut tb =
+                    vibrant_tools::Toolbox::new(cfg, Box::new(vibrant_tools::ApproveAll)).unwrap();
+                tb.begin_turn(&format!("agent {i}"));
+                barrier.wait();
+                let r = tb.call(
+                    "write_file",
+                    &json!({"path": format!("f{i}.txt"), "content": "x\n"}),
+                );
+                assert!(r.ok, "{}", r.output);
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let cps = f.tb.checkpoints().unwrap();
+    let mut ids: Vec<u64> = cps.iter().map(|c| c.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "{cps:?}");
+    // Undoing them all removes every file: no agent's checkpoint was lost.
+    let mut tb = f.tb;
+    tb.undo(n).unwrap();
+    for i in 0..n {
+        assert!(!f.ws.path().join(format!("f{i}.txt")).exists(), "f{i}.txt");
+    }
+}
