@@ -492,3 +492,18 @@ fn model_recommend_estimates_speed_for_the_workload_and_caches_the_probe() {
     assert!(text.contains("tok/s"), "{text}");
     assert!(text.contains("estimated"), "{text}");
 }
+
+/// Issue 15: a first `vibrant ask` on a machine that cannot reach the Hub says so and what to do
+/// instead (models already on disk, `vibrant model import`), instead of only a network error.
+#[test]
+fn a_first_ask_without_the_hub_points_to_local_models_and_import() {
+    let sb = Sandbox::new();
+    // Nothing listens on port 9 of this machine: connections are refused at once.
+    let err = sb.fails(
+        &["ask", "-y", "what does this project do?"],
+        &[("HF_ENDPOINT", "http://127.0.0.1:9")],
+    );
+    assert!(err.contains("could not be downloaded"), "{err}");
+    assert!(err.contains("vibrant model import"), "{err}");
+    assert!(err.contains("Connection refused") || err.contains("connect"), "{err}");
+}

@@ -184,13 +184,22 @@ pub fn ensure(
         )
     };
     let mut progress = Progress::new(ctx.global.quiet > 0);
-    let (model, origin) = ensure_model(
+    let (model, origin) = match ensure_model(
         reference,
         &settings,
         &mut confirm,
         &mut |e| progress.on_event(e),
         cancel,
-    )?;
+    ) {
+        Ok(r) => r,
+        Err(
+            e @ (vibrant_models::ModelError::Network { .. }
+            | vibrant_models::ModelError::Http { .. }),
+        ) => {
+            return Err(anyhow::Error::new(e).context(offline_hint(&settings)));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if origin == Origin::Selected {
         eprintln!(
             "Using {} (now the default; change it with `vibrant model default NAME`).",
@@ -966,4 +975,32 @@ fn facts_with_speed(ctx: &Context, remeasure: bool) -> MachineFacts {
         speed: bandwidth.map(|bw| SpeedFacts::new(bw, facts.cores, &info.cpu.features)),
         ..facts
     }
+}
+
+/// What to do when the Hub cannot be reached: the models already on this machine (the store,
+/// Ollama, the Hugging Face cache, the search paths) and `vibrant model import`.
+fn offline_hint(settings: &ModelSettings) -> String {
+    let found: Vec<String> = settings
+        .store()
+        .list()
+        .unwrap_or_default()
+        .into_iter()
+        .take(8)
+        .map(|m| match m.paths.first() {
+            Some(p) => format!("  {} ({})", m.name, p.display()),
+            None => format!("  {}", m.name),
+        })
+        .collect();
+    let mut s = "the model could not be downloaded (is the Hugging Face Hub reachable from this machine? HF_ENDPOINT can point at a mirror)".to_owned();
+    if found.is_empty() {
+        s.push_str(
+            "; no model was found on this machine either (Ollama, the Hugging Face cache, LM Studio and llama.cpp's cache folders, model.search_paths) — copy a GGUF file here and run `vibrant model import PATH`",
+        );
+    } else {
+        s.push_str(&format!(
+            "; models already on this machine, usable with -m NAME (or `vibrant model default NAME`):\n{}",
+            found.join("\n")
+        ));
+    }
+    s
 }
