@@ -52,6 +52,9 @@ stage "doctests" cargo test --workspace --doc --locked
 # The agent benchmark's tasks stay well-formed: each check fails on its fixture and passes with
 # its reference solution (Python/pytest, Rust, node, Go, C; scripts/prereqs.sh installs them).
 stage "agent benchmark tasks" scripts/check-agent-tasks.sh
+# A new user's first run: clean HOME, `vibrant ask "what does this project do?"` in a small
+# repository, the model downloaded from a loopback imitation of the Hub (issue 15).
+stage "fresh-machine walkthrough" scripts/walkthrough.sh
 # The fallback kernels on a real model: the default run uses the best ISA the CPU has (AVX-512 on
 # the CI machine), so the AVX2 path gets SmolLM2's greedy and perplexity parity here. The scalar
 # path is the spec every SIMD kernel is property-tested against; on a real model it gets SmolLM2's

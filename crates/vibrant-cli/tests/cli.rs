@@ -505,5 +505,8 @@ fn a_first_ask_without_the_hub_points_to_local_models_and_import() {
     );
     assert!(err.contains("could not be downloaded"), "{err}");
     assert!(err.contains("vibrant model import"), "{err}");
-    assert!(err.contains("Connection refused") || err.contains("connect"), "{err}");
+    assert!(
+        err.contains("Connection refused") || err.contains("connect"),
+        "{err}"
+    );
 }

@@ -136,6 +136,8 @@ const MAX_DEF_LINES: u32 = 80;
 const MAX_DEFS: usize = 6;
 /// Identifiers defined in more files than this are too common to point anywhere.
 const MAX_DEF_FILES: usize = 3;
+/// A repository with at most this many indexed source files gets them whole when they fit.
+const SMALL_REPO_FILES: usize = 20;
 
 impl Index {
     /// Assembles context for `question` (see the module docs for the order), never over `budget`
@@ -327,6 +329,37 @@ impl Index {
             }
         }
 
+        // 3b. A small repository: its source files whole, while they fit (an overview question
+        //    — "what does this project do?" — finds few search hits, and the code itself says
+        //    more than the map).
+        let sources: Vec<&crate::index::FileRecord> = self
+            .files()
+            .iter()
+            .filter(|f| f.status == FileStatus::Indexed && f.language != Language::Markdown)
+            .collect();
+        if sources.len() <= SMALL_REPO_FILES {
+            for f in sources {
+                if b.remaining() < 64 + opts.min_map_tokens || b.covered.contains_key(&f.path) {
+                    continue;
+                }
+                let Some(text) = self.index_text(&f.path) else {
+                    continue;
+                };
+                let lines = u32::try_from(text.lines().count())
+                    .unwrap_or(u32::MAX)
+                    .max(1);
+                if counter.count(&text) + 32 + opts.min_map_tokens > b.remaining() {
+                    continue;
+                }
+                b.add_range(
+                    &f.path,
+                    1,
+                    lines,
+                    SnippetKind::SearchHit,
+                    "a file of this small repository".to_owned(),
+                );
+            }
+        }
         // 4. Repo map with what is left.
         if opts.repo_map && b.remaining() >= opts.min_map_tokens {
             let header = Snippet {
@@ -362,6 +395,10 @@ impl Index {
             }
         }
         Ok(b.out)
+    }
+
+    fn index_text(&self, path: &str) -> Option<String> {
+        self.read_text(path)
     }
 
     /// Files matching a `--context` spec: an exact path (relative to the root, or absolute

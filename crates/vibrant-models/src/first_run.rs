@@ -26,6 +26,9 @@ pub struct ModelSettings {
     pub hub: HubConfig,
     /// Downloader tuning.
     pub download: DownloadOptions,
+    /// Where the machine's measured speed is cached (`<state>/machine-speed.json`); `None`
+    /// measures it each time it is needed.
+    pub speed_cache: Option<PathBuf>,
 }
 
 impl ModelSettings {
@@ -97,7 +100,7 @@ pub fn ensure_model(
     let selecting =
         reference.is_none() && settings.default.is_none() && store.default_model()?.is_none();
     let facts = if selecting {
-        MachineFacts::detect_with_speed()
+        MachineFacts::detect_with_speed(settings.speed_cache.as_deref(), false)
     } else {
         MachineFacts::detect()
     };

@@ -17,6 +17,7 @@
 //!     search_paths: vec![],
 //!     hub: HubConfig::from_env(None),
 //!     download: DownloadOptions::default(),
+//!     speed_cache: None,
 //! };
 //! let cancel = AtomicBool::new(false);
 //! let (model, _origin) = ensure_model(None, &settings, &mut |q| { eprintln!("{q}"); true }, &mut |_| {}, &cancel)?;

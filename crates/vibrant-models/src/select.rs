@@ -64,14 +64,47 @@ impl MachineFacts {
         }
     }
 
-    /// [`MachineFacts::detect`] plus a memory-bandwidth probe (about a second) for the speed
-    /// estimates.
-    pub fn detect_with_speed() -> Self {
+    /// [`MachineFacts::detect`] plus the machine's speed: a memory-bandwidth probe (about a
+    /// second), read from `cache` when it holds a figure for this CPU model and thread count
+    /// younger than 30 days (unless `remeasure`), and written there after a new probe — so that
+    /// `model recommend` and a first run agree.
+    pub fn detect_with_speed(cache: Option<&std::path::Path>, remeasure: bool) -> Self {
         let facts = Self::detect();
-        let simd = vibrant_system::SystemInfo::detect().cpu.features;
-        let speed = vibrant_system::read_bandwidth(facts.cores, 256 << 20, 3)
-            .map(|bw| SpeedFacts::new(bw, facts.cores, &simd));
-        Self { speed, ..facts }
+        let info = vibrant_system::SystemInfo::detect();
+        let key = format!(
+            "{}|{}",
+            info.cpu.model.clone().unwrap_or_default(),
+            facts.cores
+        );
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let cached = cache
+            .filter(|_| !remeasure)
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .filter(|v| v["key"] == key.as_str())
+            .filter(|v| now.saturating_sub(v["measured"].as_u64().unwrap_or(0)) < 30 * 86_400)
+            .and_then(|v| v["bandwidth"].as_f64())
+            .filter(|b| *b > 0.0);
+        let bandwidth = cached.or_else(|| {
+            let bw = vibrant_system::read_bandwidth(facts.cores, 256 << 20, 3)?;
+            if let Some(p) = cache {
+                let v = serde_json::json!({"key": key, "bandwidth": bw, "measured": now});
+                if let Some(dir) = p.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                let tmp = p.with_extension("json.tmp");
+                if std::fs::write(&tmp, v.to_string()).is_ok() {
+                    let _ = std::fs::rename(&tmp, p);
+                }
+            }
+            Some(bw)
+        });
+        Self {
+            speed: bandwidth.map(|bw| SpeedFacts::new(bw, facts.cores, &info.cpu.features)),
+            ..facts
+        }
     }
 }
 

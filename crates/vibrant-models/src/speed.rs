@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! decode tokens/s  = 1 / (weights / (bandwidth × DECODE_EFFICIENCY) + DECODE_OVERHEAD)
-//! prompt tokens/s  = cores × int8_ops_per_core / (2 × parameters)
+//! prompt tokens/s  = 1 / (2 × parameters / (cores × int8_ops_per_core) + PREFILL_OVERHEAD)
 //! question seconds = prompt_tokens / prompt tokens/s + answer_tokens / decode tokens/s
 //! ```
 //!
@@ -14,10 +14,13 @@
 use serde::Serialize;
 use vibrant_system::SimdFeatures;
 
-/// Share of the probe's read bandwidth that decoding achieves.
-pub const DECODE_EFFICIENCY: f64 = 0.9;
+/// Share of the probe's read bandwidth that decoding achieves (measured: 1.0 on the 1.5B and
+/// 0.5B test models, docs/results/model-management.md).
+pub const DECODE_EFFICIENCY: f64 = 1.0;
 /// Fixed cost of one decode step besides reading the weights (sampling, small ops), seconds.
-pub const DECODE_OVERHEAD: f64 = 0.0012;
+pub const DECODE_OVERHEAD: f64 = 0.0008;
+/// Fixed cost per prompt token besides the matrix work, seconds.
+pub const PREFILL_OVERHEAD: f64 = 0.0001;
 
 /// What a workload asks of a model: a typical request and the time it should take.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -90,16 +93,17 @@ impl SpeedFacts {
     }
 }
 
-/// Calibrated per-core throughput of the prompt kernels by SIMD level.
+/// Calibrated per-core throughput of the prompt kernels by SIMD level (AVX-512 VNNI measured:
+/// 1.5B pp512 170 tok/s on 2 cores; the others scaled by their dot-product width).
 pub fn int8_ops_per_core(simd: &SimdFeatures) -> f64 {
     if simd.avx512vnni || simd.avxvnni || simd.amx_int8 {
-        380e9
-    } else if simd.avx2 {
         260e9
+    } else if simd.avx2 {
+        160e9
     } else if simd.dotprod || simd.i8mm {
-        150e9
+        100e9
     } else {
-        60e9
+        40e9
     }
 }
 
@@ -134,7 +138,9 @@ pub fn estimate_speed(
 ) -> SpeedEstimate {
     let decode_tps =
         1.0 / (weights as f64 / (facts.bandwidth * DECODE_EFFICIENCY) + DECODE_OVERHEAD);
-    let prompt_tps = facts.cores as f64 * facts.int8_ops_per_core / (2.0 * params.max(1.0));
+    let prompt_tps = 1.0
+        / (2.0 * params.max(1.0) / (facts.cores as f64 * facts.int8_ops_per_core)
+            + PREFILL_OVERHEAD);
     let request_secs = work.prompt_tokens / prompt_tps + work.answer_tokens / decode_tps;
     SpeedEstimate {
         prompt_tps,

@@ -16,8 +16,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use vibrant_models::{
     Catalog, DownloadEvent, DownloadOptions, DownloadQuestion, HubConfig, MachineFacts,
-    ModelSettings, Origin, Resolution, ResolvedModel, SpeedFacts, Store, Workload, ensure_model,
-    human_bytes, recommend_for,
+    ModelSettings, Origin, Resolution, ResolvedModel, Store, Workload, ensure_model, human_bytes,
+    recommend_for,
 };
 
 use crate::commands::Context;
@@ -126,6 +126,11 @@ pub fn settings(ctx: &Context) -> Result<ModelSettings> {
         search_paths: config.model.search_paths.clone(),
         hub: HubConfig::from_env(config.model.hf_endpoint.as_deref()),
         download: DownloadOptions::default(),
+        speed_cache: config
+            .paths
+            .state_dir
+            .as_ref()
+            .map(|d| d.join("machine-speed.json")),
     })
 }
 
@@ -672,7 +677,7 @@ fn recommend_cmd(ctx: &Context, args: &RecommendArgs) -> Result<()> {
     let (settings, store) = store(ctx)?;
     let ctx_len = args.context.unwrap_or(settings.context_length);
     let work = Workload::named(&args.workload).unwrap_or(Workload::ASK);
-    let facts = facts_with_speed(ctx, args.remeasure);
+    let facts = MachineFacts::detect_with_speed(settings.speed_cache.as_deref(), args.remeasure);
     let rec = recommend_for(&Catalog::builtin(), &facts, ctx_len, &work);
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -930,50 +935,6 @@ fn pct(done: u64, total: Option<u64>) -> u64 {
     match total {
         Some(t) if t > 0 => done.saturating_mul(100) / t,
         _ => 0,
-    }
-}
-
-/// The machine's figures with its speed: the memory bandwidth probe (about a second) is cached
-/// in the state directory per CPU model and thread count, for 30 days.
-fn facts_with_speed(ctx: &Context, remeasure: bool) -> MachineFacts {
-    let facts = MachineFacts::detect();
-    let info = vibrant_system::SystemInfo::detect();
-    let key = format!(
-        "{}|{}",
-        info.cpu.model.clone().unwrap_or_default(),
-        facts.cores
-    );
-    let cache = ctx
-        .config()
-        .ok()
-        .and_then(|c| c.paths.state_dir.clone())
-        .map(|d| d.join("machine-speed.json"));
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let cached = cache
-        .as_ref()
-        .filter(|_| !remeasure)
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .filter(|v| v["key"] == key.as_str())
-        .filter(|v| now.saturating_sub(v["measured"].as_u64().unwrap_or(0)) < 30 * 86_400)
-        .and_then(|v| v["bandwidth"].as_f64())
-        .filter(|b| *b > 0.0);
-    let bandwidth = cached.or_else(|| {
-        let bw = vibrant_system::read_bandwidth(facts.cores, 256 << 20, 3)?;
-        if let Some(p) = &cache {
-            let v = serde_json::json!({"key": key, "bandwidth": bw, "measured": now});
-            if let Some(dir) = p.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let _ = vibrant_config::edit::write_atomic(p, &v.to_string());
-        }
-        Some(bw)
-    });
-    MachineFacts {
-        speed: bandwidth.map(|bw| SpeedFacts::new(bw, facts.cores, &info.cpu.features)),
-        ..facts
     }
 }
 
