@@ -14,8 +14,9 @@ served="$models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 [[ -f $served ]] || { echo "walkthrough: $served is missing (run scripts/fetch-test-models.sh)" >&2; exit 1; }
 
 cargo build -q --locked -p vibrant-cli -p vibrant-models --example fake_hub --manifest-path "$root/Cargo.toml"
-vibrant=${VIBRANT_BIN:-$root/target/debug/vibrant}
-fake_hub=$root/target/debug/examples/fake_hub
+target=${CARGO_TARGET_DIR:-$root/target}
+vibrant=${VIBRANT_BIN:-$target/debug/vibrant}
+fake_hub=$target/debug/examples/fake_hub
 
 tmp=$(mktemp -d)
 hub_pid=
