@@ -40,9 +40,12 @@ if rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-g
     stage "aarch64 kernels (qemu)" scripts/test-aarch64.sh
   else
     printf '\n==> aarch64 kernel tests skipped: qemu-aarch64 or aarch64-linux-gnu-gcc missing (see scripts/test-aarch64.sh)\n' >&2
+    # In CI they must run: .ci/run installs them (scripts/prereqs.sh --aarch64).
+    [ "${CI:-}" = "true" ] && { echo "error: CI=true but the aarch64 kernel tests cannot run" >&2; exit 1; }
   fi
 else
   printf '\n==> aarch64 stages skipped: rustup target aarch64-unknown-linux-gnu is not installed\n' >&2
+  [ "${CI:-}" = "true" ] && { echo "error: CI=true but the aarch64 stages cannot run" >&2; exit 1; }
 fi
 
 log=$(mktemp)
