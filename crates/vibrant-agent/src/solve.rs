@@ -1826,12 +1826,7 @@ mod tests {
     use super::*;
 
     fn sources(files: &[(&str, &str)]) -> Sources {
-        Sources {
-            files: files
-                .iter()
-                .filter_map(|(p, t)| SourceFile::new(p, (*t).to_owned()))
-                .collect(),
-        }
+        Sources::from_texts(files)
     }
 
     #[test]

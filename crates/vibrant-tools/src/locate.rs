@@ -227,6 +227,17 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Sources from `(path, text)` pairs, sorted by path (files without a grammar left out):
+    /// for callers that already hold the texts, and tests.
+    pub fn from_texts(files: &[(&str, &str)]) -> Self {
+        let mut files: Vec<SourceFile> = files
+            .iter()
+            .filter_map(|(p, t)| SourceFile::new(p, (*t).to_owned()))
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Sources { files }
+    }
+
     /// Reads and analyses the workspace's source files.
     pub fn load(root: &Path, max_files: usize, max_bytes: u64) -> Self {
         let opts = WalkOptions {
@@ -534,12 +545,7 @@ mod tests {
     use super::*;
 
     fn sources(files: &[(&str, &str)]) -> Sources {
-        Sources {
-            files: files
-                .iter()
-                .filter_map(|(p, t)| SourceFile::new(p, (*t).to_owned()))
-                .collect(),
-        }
+        Sources::from_texts(files)
     }
 
     #[test]
