@@ -344,7 +344,12 @@ impl Solver<'_> {
         };
         let judges = match &judge_path {
             Some((path, example)) => {
-                let p = task_tests::prompt(task_text, &render_code(&shown), *example, path);
+                let p = task_tests::prompt(
+                    task_text,
+                    &render_code(shown.iter().map(|(s, _)| s)),
+                    *example,
+                    path,
+                );
                 self.write_judges(
                     &mut scratch,
                     &check_command,
@@ -1109,10 +1114,10 @@ fn fence_of(path: &str) -> &'static str {
     SourceFile::new(path, String::new()).map_or("", |f| f.lang.fence())
 }
 
-/// Every shown piece of code with its path (and first line when not the whole file).
-fn render_code(shown: &[(Shown, bool)]) -> String {
+/// Shown pieces of code, each with its path (and first line when not the whole file).
+fn render_code<'a>(shown: impl IntoIterator<Item = &'a Shown>) -> String {
     let mut p = String::new();
-    for (s, _) in shown {
+    for s in shown {
         if s.whole {
             let _ = write!(p, "{}\n```{}\n{}```\n\n", s.path, s.lang_fence, s.text);
         } else {
@@ -1402,17 +1407,9 @@ fn build_prompt(
         }
     }
     p.push_str("The code:\n\n");
-    for (s, _) in shown.iter().filter(|(_, r)| !r) {
-        if s.whole {
-            let _ = write!(p, "{}\n```{}\n{}```\n\n", s.path, s.lang_fence, s.text);
-        } else {
-            let _ = write!(
-                p,
-                "{} (from line {})\n```{}\n{}```\n\n",
-                s.path, s.start_line, s.lang_fence, s.text
-            );
-        }
-    }
+    p.push_str(&render_code(
+        shown.iter().filter(|(_, r)| !r).map(|(s, _)| s),
+    ));
     p.push_str(
         "First say in one sentence what is wrong or what must change. \
 Then write the complete new version of each function you change or add, each in its own fenced code block with its file path on the line before it. \
