@@ -49,7 +49,7 @@ impl Default for CandidateConfig {
     fn default() -> Self {
         Self {
             candidates: 4,
-            rounds: 2,
+            rounds: 6,
             temperature: 0.7,
             budget: Duration::from_secs(240),
             check_timeout: Duration::from_secs(180),
@@ -354,7 +354,7 @@ impl Solver<'_> {
                     &mut scratch,
                     &check_command,
                     p,
-                    path,
+                    (path, *example, &sources),
                     started + self.config.budget,
                     cancel,
                     tally,
@@ -381,7 +381,9 @@ impl Solver<'_> {
                     )),
                 ];
             } else if round > 0 {
-                let Some(best) = tried.iter().min_by_key(|t| t.failed) else {
+                // The closest attempt; of equals the latest, so that rounds build on each
+                // other instead of repeating one prompt.
+                let Some(best) = tried.iter().rev().min_by_key(|t| t.failed) else {
                     break;
                 };
                 let why = if best.judged {
@@ -792,7 +794,7 @@ impl Solver<'_> {
         scratch: &mut Scratch,
         check_command: &str,
         prompt: String,
-        path: &str,
+        (path, example, sources): (&str, Option<&SourceFile>, &Sources),
         deadline: Instant,
         cancel: &AtomicBool,
         tally: &mut SolveTally,
@@ -836,13 +838,16 @@ impl Solver<'_> {
                 unreadable += 1;
                 continue;
             };
+            let text = task_tests::borrow_imports(&text, example, path);
             if judges.contains(&text) {
                 continue;
             }
             let files = BTreeMap::from([(path.to_owned(), text.clone())]);
             match self.check(scratch, check_command, &files) {
                 Ok((true, _)) => passing += 1,
-                Ok((false, out)) if task_tests::broken_test_file(&out, path) => broken += 1,
+                Ok((false, out)) if task_tests::broken_test_file(&out, path, sources) => {
+                    broken += 1
+                }
                 Ok((false, out)) => {
                     tracing::debug!(judge = %text, output = %out, "a test of the task fails on the code as it is");
                     judges.push(text);

@@ -163,10 +163,89 @@ pub(crate) fn test_file_of(answer: &str, path: &str) -> Option<String> {
     Some(format!("{code}\n"))
 }
 
-/// Whether a failing run of the task's test file failed because the file itself does not parse
-/// (a judge that no fix can satisfy).
-pub(crate) fn broken_test_file(output: &str, path: &str) -> bool {
+/// The imports of the example test file that a test of the task left out: small models often
+/// write the tests without the `use`/`import` lines, which makes a test that can never pass.
+/// Added only where the language allows it safely: Python (a repeated import is harmless), and
+/// Rust and JavaScript when the test file has no imports of its own (a second import of one
+/// name is an error there).
+pub(crate) fn borrow_imports(test: &str, example: Option<&SourceFile>, path: &str) -> String {
+    let Some(example) = example else {
+        return test.to_owned();
+    };
+    let is_import = |l: &str| match ext_of(path) {
+        "py" => l.starts_with("import ") || l.starts_with("from "),
+        "rs" => l.starts_with("use ") || l.starts_with("extern crate "),
+        "js" | "mjs" | "cjs" | "ts" | "mts" | "jsx" | "tsx" => {
+            l.starts_with("import ")
+                || (l.starts_with("const ") || l.starts_with("let ")) && l.contains("require(")
+        }
+        _ => false,
+    };
+    // Only whole one-line imports: a multi-line `use a::{` or `from m import (` is left alone.
+    let one_line = |l: &str| {
+        !l.trim_end().ends_with('{') && !l.trim_end().ends_with('(') && !l.contains("import {\n")
+    };
+    let wanted: Vec<&str> = example
+        .text
+        .lines()
+        .filter(|l| is_import(l) && one_line(l))
+        .filter(|l| !test.lines().any(|t| t.trim() == l.trim()))
+        .collect();
+    if wanted.is_empty() {
+        return test.to_owned();
+    }
+    let has_own = test.lines().any(|l| is_import(l));
+    if has_own && ext_of(path) != "py" {
+        return test.to_owned();
+    }
+    format!("{}\n{test}", wanted.join("\n"))
+}
+
+/// Names of the project's own definitions that the check says a test file cannot find
+/// (`cannot find function `f``, `NameError: name 'f' is not defined`, `ReferenceError: f is not
+/// defined`): the test forgot an import, and can never pass.
+fn unresolved_project_names(output: &str, sources: &Sources) -> Vec<String> {
+    let patterns: [(&str, &str); 7] = [
+        ("cannot find function `", "`"),
+        ("cannot find value `", "`"),
+        ("cannot find type `", "`"),
+        ("cannot find struct, variant or union type `", "`"),
+        ("use of undeclared type `", "`"),
+        ("NameError: name '", "'"),
+        ("ReferenceError: ", " is not defined"),
+    ];
+    let mut names = Vec::new();
+    for (start, end) in patterns {
+        let mut rest = output;
+        while let Some(i) = rest.find(start) {
+            rest = &rest[i + start.len()..];
+            let Some(j) = rest.find(end) else { break };
+            let name = &rest[..j];
+            if !name.is_empty()
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !names.iter().any(|n| n == name)
+            {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names.retain(|n| {
+        sources
+            .files
+            .iter()
+            .filter(|f| !f.is_test)
+            .any(|f| f.syntax.symbols.iter().any(|s| &s.name == n))
+    });
+    names
+}
+
+/// Whether a failing run of the task's test file failed because the file itself does not parse,
+/// or cannot find a name the project defines (a judge that no fix can satisfy).
+pub(crate) fn broken_test_file(output: &str, path: &str, sources: &Sources) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
+    if output.contains(name) && !unresolved_project_names(output, sources).is_empty() {
+        return true;
+    }
     output.contains(name)
         && [
             "SyntaxError",
@@ -273,13 +352,82 @@ mod tests {
 
     #[test]
     fn a_test_file_that_does_not_parse_is_no_judge() {
+        let s = sources(&[("m.py", "def f(x):\n    return x\n")]);
         assert!(broken_test_file(
             "E     File \"/tmp/x/test_vibrant_task.py\", line 3\nE SyntaxError: invalid syntax",
-            "test_vibrant_task.py"
+            "test_vibrant_task.py",
+            &s,
         ));
         assert!(!broken_test_file(
             "test_vibrant_task.py:4: AssertionError",
-            "test_vibrant_task.py"
+            "test_vibrant_task.py",
+            &s,
         ));
+    }
+
+    #[test]
+    fn a_test_that_cannot_find_a_project_name_is_no_judge() {
+        let s = sources(&[
+            (
+                "src/grouping.rs",
+                "pub fn format_thousands(n: u64) -> String { n.to_string() }\n",
+            ),
+            ("m.py", "def slug(text):\n    return text\n"),
+        ]);
+        // A forgotten import: the name exists in the project.
+        assert!(broken_test_file(
+            "tests/vibrant_task.rs:3:16: error[E0425]: cannot find function `format_thousands` in this scope",
+            "tests/vibrant_task.rs",
+            &s,
+        ));
+        assert!(broken_test_file(
+            "test_vibrant_task.py:3: in test_x\nE   NameError: name 'slug' is not defined",
+            "test_vibrant_task.py",
+            &s,
+        ));
+        // A function the task adds does not exist yet: a fair failure.
+        assert!(!broken_test_file(
+            "tests/vibrant_task.rs:3:16: error[E0425]: cannot find function `format_fixed` in this scope",
+            "tests/vibrant_task.rs",
+            &s,
+        ));
+        // A new argument is a fair failure too.
+        assert!(!broken_test_file(
+            "tests/vibrant_task.rs:3:16: error[E0061]: this function takes 1 argument but 2 arguments were supplied",
+            "tests/vibrant_task.rs",
+            &s,
+        ));
+    }
+
+    #[test]
+    fn a_test_without_imports_borrows_the_example_s() {
+        let example = sources(&[(
+            "tests/format.rs",
+            "use numfmt::{format_thousands, summary_line};\nuse numfmt::table::render_counts;\n\n#[test]\nfn t() {}\n",
+        )]);
+        let ex = example.get("tests/format.rs");
+        let bare = "#[test]\nfn t2() { format_thousands(1, '.'); }\n";
+        let fixed = borrow_imports(bare, ex, "tests/vibrant_task.rs");
+        assert!(fixed.starts_with(
+            "use numfmt::{format_thousands, summary_line};\nuse numfmt::table::render_counts;\n#[test]"
+        ));
+        // Rust: a test with its own imports is left alone (a second import of a name is an error).
+        let own = "use numfmt::format_thousands;\n#[test]\nfn t2() {}\n";
+        assert_eq!(borrow_imports(own, ex, "tests/vibrant_task.rs"), own);
+        // Python: missing imports are added even beside the test's own.
+        let py = sources(&[(
+            "test_m.py",
+            "import pytest\nfrom m import slug\n\ndef test_a():\n    assert slug('a')\n",
+        )]);
+        let t = borrow_imports(
+            "import pytest\n\ndef test_b():\n    assert slug('b')\n",
+            py.get("test_m.py"),
+            "test_vibrant_task.py",
+        );
+        assert_eq!(
+            t,
+            "from m import slug\nimport pytest\n\ndef test_b():\n    assert slug('b')\n"
+        );
+        assert_eq!(borrow_imports("x", None, "a.py"), "x");
     }
 }

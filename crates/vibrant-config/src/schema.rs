@@ -271,8 +271,8 @@ config_schema! {
         verify: String = "auto".to_owned(), check |v| one_of(v, &["auto", "tests", "build", "off"]);
         /// Candidate edits sampled per round from one prompt and checked with the project's tests on a scratch copy before the step-by-step tool loop (0 turns them off).
         candidates: u32 = 4;
-        /// Rounds of candidates (the second and later show the model its best failed attempt).
-        candidate_rounds: u32 = 2, check at_least_one;
+        /// Rounds of candidates at most, within `agent.budget` (the second and later show the model its closest failed attempt and what failed).
+        candidate_rounds: u32 = 6, check at_least_one;
         /// Seconds the candidate phase may take, sampling and checks together.
         budget: u32 = 240, check at_least_one;
         /// Constrain the embedded engine's tool calls to the tools' JSON schemas (grammar-constrained decoding).
