@@ -366,6 +366,9 @@ impl Solver<'_> {
         let judge_path = judge_path.map(|(p, _)| p).unwrap_or_default();
         let mut best_judged: Option<BestJudged> = None;
         let mut messages = vec![Message::system(SYSTEM), Message::user(prompt.clone())];
+        // The messages of the last round: a round with the same prompt samples only (its greedy
+        // answer is known already).
+        let mut last_messages: Option<Vec<Message>> = None;
         'rounds: for round in 0..self.config.rounds.max(1) {
             if round > 0
                 && let Some(best) = best_tests.as_ref().filter(|b| b.survivor.is_some())
@@ -418,12 +421,14 @@ impl Solver<'_> {
                 });
                 break 'rounds;
             }
-            // One batch of answers to one prompt: the first of the first round greedy, the rest
-            // sampled, each with its own seed.
+            // One batch of answers to one prompt: the first greedy when the prompt is new, the
+            // rest sampled, each with its own seed.
+            let new_prompt = last_messages.as_ref() != Some(&messages);
+            last_messages = Some(messages.clone());
             let k = self.config.candidates.max(1);
             let variants: Vec<Sampling> = (0..k)
                 .map(|i| Sampling {
-                    temperature: if i == 0 && round == 0 {
+                    temperature: if i == 0 && new_prompt {
                         0.0
                     } else {
                         self.config.temperature
