@@ -7,8 +7,17 @@
 //! inverted index). A new generation is written beside the old one and `CURRENT` is replaced
 //! atomically, so readers never see a half-written index and the repository can be edited (and
 //! re-indexed) while the index is used. Everything is a cache: deleting the directory is safe.
+//!
+//! Several processes (terminals running `vibrant ask` in one repository) may update and use one
+//! index at once: an update holds an exclusive advisory lock (`flock`) on the directory's `LOCK`
+//! file, so updates run one at a time (the second usually finds the index up to date); an opened
+//! [`Index`] holds a shared lock on its generation's `in-use` file for its lifetime, and an update
+//! removes an old generation only when it can lock that file exclusively (moving it to a
+//! `trash-…` name first, so no reader can open it half removed). A generation still in use is
+//! removed by a later update.
 
 use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,6 +42,27 @@ pub const FORMAT_VERSION: u32 = 5;
 
 const FILES_MAGIC: &[u8; 8] = b"VBCTXF\0\0";
 pub(crate) const SEARCH_MAGIC: &[u8; 8] = b"VBCTXS\0\0";
+
+/// In the index directory: locked exclusively by an update for its whole run.
+const WRITER_LOCK: &str = "LOCK";
+/// In a generation directory: locked shared by every [`Index`] using the generation.
+const IN_USE: &str = "in-use";
+/// Prefix of a generation being removed.
+const TRASH: &str = "trash-";
+
+/// Opens (creating it) `gen_dir/in-use` and takes a shared lock on it: while the file is held, no
+/// update removes the generation. Blocks while an update is removing it; the caller then finds
+/// its files gone.
+fn hold_generation(gen_dir: &Path) -> std::io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(gen_dir.join(IN_USE))?;
+    file.lock_shared()?;
+    Ok(file)
+}
 
 /// BM25 parameters.
 const BM25_K1: f32 = 1.2;
@@ -227,6 +257,9 @@ pub struct Index {
     files: Vec<FileRecord>,
     blobs: OnceLock<Vec<u8>>,
     search: OnceLock<SearchData>,
+    /// The shared lock on the generation's `in-use` file (`None` when it could not be taken, e.g.
+    /// a read-only cache): keeps updates by other processes from removing the generation.
+    _in_use: Option<File>,
 }
 
 impl std::fmt::Debug for Index {
@@ -288,6 +321,16 @@ impl Index {
                 return Ok(None);
             }
             let gen_dir = dir.join(&current);
+            // Held before anything of the generation is read (see the module docs).
+            let in_use = match hold_generation(&gen_dir) {
+                Ok(f) => Some(f),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempt == 0 => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => {
+                    tracing::debug!(path = %gen_dir.display(), %e, "cannot mark the index generation as in use");
+                    None
+                }
+            };
             let files_path = gen_dir.join("files.bin");
             let data = match std::fs::read(&files_path) {
                 Ok(d) => d,
@@ -308,6 +351,7 @@ impl Index {
                 files,
                 blobs: OnceLock::new(),
                 search: OnceLock::new(),
+                _in_use: in_use,
             }));
         }
         Ok(None)
@@ -322,7 +366,24 @@ impl Index {
         opts: &IndexOptions,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<(Index, UpdateStats)> {
-        Self::update_impl(root, opts, progress, true)
+        // One update at a time per index, across processes (see the module docs).
+        let canonical = canonical_root(root)?;
+        let dir = opts.dir_for(&canonical)?;
+        std::fs::create_dir_all(&dir).map_err(|e| ContextError::io("cannot create", &dir, e))?;
+        let lock_path = dir.join(WRITER_LOCK);
+        let writer = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| ContextError::io("cannot open", &lock_path, e))?;
+        writer
+            .lock()
+            .map_err(|e| ContextError::io("cannot lock", &lock_path, e))?;
+        let result = Self::update_impl(root, opts, progress, true);
+        drop(writer);
+        result
     }
 
     /// [`Index::update`]; with `use_old == false` the existing index is ignored (full rebuild).
@@ -554,7 +615,6 @@ impl Index {
         ));
         phase_start = written.searched_at;
         progress(Progress::Writing);
-        let previous = old.as_ref().map(|o| o.gen_dir.clone());
         drop(old_by_path);
         drop(old);
         let files_bytes = encode_files(started_ns, &written.records);
@@ -564,9 +624,17 @@ impl Index {
         stats.index_bytes = written.blob_bytes + written.search_bytes + files_bytes.len() as u64;
         let tmp = dir.join(format!("CURRENT.{}.tmp", std::process::id()));
         std::fs::write(&tmp, &gen_name).map_err(|e| ContextError::io("cannot write", &tmp, e))?;
+        // Marked in use (by this process's index) before it becomes visible.
+        let in_use = match hold_generation(&gen_dir) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                tracing::debug!(path = %gen_dir.display(), %e, "cannot mark the index generation as in use");
+                None
+            }
+        };
         std::fs::rename(&tmp, dir.join("CURRENT"))
             .map_err(|e| ContextError::io("cannot replace", dir.join("CURRENT"), e))?;
-        remove_old_generations(&dir, &gen_dir, previous.as_deref());
+        remove_old_generations(&dir, &gen_dir);
         phases.push(("write", phase_start.elapsed()));
         stats.phases = phases;
         stats.wrote = true;
@@ -579,6 +647,7 @@ impl Index {
             files: written.records,
             blobs: OnceLock::new(),
             search: OnceLock::new(),
+            _in_use: in_use,
         };
         stats.elapsed = t0.elapsed();
         Ok((index, stats))
@@ -762,22 +831,55 @@ fn slice_blob<'a>(blobs: &'a [u8], rec: &FileRecord) -> &'a [u8] {
     blobs.get(s..e).unwrap_or_default()
 }
 
-fn remove_old_generations(dir: &Path, keep: &Path, previous: Option<&Path>) {
+/// Removes the generations other than `keep` that no [`Index`] uses (and leftovers of earlier
+/// removals). Called with the update lock held, so no other generation is being written.
+fn remove_old_generations(dir: &Path, keep: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    for e in entries.flatten() {
-        let p = e.path();
-        let is_gen = e.file_name().to_string_lossy().starts_with('g') && p.is_dir();
-        if is_gen
-            && p != keep
-            && Some(p.as_path()) != previous
-            && let Err(err) = std::fs::remove_dir_all(&p)
-        {
+    let remove = |p: &Path| {
+        if let Err(err) = std::fs::remove_dir_all(p) {
             tracing::debug!(path = %p.display(), %err, "could not remove an old index generation");
         }
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if p == keep || !p.is_dir() {
+            continue;
+        }
+        if name.starts_with(TRASH) {
+            remove(&p);
+            continue;
+        }
+        if !name.starts_with('g') {
+            continue;
+        }
+        // Exclusive only if no index holds it; held while the generation is moved away, so a
+        // reader that opened `in-use` meanwhile waits and then finds the files gone.
+        let Ok(marker) = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(p.join(IN_USE))
+        else {
+            continue;
+        };
+        if marker.try_lock().is_err() {
+            continue; // in use: a later update removes it
+        }
+        let trash = dir.join(format!("{TRASH}{name}"));
+        match std::fs::rename(&p, &trash) {
+            Ok(()) => {
+                drop(marker);
+                remove(&trash);
+            }
+            Err(err) => {
+                tracing::debug!(path = %p.display(), %err, "could not remove an old index generation");
+            }
+        }
     }
-    // The previous generation stays one round for readers that opened it; older ones go.
 }
 
 /// Above this many files to read, an update streams them into the new generation instead of

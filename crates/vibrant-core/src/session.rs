@@ -4,13 +4,16 @@
 //! The first line is a [`SessionRecord::Meta`], each further line a [`SessionRecord::Message`].
 //! Every record is written as one `write` of a whole line followed by `fsync`, so a crash can
 //! only leave a torn *last* line; loading removes it (truncating the file to the last complete
-//! line) and reports it. A damaged line elsewhere is skipped and reported; nothing else is lost.
+//! line) and reports it. Writers hold an exclusive advisory lock (`flock`) on the file while they
+//! append a line, and a load holds it while it reads and repairs, so several processes may
+//! append to and load one session at once: a load never mistakes a line still being written for
+//! a torn one (and never cuts it off), and lines never interleave. A damaged line elsewhere is skipped and reported; nothing else is lost.
 //! Session ids are `YYYYMMDD-HHMMSS-xxxx` (UTC; `xxxx` is the millisecond × 16 plus a collision
 //! counter, in hex), so they sort by creation time. On unix the files are mode 600 and their
 //! directories mode 700: they hold prompts, code and tool output.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -367,13 +370,19 @@ impl SessionStore {
     /// Loads a session, repairing a torn last line (see the module docs).
     pub fn load(&self, id: &str) -> Result<LoadedSession, SessionError> {
         let path = self.path_of(id);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
+        let mut locked = match File::open(&path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(SessionError::NotFound { id: id.to_owned() });
             }
-            Err(e) => return Err(io("read", &path)(e)),
+            Err(e) => return Err(io("open", &path)(e)),
         };
+        // Held (until `locked` is dropped) while reading and repairing: a writer appends a line
+        // under the same lock, so an incomplete last line seen here is a crash's, not a live
+        // writer's.
+        locked.lock().map_err(io("lock", &path))?;
+        let mut bytes = Vec::new();
+        locked.read_to_end(&mut bytes).map_err(io("read", &path))?;
         let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let mut repaired = None;
         if complete < bytes.len() {
@@ -392,6 +401,7 @@ impl SessionStore {
             tracing::warn!("{what}");
             repaired = Some(what);
         }
+        drop(locked);
         let mut records = Vec::new();
         let mut skipped = Vec::new();
         for (n, line) in bytes[..complete].split(|&b| b == b'\n').enumerate() {
@@ -484,10 +494,15 @@ impl SessionWriter {
             source: std::io::Error::other(e),
         })?;
         line.push('\n');
-        self.file
+        // Exclusive while the line is written: other writers and loads (which repair torn last
+        // lines) wait, so a half-written line is never seen by them.
+        self.file.lock().map_err(io("lock", &self.path))?;
+        let written = self
+            .file
             .write_all(line.as_bytes())
-            .and_then(|()| self.file.sync_data())
-            .map_err(io("write", &self.path))
+            .and_then(|()| self.file.sync_data());
+        let unlocked = self.file.unlock();
+        written.and(unlocked).map_err(io("write", &self.path))
     }
 
     /// Appends a message.
@@ -710,6 +725,70 @@ mod tests {
             Err(SessionError::NoMeta { .. })
         ));
         assert_eq!(store.list().unwrap().len(), 2);
+    }
+
+    /// Two terminals on one session (`vibrant chat --resume` twice, or a resume while the other
+    /// still writes): writers append large records while readers load the file. A load must never
+    /// take a record still being written for a torn line (and cut it off), and nothing written
+    /// may be lost or damaged.
+    #[test]
+    fn concurrent_writers_and_readers_of_one_session_lose_nothing() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        const WRITERS: usize = 3;
+        const EACH: usize = 6;
+        let (_d, store) = store();
+        let id = store.create("embedded", "qwen").unwrap().id().to_owned();
+        // Large records (tool output, whole files) take long enough to write to be seen half done.
+        let big = "x".repeat(4 << 20);
+        let finished = AtomicUsize::new(0);
+        let problems = std::sync::Mutex::new(Vec::<String>::new());
+        std::thread::scope(|s| {
+            for w in 0..WRITERS {
+                let (store, id, big, finished) = (&store, &id, &big, &finished);
+                s.spawn(move || {
+                    let mut writer = store.append_to(id).unwrap();
+                    for i in 0..EACH {
+                        writer
+                            .append_message(&Message::user(format!("{w}-{i} {big}")))
+                            .unwrap();
+                    }
+                    finished.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+            for _ in 0..2 {
+                let (store, id, finished, problems) = (&store, &id, &finished, &problems);
+                s.spawn(move || {
+                    while finished.load(Ordering::SeqCst) < WRITERS {
+                        match store.load(id) {
+                            Ok(l) => {
+                                if let Some(r) = l.repaired {
+                                    problems.lock().unwrap().push(r);
+                                }
+                                for (n, e) in l.skipped {
+                                    problems.lock().unwrap().push(format!("line {n}: {e}"));
+                                }
+                            }
+                            Err(e) => problems.lock().unwrap().push(e.to_string()),
+                        }
+                    }
+                });
+            }
+        });
+        let problems = problems.into_inner().unwrap();
+        let loaded = store.load(&id).unwrap();
+        let mut got: Vec<String> = loaded
+            .messages()
+            .iter()
+            .map(|m| m.content.split(' ').next().unwrap_or_default().to_owned())
+            .collect();
+        got.sort();
+        let mut want: Vec<String> = (0..WRITERS)
+            .flat_map(|w| (0..EACH).map(move |i| format!("{w}-{i}")))
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "records lost; the readers saw: {problems:?}");
+        assert!(loaded.skipped.is_empty(), "{:?}", loaded.skipped);
+        assert!(problems.is_empty(), "the readers saw: {problems:?}");
     }
 
     #[test]

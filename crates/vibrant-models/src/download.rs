@@ -2,8 +2,12 @@
 //!
 //! Protocol, per file (specs/model-management.md has the full description):
 //! 1. take an exclusive lock on `FILE.lock` (a second process waits, then finds the file done);
-//! 2. resume `FILE.partial` with `Range: bytes=N-` (a `200` answer means the server ignored the
-//!    range: the partial is truncated and the download restarts);
+//! 2. resume `FILE.partial` with `Range: bytes=N-` and `If-Range: V`, where V is the validator
+//!    (strong `ETag`, else `Last-Modified`) of the response the partial's bytes came from, kept
+//!    beside it in `FILE.partial.meta`; without a known validator the download restarts from 0.
+//!    A `200` answer means the server ignored the range or the file changed: the partial is
+//!    truncated and the download restarts. A `206` whose validator or `X-Linked-ETag` differs
+//!    from the recorded one (a server ignoring `If-Range`) also restarts from 0;
 //! 3. follow redirects by hand, collecting `X-Linked-Size`/`X-Linked-ETag` from the Hub's answer,
 //!    sending the token only to the Hub's own origin, and only over https or loopback http;
 //! 4. check free space against the bytes still to come;
@@ -22,7 +26,10 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
-use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, LOCATION, RANGE};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_RANGE, LAST_MODIFIED, LOCATION, RANGE,
+};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::is_sha256;
@@ -184,6 +191,9 @@ impl From<ModelError> for Failure {
     }
 }
 
+/// The suffix of the file (beside `FILE.partial`) recording the partial's validators.
+pub(crate) const META: &str = ".meta";
+
 /// Attempts when the server cannot be reached at all.
 const UNREACHABLE_ATTEMPTS: u32 = 3;
 
@@ -194,6 +204,93 @@ pub const MAX_LISTING_BYTES: u64 = 16 * 1024 * 1024;
 struct HashState {
     hasher: Sha256,
     upto: u64,
+}
+
+/// What identifies the revision of the file whose bytes are in `FILE.partial`: the validators of
+/// the response they came from. Stored as JSON in `FILE.partial.meta` (written to a temporary file
+/// and renamed into place), so that a later run resumes only the same revision.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct PartialMeta {
+    /// The response's strong `ETag` (a weak one cannot be used with `If-Range`).
+    #[serde(default)]
+    etag: Option<String>,
+    /// The response's `Last-Modified`.
+    #[serde(default)]
+    last_modified: Option<String>,
+    /// The Hub's `X-Linked-ETag` (the file's sha256) seen on the way.
+    #[serde(default)]
+    linked_sha256: Option<String>,
+}
+
+impl PartialMeta {
+    fn from_response(resp: &Response, linked_sha256: Option<String>) -> Self {
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        Self {
+            etag: header(ETAG).filter(|v| !v.starts_with("W/")),
+            last_modified: header(LAST_MODIFIED),
+            linked_sha256,
+        }
+    }
+
+    /// The value for `If-Range`.
+    fn validator(&self) -> Option<&str> {
+        self.etag.as_deref().or(self.last_modified.as_deref())
+    }
+
+    /// Whether `now` (a `206` answer) describes another revision than the one recorded.
+    fn contradicts(&self, now: &Self) -> bool {
+        let differ =
+            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
+        differ(&self.etag, &now.etag)
+            || (self.etag.is_none() && differ(&self.last_modified, &now.last_modified))
+            || differ(&self.linked_sha256, &now.linked_sha256)
+    }
+}
+
+/// The recorded validators of a partial download; `None` when missing or unreadable.
+fn read_partial_meta(path: &Path) -> Option<PartialMeta> {
+    let text = std::fs::read_to_string(path).ok()?;
+    match serde_json::from_str(&text) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            tracing::warn!(file = %path.display(), "unreadable partial download metadata ({e}); the download restarts from 0");
+            None
+        }
+    }
+}
+
+/// Records `meta` for the partial atomically (a temporary file renamed into place); with no
+/// validator to record, removes any old record instead.
+fn write_partial_meta(path: &Path, meta: &PartialMeta) -> Result<(), Failure> {
+    if meta.validator().is_none() {
+        return remove_if_present(path);
+    }
+    let tmp = sibling(path, ".tmp");
+    let text = serde_json::to_string(meta).map_err(|e| {
+        Failure::Fatal(ModelError::io(
+            "cannot encode the partial download metadata for",
+            path,
+            std::io::Error::other(e),
+        ))
+    })?;
+    std::fs::write(&tmp, text)
+        .map_err(|e| Failure::Fatal(ModelError::io("cannot write", &tmp, e)))?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| Failure::Fatal(ModelError::io("cannot move into place", path, e)))
+}
+
+fn remove_if_present(path: &Path) -> Result<(), Failure> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Failure::Fatal(ModelError::io("cannot remove", path, e))),
+    }
 }
 
 impl Downloader {
@@ -236,7 +333,7 @@ impl Downloader {
         let url = self.hub.tree_url(repo, revision);
         let mut last = String::new();
         for attempt in 1..=self.options.max_attempts.min(3) {
-            match self.open(&url, 0) {
+            match self.open(&url, 0, None) {
                 Ok((resp, _)) => {
                     let status = resp.status();
                     if !status.is_success() {
@@ -309,19 +406,15 @@ impl Downloader {
             .map_err(|e| ModelError::io("cannot create the lock file", &lock_path, e))?;
         self.acquire(&lock, &lock_path, &name, &partial, on_event, cancel)?;
 
-        if let Ok(meta) = std::fs::metadata(&spec.dest) {
+        if let Ok(meta) = std::fs::metadata(&spec.dest)
+            && let Some(present) = self.check_present(spec, &name, meta.len(), on_event)?
+        {
             on_event(DownloadEvent::Finished {
                 file: name,
-                bytes: meta.len(),
+                bytes: present.bytes,
                 already_present: true,
             });
-            return Ok(FileOutcome {
-                path: spec.dest.clone(),
-                bytes: meta.len(),
-                sha256: None,
-                verified_against: None,
-                already_present: true,
-            });
+            return Ok(present);
         }
 
         // Before the first byte: is there room for what the catalog says is coming?
@@ -391,6 +484,7 @@ impl Downloader {
             && got != expected
         {
             let _ = std::fs::remove_file(&partial);
+            let _ = std::fs::remove_file(sibling(&partial, META));
             return Err(ModelError::SizeMismatch {
                 file: name,
                 expected,
@@ -410,6 +504,7 @@ impl Downloader {
         let verified_against = match expected {
             Some((exp, origin)) if exp != actual => {
                 let _ = std::fs::remove_file(&partial);
+                let _ = std::fs::remove_file(sibling(&partial, META));
                 return Err(ModelError::HashMismatch {
                     file: name,
                     expected: exp,
@@ -432,6 +527,7 @@ impl Downloader {
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
         }
+        let _ = std::fs::remove_file(sibling(&partial, META));
         // Safe to remove while holding it: every waiter re-checks `dest` once it has the lock.
         let _ = std::fs::remove_file(&lock_path);
         on_event(DownloadEvent::Finished {
@@ -446,6 +542,45 @@ impl Downloader {
             verified_against,
             already_present: false,
         })
+    }
+
+    /// A file already at `spec.dest` (another process finished it, or an earlier run was cut off
+    /// before recording it): kept only if it agrees with what is known of the file (the exact
+    /// size; the sha256 when the catalog or listing gives one). `None`: download it again (the
+    /// new file replaces it atomically).
+    fn check_present(
+        &self,
+        spec: &FileSpec,
+        name: &str,
+        len: u64,
+        on_event: &mut dyn FnMut(DownloadEvent),
+    ) -> Result<Option<FileOutcome>> {
+        if let Some(expected) = spec.exact_size
+            && expected != len
+        {
+            tracing::warn!(file = %spec.dest.display(), expected, actual = len, "the file in place has the wrong size; downloading it again");
+            return Ok(None);
+        }
+        let mut outcome = FileOutcome {
+            path: spec.dest.clone(),
+            bytes: len,
+            sha256: None,
+            verified_against: None,
+            already_present: true,
+        };
+        if let Some(expected) = &spec.sha256 {
+            on_event(DownloadEvent::Verifying {
+                file: name.to_owned(),
+            });
+            let actual = sha256_file(&spec.dest)?;
+            if !actual.eq_ignore_ascii_case(expected) {
+                tracing::warn!(file = %spec.dest.display(), %expected, %actual, origin = spec.sha256_origin, "the file in place has the wrong sha256; downloading it again");
+                return Ok(None);
+            }
+            outcome.sha256 = Some(actual);
+            outcome.verified_against = Some(spec.sha256_origin);
+        }
+        Ok(Some(outcome))
     }
 
     fn acquire(
@@ -498,18 +633,56 @@ impl Downloader {
         on_event: &mut dyn FnMut(DownloadEvent),
         cancel: &AtomicBool,
     ) -> Result<Option<u64>, Failure> {
+        let meta_path = sibling(partial, META);
         let mut have = file_len(partial);
-        let (mut resp, meta) = self.open(&spec.url, have)?;
+        let stored = if have > 0 {
+            read_partial_meta(&meta_path)
+        } else {
+            None
+        };
+        let validator = stored
+            .as_ref()
+            .and_then(|m| m.validator().map(str::to_owned));
+        if have > 0 && validator.is_none() {
+            // Nothing proves that these bytes belong to the revision the server has now.
+            tracing::info!(
+                file = name,
+                discarded = have,
+                "no validator (ETag, Last-Modified) recorded for the partial; restarting from 0"
+            );
+            on_event(DownloadEvent::RangeIgnored {
+                file: name.to_owned(),
+                discarded: have,
+            });
+            truncate(partial, 0)?;
+            have = 0;
+        }
+        let (mut resp, meta) = self.open(&spec.url, have, validator.as_deref())?;
         if meta.size.is_some() {
             linked.size = meta.size;
         }
         if meta.sha256.is_some() {
-            linked.sha256 = meta.sha256;
+            linked.sha256.clone_from(&meta.sha256);
         }
+        let fresh = PartialMeta::from_response(&resp, meta.sha256);
         let status = resp.status();
         let content_length = header_u64(&resp, CONTENT_LENGTH.as_str());
         let total = match status {
             StatusCode::PARTIAL_CONTENT => {
+                if stored.as_ref().is_some_and(|s| s.contradicts(&fresh)) {
+                    // A server that ignored `If-Range`: the bytes would be another revision's.
+                    drop(resp);
+                    on_event(DownloadEvent::RangeIgnored {
+                        file: name.to_owned(),
+                        discarded: have,
+                    });
+                    truncate(partial, 0)?;
+                    remove_if_present(&meta_path)?;
+                    return Err(Failure::Transient(
+                        "the file changed on the server since the partial download; restarting"
+                            .to_owned(),
+                    ));
+                }
                 let (start, total) = content_range(&resp).unwrap_or((u64::MAX, None));
                 if start != have {
                     truncate(partial, 0)?;
@@ -533,6 +706,8 @@ impl Downloader {
                     truncate(partial, 0)?;
                     have = 0;
                 }
+                // The partial's bytes come from this response from now on.
+                write_partial_meta(&meta_path, &fresh)?;
                 content_length
             }
             StatusCode::RANGE_NOT_SATISFIABLE => {
@@ -630,8 +805,14 @@ impl Downloader {
         Ok(total)
     }
 
-    /// GET `url` (with `Range` from `from` when > 0), following redirects by hand.
-    fn open(&self, url: &str, from: u64) -> Result<(Response, Linked), Failure> {
+    /// GET `url` (with `Range` from `from` when > 0, and `If-Range` when a validator is given),
+    /// following redirects by hand.
+    fn open(
+        &self,
+        url: &str,
+        from: u64,
+        if_range: Option<&str>,
+    ) -> Result<(Response, Linked), Failure> {
         let mut current = reqwest::Url::parse(url).map_err(|e| {
             Failure::Fatal(ModelError::Http {
                 url: url.to_owned(),
@@ -644,6 +825,9 @@ impl Downloader {
             let mut req = self.client.get(current.clone());
             if from > 0 {
                 req = req.header(RANGE, format!("bytes={from}-"));
+                if let Some(v) = if_range {
+                    req = req.header(IF_RANGE, v);
+                }
             }
             if let Some(auth) = self.hub.authorization_for(current.as_str()) {
                 req = req.header(AUTHORIZATION, auth);

@@ -8,7 +8,8 @@
 //! MODELS_DIR/
 //!   manifest.json                          what was downloaded or imported, and the default
 //!   .manifest.lock                         serialises manifest updates between processes
-//!   hf/OWNER/REPO/FILE.gguf                downloaded files (+ FILE.gguf.partial / .lock while downloading)
+//!   hf/OWNER/REPO/FILE.gguf                downloaded files (+ FILE.gguf.partial / .partial.meta /
+//!                                          .lock while downloading)
 //! ```
 
 use std::fs::{File, OpenOptions};
@@ -711,7 +712,7 @@ impl Store {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(ModelError::io("cannot delete", p, e)),
             }
-            for suffix in [".partial", ".lock"] {
+            for suffix in [".partial", ".partial.meta", ".lock"] {
                 let _ = std::fs::remove_file(sibling(p, suffix));
             }
             // Remove now-empty repository folders up to `hf/`.

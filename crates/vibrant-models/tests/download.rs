@@ -154,10 +154,26 @@ fn server_ignoring_range_restarts_from_zero_and_still_verifies() {
     let server = HubServer::start();
     server.host_smol(REPO, FILE);
     let dir = tempfile::tempdir().unwrap();
-    // A partial holding the first 30% (correct bytes) from an earlier run.
-    let src = std::fs::read(vibrant_testutil::model_path(common::SMOL)).unwrap();
-    let part = (SMOL_LEN * 3 / 10) as usize;
-    std::fs::write(dir.path().join(format!("{FILE}.partial")), &src[..part]).unwrap();
+    // A partial holding the first 30% (correct bytes, with their validator) from an earlier run.
+    let cancel = AtomicBool::new(false);
+    let err = downloader(&server)
+        .download_file(
+            &spec(&server, dir.path()),
+            &mut |e| {
+                if let DownloadEvent::Progress { done, .. } = e
+                    && done >= SMOL_LEN * 3 / 10
+                {
+                    cancel.store(true, Ordering::SeqCst);
+                }
+            },
+            &cancel,
+        )
+        .unwrap_err();
+    let ModelError::Cancelled { done: part, .. } = err else {
+        panic!("{err}")
+    };
+    server.wait_idle();
+    server.clear_log();
     server.set_faults(Faults {
         ignore_range: true,
         ..Faults::default()
@@ -174,16 +190,12 @@ fn server_ignoring_range_restarts_from_zero_and_still_verifies() {
             &AtomicBool::new(false),
         )
         .unwrap();
-    assert_eq!(ignored, Some(part as u64));
+    assert_eq!(ignored, Some(part));
     assert_eq!(out.sha256.as_deref(), Some(SMOL_SHA));
     server.wait_idle();
     let cdn = server.cdn_log();
     assert_eq!(cdn.len(), 1);
-    assert_eq!(
-        cdn[0].range_start,
-        Some(part as u64),
-        "the client asked to resume"
-    );
+    assert_eq!(cdn[0].range_start, Some(part), "the client asked to resume");
     assert_eq!(cdn[0].status, 200, "the server sent everything");
 }
 

@@ -26,6 +26,7 @@ pub const SMOL_LEN: u64 = 98_362_432;
 pub struct LogEntry {
     pub path: String,
     pub range_start: Option<u64>,
+    pub if_range: Option<String>,
     pub auth: Option<String>,
     pub status: u16,
     pub bytes_sent: u64,
@@ -54,6 +55,10 @@ pub struct Faults {
     pub gated: HashMap<String, String>,
     /// Do not send X-Linked-ETag.
     pub no_etag: bool,
+    /// The CDN sends no `ETag` (nor `Last-Modified`): nothing to validate a resume with.
+    pub no_validators: bool,
+    /// The CDN ignores `If-Range` (answers the range even when the file changed).
+    pub ignore_if_range: bool,
 }
 
 pub struct HubServer {
@@ -197,6 +202,7 @@ fn handle(
     reader.read_line(&mut line)?;
     let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
     let mut range_start = None;
+    let mut if_range: Option<String> = None;
     let mut auth = None;
     loop {
         let mut h = String::new();
@@ -213,12 +219,14 @@ fn handle(
                     .and_then(|s| s.parse().ok())
             }
             "authorization" => auth = Some(v.to_owned()),
+            "if-range" => if_range = Some(v.to_owned()),
             _ => {}
         }
     }
     let mut entry = LogEntry {
         path: path.clone(),
         range_start,
+        if_range: if_range.clone(),
         auth: auth.clone(),
         status: 0,
         bytes_sent: 0,
@@ -272,7 +280,7 @@ fn handle(
             log.lock().unwrap().push(entry);
             return Ok(());
         };
-        let (ignore_range, cut, stall, throttle) = {
+        let (ignore_range, cut, stall, throttle, no_validators, ignore_if_range) = {
             let f = faults.lock().unwrap();
             let first = !fault_used.swap(true, Ordering::SeqCst);
             (
@@ -280,9 +288,15 @@ fn handle(
                 if first { f.cut_first_at } else { None },
                 if first { f.stall_first_at } else { None },
                 f.throttle,
+                f.no_validators,
+                f.ignore_if_range,
             )
         };
-        let start = if ignore_range {
+        // The file's strong ETag, as a CDN would send it.
+        let etag = format!("\"{}\"", h.sha256);
+        // RFC 9110 13.1.5: a range whose If-Range validator does not match gets the whole file.
+        let if_range_fails = !ignore_if_range && if_range.as_ref().is_some_and(|v| *v != etag);
+        let start = if ignore_range || if_range_fails {
             0
         } else {
             range_start.unwrap_or(0)
@@ -299,6 +313,9 @@ fn handle(
         } else {
             entry.status = 200;
             head.push_str("HTTP/1.1 200 OK\r\n");
+        }
+        if !no_validators {
+            head.push_str(&format!("ETag: {etag}\r\n"));
         }
         head.push_str(&format!(
             "Content-Length: {}\r\nConnection: close\r\n\r\n",
