@@ -1459,6 +1459,7 @@ fn candidate_files(
         return Err("the answer has no code block".to_owned());
     }
     let mut current: BTreeMap<String, String> = BTreeMap::new();
+    let mut unplaced: Option<String> = None;
     // A new file the task asks for (`write tests in a new file tests/isbn.rs`).
     for b in &blocks {
         if let Some(p) = b.path.as_ref().and_then(|p| {
@@ -1524,8 +1525,17 @@ fn candidate_files(
             Ok(new) => {
                 current.insert(path, new);
             }
-            Err(e) => return Err(e.to_string()),
+            // A block that cannot be placed (often a stray one: the path alone, or an example
+            // call) does not sink the blocks that can; the check judges what was applied.
+            Err(e) => {
+                unplaced.get_or_insert_with(|| e.to_string());
+            }
         }
+    }
+    if current.is_empty()
+        && let Some(e) = unplaced
+    {
+        return Err(e);
     }
     // Imports the new code needs or no longer uses (Go's compiler refuses both).
     for (p, t) in current.iter_mut() {
@@ -1863,6 +1873,14 @@ mod tests {
         assert_eq!(files["a.py"], "def f():\n    return 4\n");
         assert_eq!(files["b.py"], "def g():\n    return 3\n");
         assert!(candidate_files(&src, &[&shown_a], "no code", &[]).is_err());
+        // A stray block (the path alone) does not sink the block that can be placed.
+        let stray =
+            "```python\ndef f():\n    return 5\n```\nThe file path is:\n```python\na.py\n```\n";
+        let files = candidate_files(&src, &[&shown_a], stray, &[]).unwrap();
+        assert_eq!(files["a.py"], "def f():\n    return 5\n");
+        // Only blocks that cannot be placed: the reason is given.
+        let why = candidate_files(&src, &[&shown_a], "```python\na.py\n```\n", &[]).unwrap_err();
+        assert!(why.contains("definition"), "{why}");
         assert!(
             candidate_files(
                 &src,
