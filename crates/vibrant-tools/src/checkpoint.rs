@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::beneath::{remove_beneath, write_beneath};
 use crate::error::{Result, ToolError};
 use crate::text::{hash_bytes, write_atomic};
 use crate::workspace::Workspace;
@@ -224,7 +225,7 @@ impl CheckpointStore {
                     }
                 ));
             }
-            targets.push((rel.clone(), p.abs, target.clone()));
+            targets.push((p.rel, p.abs, target.clone()));
         }
         if !conflicts.is_empty() {
             return Err(ToolError::Undo {
@@ -243,15 +244,14 @@ impl CheckpointStore {
         for (rel, abs, target) in targets {
             match target {
                 FileState::Absent => {
-                    if abs.exists() {
-                        std::fs::remove_file(&abs).map_err(|e| ToolError::io(&abs, e))?;
+                    if std::fs::symlink_metadata(&abs).is_ok() {
+                        remove_beneath(workspace.root(), &rel)?;
                         report.removed.push(rel);
                     }
                 }
                 FileState::File { blob, mode } => {
                     let bytes = self.read_blob(&blob)?;
-                    write_atomic(&abs, &bytes)?;
-                    set_mode(&abs, mode)?;
+                    write_beneath(workspace.root(), &rel, &bytes, Some(mode))?;
                     report.restored.push(rel);
                 }
             }
@@ -424,16 +424,4 @@ fn mode_of(abs: &Path) -> u32 {
 #[cfg(not(unix))]
 fn mode_of(_abs: &Path) -> u32 {
     0o644
-}
-
-#[cfg(unix)]
-fn set_mode(abs: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(abs, std::fs::Permissions::from_mode(mode))
-        .map_err(|e| ToolError::io(abs, e))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_abs: &Path, _mode: u32) -> Result<()> {
-    Ok(())
 }

@@ -1,10 +1,12 @@
 //! Tools that change files: `edit_file`, `write_file`, `apply_patch`.
 
+use crate::beneath::read_beneath;
 use crate::error::{Result, ToolError};
 use crate::fuzzy::apply_edit;
 use crate::patch::{FileOp, apply_hunks, parse_patch};
+use crate::text::MAX_TEXT_FILE;
 use crate::text::TextFile;
-use crate::toolbox::{Args, Planned, ToolResult, Toolbox, read_opt};
+use crate::toolbox::{Args, Planned, ToolResult, Toolbox};
 use crate::workspace::WsPath;
 
 fn changed(tool: &str, summary: String, diff: String, files: Vec<String>) -> ToolResult {
@@ -19,8 +21,8 @@ fn changed(tool: &str, summary: String, diff: String, files: Vec<String>) -> Too
 }
 
 /// Reads an existing text file for editing.
-fn load(path: &WsPath) -> Result<(Vec<u8>, TextFile)> {
-    crate::text::read_text_file(&path.abs, &path.rel)
+fn load(root: &std::path::Path, path: &WsPath) -> Result<(Vec<u8>, TextFile)> {
+    crate::text::read_text_file(root, &path.rel)
 }
 
 pub(crate) fn edit_file(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult> {
@@ -28,7 +30,7 @@ pub(crate) fn edit_file(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult>
     let old = args.str_req("old_string")?.replace("\r\n", "\n");
     let new = args.str_req("new_string")?.replace("\r\n", "\n");
     let replace_all = args.bool_opt("replace_all")?.unwrap_or(false);
-    let (bytes, file) = load(&path)?;
+    let (bytes, file) = load(tb.ws.root(), &path)?;
     let outcome = apply_edit(
         &file.text,
         &old,
@@ -79,7 +81,7 @@ pub(crate) fn write_file(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult
             format!("`{}` is a directory", path.rel),
         ));
     }
-    let old_bytes = read_opt(&path.abs)?;
+    let old_bytes = read_beneath(tb.ws.root(), &path.rel, MAX_TEXT_FILE)?;
     let (old_text, style) = match &old_bytes {
         Some(b) => {
             let f = TextFile::decode(&path.rel, b)?;
@@ -132,7 +134,7 @@ pub(crate) fn apply_patch(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResul
             }
             FileOp::Delete { path } => {
                 let p = tb.ws.resolve_for_write(&path)?;
-                let (bytes, file) = load(&p)?;
+                let (bytes, file) = load(tb.ws.root(), &p)?;
                 planned.push(Planned {
                     path: p.clone(),
                     old_bytes: Some(bytes),
@@ -148,7 +150,7 @@ pub(crate) fn apply_patch(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResul
                 hunks,
             } => {
                 let p = tb.ws.resolve_for_write(&path)?;
-                let (bytes, file) = load(&p)?;
+                let (bytes, file) = load(tb.ws.root(), &p)?;
                 let new_text = apply_hunks(&file.text, &hunks).map_err(|m| ToolError::Patch {
                     message: format!("{}: {m}", p.rel),
                 })?;

@@ -226,7 +226,7 @@ pub(crate) fn symbols(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult> {
     use vibrant_context::Language;
     use vibrant_context::syntax::{ChunkOptions, analyze};
     let p = tb.ws.resolve(args.str_req("path")?)?;
-    let (bytes, file) = crate::text::read_text_file(&p.abs, &p.rel)?;
+    let (bytes, file) = crate::text::read_text_file(tb.ws.root(), &p.rel)?;
     let lang = Language::detect(&p.abs, &bytes[..bytes.len().min(256)]);
     if !lang.has_grammar() {
         return Ok(ToolResult::ok(

@@ -19,6 +19,7 @@
 //! The agent loop, constrained decoding and the UI live elsewhere; see `specs/agent-behavior.md`.
 
 pub mod approval;
+pub mod beneath;
 pub mod checkpoint;
 pub mod command;
 pub mod doom;

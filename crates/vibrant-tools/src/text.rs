@@ -13,24 +13,15 @@ const BOM: &str = "\u{feff}";
 /// Largest file the text tools read or edit (8 MiB).
 pub const MAX_TEXT_FILE: u64 = 8 << 20;
 
-/// Reads a regular text file of at most [`MAX_TEXT_FILE`] bytes; `rel` names it in errors.
-pub fn read_text_file(abs: &Path, rel: &str) -> Result<(Vec<u8>, TextFile)> {
-    let meta = std::fs::metadata(abs).map_err(|_| ToolError::NotFound {
-        path: rel.to_owned(),
+/// Reads the regular text file `rel` (resolved, `/`-separated) of the workspace at `root`, of
+/// at most [`MAX_TEXT_FILE`] bytes, without following a link on the way
+/// ([`crate::beneath`]).
+pub fn read_text_file(root: &Path, rel: &str) -> Result<(Vec<u8>, TextFile)> {
+    let bytes = crate::beneath::read_beneath(root, rel, MAX_TEXT_FILE)?.ok_or_else(|| {
+        ToolError::NotFound {
+            path: rel.to_owned(),
+        }
     })?;
-    if !meta.is_file() {
-        return Err(ToolError::NotFound {
-            path: rel.to_owned(),
-        });
-    }
-    if meta.len() > MAX_TEXT_FILE {
-        return Err(ToolError::TooLarge {
-            path: rel.to_owned(),
-            size: meta.len(),
-            limit: MAX_TEXT_FILE,
-        });
-    }
-    let bytes = std::fs::read(abs).map_err(|e| ToolError::io(abs, e))?;
     let file = TextFile::decode(rel, &bytes)?;
     Ok((bytes, file))
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::approval::{ApprovalMode, ApprovalRequest, Approver, Decision};
+use crate::beneath::{read_beneath, remove_beneath, write_beneath};
 use crate::checkpoint::{Checkpoint, CheckpointStore, UndoReport};
 use crate::doom::DoomLoopGuard;
 use crate::error::{Result, ToolError};
@@ -16,7 +17,7 @@ use crate::output::cap_head_tail;
 use crate::sandbox::{Sandbox, SandboxPolicy, SandboxStatus};
 use crate::scratch::{Scratch, ScratchLimits};
 use crate::specs::{ToolSpec, all_specs};
-use crate::text::{hash_bytes, write_atomic};
+use crate::text::{MAX_TEXT_FILE, hash_bytes};
 use crate::workspace::{Workspace, WsPath};
 
 /// How a [`Toolbox`] is set up.
@@ -356,7 +357,7 @@ impl Toolbox {
         let mut planned = Vec::new();
         for (rel, content) in files {
             let path = self.ws.resolve_for_write(rel)?;
-            let old_bytes = read_opt(&path.abs)?;
+            let old_bytes = read_beneath(self.ws.root(), &path.rel, MAX_TEXT_FILE)?;
             let (old_text, style) = match &old_bytes {
                 Some(b) => {
                     let f = crate::text::TextFile::decode(&path.rel, b)?;
@@ -472,7 +473,7 @@ impl Toolbox {
 
     fn read_file(&mut self, args: &Args<'_>) -> Result<ToolResult> {
         let p = self.ws.resolve(args.str_req("path")?)?;
-        let (bytes, file) = crate::text::read_text_file(&p.abs, &p.rel)?;
+        let (bytes, file) = crate::text::read_text_file(self.ws.root(), &p.rel)?;
         self.seen.insert(p.abs.clone(), hash_bytes(&bytes));
         let lines: Vec<&str> = file.text.lines().collect();
         let total = lines.len();
@@ -673,7 +674,7 @@ impl Toolbox {
         }
         // The file may have changed while the user looked at the diff.
         for c in &changes {
-            let now = read_opt(&c.path.abs)?;
+            let now = read_beneath(self.ws.root(), &c.path.rel, MAX_TEXT_FILE)?;
             if now != c.old_bytes {
                 return Err(ToolError::StaleFile {
                     path: c.path.rel.clone(),
@@ -684,25 +685,17 @@ impl Toolbox {
             self.checkpoints.before_change(&c.path.rel, &c.path.abs)?;
             match &c.new_bytes {
                 Some(bytes) => {
-                    write_atomic(&c.path.abs, bytes)?;
+                    write_beneath(self.ws.root(), &c.path.rel, bytes, None)?;
                     self.seen.insert(c.path.abs.clone(), hash_bytes(bytes));
                 }
                 None => {
-                    std::fs::remove_file(&c.path.abs).map_err(|e| ToolError::io(&c.path.abs, e))?;
+                    remove_beneath(self.ws.root(), &c.path.rel)?;
                     self.seen.remove(&c.path.abs);
                 }
             }
             self.checkpoints.after_change(&c.path.rel, &c.path.abs)?;
         }
         Ok((diff, paths))
-    }
-}
-
-pub(crate) fn read_opt(path: &Path) -> Result<Option<Vec<u8>>> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ToolError::io(path, e)),
     }
 }
 

@@ -138,3 +138,64 @@ fn the_file_tools_do_not_write_git_internals() {
     f.fail("apply_patch", json!({"patch": patch}));
     assert!(!f.path(".git/hooks").exists());
 }
+
+/// A command the model started in the background (or any process in the workspace) swaps a
+/// directory for a link to the outside between the tool's path check and its write: the write
+/// must never land outside, however the race falls.
+#[cfg(unix)]
+#[test]
+fn a_directory_swapped_for_a_link_mid_write_never_leads_outside() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    let mut f = fixture();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(f.path("d")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), f.path("d_link")).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let stop = Arc::clone(&stop);
+        let (d, hold, link) = (f.path("d"), f.path("d_hold"), f.path("d_link"));
+        std::thread::spawn(move || {
+            let _ = hold;
+            while !stop.load(Ordering::Relaxed) {
+                // d and d_link trade places atomically: d is the real directory, then the
+                // link to the outside, then the real directory again.
+                let _ = rustix::fs::renameat_with(
+                    rustix::fs::CWD,
+                    &d,
+                    rustix::fs::CWD,
+                    &link,
+                    rustix::fs::RenameFlags::EXCHANGE,
+                );
+            }
+        })
+    };
+    let started = Instant::now();
+    let mut tries = 0;
+    while started.elapsed() < Duration::from_secs(4) && tries < 3000 {
+        let _ = f.call(
+            "write_file",
+            json!({"path": format!("d/x{tries}.txt"), "content": "pwned\n"}),
+        );
+        let _ = f.call(
+            "write_file",
+            json!({"path": format!("d/sub{tries}/y.txt"), "content": "pwned\n"}),
+        );
+        tries += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    swapper.join().unwrap();
+    let leaked: Vec<_> = std::fs::read_dir(outside.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "{} of {tries} writes through a swapped directory landed outside: {:?}",
+        leaked.len(),
+        &leaked[..leaked.len().min(5)]
+    );
+}
