@@ -391,7 +391,7 @@ impl Solver<'_> {
                 };
                 let why = if best.judged {
                     format!(
-                        "That change is not complete: the project's tests pass, but this test of what the task asks fails:\n{}",
+                        "That change is not complete: the project's tests pass, but this test of what the task asks fails:\n{}\nThe test is right: do not write it again or change it. Change the code so that it passes.",
                         best.output
                     )
                 } else {
