@@ -10,8 +10,8 @@ use std::thread::JoinHandle;
 use anyhow::{Context as _, Result};
 use vibrant_agent::{Agent, AgentConfig, AgentEvent};
 use vibrant_core::{
-    Backend, Completion, CompletionRequest, Conversation, ConversationError, FinishReason,
-    InjectedContext, Message, SessionRecord, SessionStore, SessionWriter, ToolChoice,
+    Backend, Completion, Conversation, FinishReason, InjectedContext, Message, SessionRecord,
+    SessionStore, SessionWriter, Turn, TurnEvent,
 };
 use vibrant_tools::{ApprovalMode, ApprovalRequest, Approver, Decision, Toolbox, ToolboxConfig};
 
@@ -20,18 +20,6 @@ use crate::commands::agent::short_args;
 /// Gathers the repository context for a question: (question, token budget, explicit paths).
 pub type GatherFn =
     Box<dyn FnMut(&str, usize, &[String]) -> Result<InjectedContext> + Send + 'static>;
-
-/// Sampling settings of every answer.
-#[derive(Clone, Debug)]
-pub struct Sampling {
-    pub max_tokens: usize,
-    pub temperature: f32,
-    pub top_k: usize,
-    pub top_p: f32,
-    pub min_p: f32,
-    pub repeat_penalty: f32,
-    pub seed: Option<u64>,
-}
 
 /// Where the conversation is saved.
 pub enum Saving {
@@ -147,7 +135,8 @@ pub struct ChatEngine {
     pub system_prompt: String,
     pub saving: Saving,
     pub gather: GatherFn,
-    pub sampling: Sampling,
+    /// Sampling settings of every answer, and the turn's steps.
+    pub turn: Turn,
     /// Most tokens of repository context per question.
     pub context_cap: usize,
     /// Agent mode's settings; `None` when it is not available (no state dir).
@@ -227,13 +216,6 @@ impl ChatEngine {
         })
     }
 
-    fn answer_tokens(&self) -> usize {
-        self.sampling
-            .max_tokens
-            .min(self.backend.context_window() / 2)
-            .max(1)
-    }
-
     fn run(&mut self, job: Job, cancel: &AtomicBool, tx: &Sender<WorkerEvent>) -> Result<()> {
         match job {
             Job::Clear => {
@@ -248,7 +230,7 @@ impl ChatEngine {
                 Ok(())
             }
             Job::Compact => {
-                let summary_tokens = (self.backend.context_window() / 8).clamp(32, 256);
+                let summary_tokens = self.turn.summary_tokens(self.backend.context_window());
                 let c =
                     self.conversation
                         .compact(self.backend.as_mut(), 2, summary_tokens, cancel)?;
@@ -474,6 +456,18 @@ impl ChatEngine {
         Ok(())
     }
 
+    /// Saves the question just asked (creating the session first when needed); the session id.
+    fn save_question(&mut self) -> Result<Option<String>> {
+        let last = self.conversation.messages().last().cloned();
+        let Some(w) = self.writer(1)? else {
+            return Ok(None);
+        };
+        if let Some(m) = &last {
+            w.append_message(m)?;
+        }
+        Ok(Some(w.id().to_owned()))
+    }
+
     fn ask(
         &mut self,
         question: String,
@@ -481,83 +475,64 @@ impl ChatEngine {
         cancel: &AtomicBool,
         tx: &Sender<WorkerEvent>,
     ) -> Result<()> {
-        let answer_tokens = self.answer_tokens();
-        let room =
-            self.conversation
-                .room_for_context(self.backend.as_ref(), &question, answer_tokens)?;
-        let injected = (self.gather)(&question, room.min(self.context_cap), explicit)?;
-        let context = (!injected.text.is_empty()).then(|| injected.text.clone());
-        self.conversation
-            .push(Message::user_with_context(question, context));
-        let prepared = match self.conversation.fit(self.backend.as_ref(), answer_tokens) {
-            Err(ConversationError::Overflow { .. }) if self.conversation.messages().len() > 2 => {
-                let _ = tx.send(WorkerEvent::Note(
-                    "the conversation no longer fits the window; summarising older turns…"
-                        .to_owned(),
-                ));
-                let summary_tokens = (self.backend.context_window() / 8).clamp(32, 256);
-                self.conversation
-                    .compact(self.backend.as_mut(), 1, summary_tokens, cancel)?;
-                self.conversation.fit(self.backend.as_ref(), answer_tokens)
-            }
-            other => other,
-        };
-        let prepared = match prepared {
-            Ok(p) => p,
+        let gather = &mut self.gather;
+        let mut context = (0, 0);
+        let prepared = self.turn.prepare(
+            &mut self.conversation,
+            self.backend.as_mut(),
+            &question,
+            self.context_cap,
+            |budget| gather(&question, budget, explicit),
+            cancel,
+            &mut |e| match e {
+                TurnEvent::Context {
+                    tokens, sources, ..
+                } => context = (*tokens, sources.len()),
+                TurnEvent::Compacting { .. } => {
+                    let _ = tx.send(WorkerEvent::Note(
+                        "the conversation no longer fits the window; summarising older turns…"
+                            .to_owned(),
+                    ));
+                }
+                TurnEvent::Compacted {
+                    replaced,
+                    before,
+                    after,
+                    ..
+                } => {
+                    let _ = tx.send(WorkerEvent::Note(format!(
+                        "compacted {replaced} earlier messages into a summary ({before} → {after} prompt tokens)"
+                    )));
+                }
+                _ => {}
+            },
+        )?;
+        let session = match self.save_question() {
+            Ok(s) => s,
             Err(e) => {
                 self.conversation.pop();
-                return Err(e.into());
+                return Err(e);
             }
-        };
-        let last = self.conversation.messages().last().cloned();
-        let session = match self.writer(1)? {
-            Some(w) => {
-                if let Some(m) = &last {
-                    w.append_message(m)?;
-                }
-                Some(w.id().to_owned())
-            }
-            None => None,
         };
         let _ = tx.send(WorkerEvent::Started {
-            context_tokens: injected.tokens,
-            sources: injected.sources.len(),
+            context_tokens: context.0,
+            sources: context.1,
             prompt_tokens: prepared.prompt_tokens,
             window: prepared.window,
             pruned: prepared.pruned,
             session,
         });
-        let s = &self.sampling;
-        let request = CompletionRequest {
-            messages: self.conversation.messages(),
-            max_tokens: answer_tokens,
-            temperature: s.temperature,
-            top_k: s.top_k,
-            top_p: s.top_p,
-            min_p: s.min_p,
-            repeat_penalty: s.repeat_penalty,
-            seed: s.seed,
-            stop: Vec::new(),
-            tools: &[],
-            tool_choice: ToolChoice::Auto,
-            constrain_tools: true,
-        };
-        let result = self.backend.complete(&request, cancel, &mut |d| {
-            let _ = tx.send(WorkerEvent::Delta(d.to_owned()));
-        });
-        let completion = match result {
-            Ok(c) => c,
-            Err(e) => {
-                self.conversation.pop();
-                return Err(e.into());
-            }
-        };
-        if completion.text.is_empty() {
-            // Nothing to keep: the question is taken back so the next turn alternates roles.
-            self.conversation.pop();
-        } else {
-            self.conversation
-                .push(Message::assistant(completion.text.clone()));
+        let completion = self.turn.answer(
+            &mut self.conversation,
+            self.backend.as_mut(),
+            cancel,
+            &mut |e| {
+                if let TurnEvent::Delta { text } = e {
+                    let _ = tx.send(WorkerEvent::Delta(text.clone()));
+                }
+            },
+        )?;
+        if !completion.text.is_empty() {
             let usage = serde_json::to_value(&completion.usage)?;
             if let Some(w) = self.writer(1)? {
                 w.append(&SessionRecord::answer(
@@ -586,7 +561,7 @@ mod tests {
         InjectedContext, Message, Role, SessionStore, Usage,
     };
 
-    use super::{ChatEngine, Job, Sampling, Saving, Worker, WorkerEvent};
+    use super::{ChatEngine, Job, Saving, Worker, WorkerEvent};
 
     /// A backend that answers with scripted pieces; with `wait_for_cancel` it sends one piece
     /// and then waits for the cancel flag.
@@ -661,7 +636,7 @@ mod tests {
                     ..InjectedContext::default()
                 })
             }),
-            sampling: Sampling {
+            turn: vibrant_core::Turn {
                 max_tokens: 64,
                 temperature: 0.0,
                 top_k: 40,
@@ -669,6 +644,7 @@ mod tests {
                 min_p: 0.0,
                 repeat_penalty: 1.0,
                 seed: None,
+                ..vibrant_core::Turn::default()
             },
             context_cap: 512,
             agent: None,
