@@ -290,21 +290,22 @@ impl<'a> Agent<'a> {
             request.tools = &self.tool_json;
             // Every answer is a call; `finish` is how the model ends the task.
             request.tool_choice = ToolChoice::Required;
-            let completion =
-                match self
-                    .turn
-                    .complete(&mut *self.backend, &request, cancel, &mut |e| {
-                        if let TurnEvent::Delta { text } = e {
-                            on_event(&AgentEvent::Delta { text: text.clone() });
-                        }
-                    }) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        return Outcome::Failed {
-                            message: e.to_string(),
-                        };
-                    }
-                };
+            let mut on_turn = |e: &TurnEvent| {
+                if let TurnEvent::Delta { text } = e {
+                    on_event(&AgentEvent::Delta { text: text.clone() });
+                }
+            };
+            let result = self
+                .turn
+                .complete(&mut *self.backend, &request, cancel, &mut on_turn);
+            let completion = match result {
+                Ok(c) => c,
+                Err(e) => {
+                    return Outcome::Failed {
+                        message: e.to_string(),
+                    };
+                }
+            };
             let u = &completion.usage;
             t.prompt_tokens += u.prompt_tokens.unwrap_or(0);
             t.reused_tokens += u.reused_tokens.unwrap_or(0);

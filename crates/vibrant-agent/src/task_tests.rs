@@ -194,7 +194,7 @@ pub(crate) fn borrow_imports(test: &str, example: Option<&SourceFile>, path: &st
     if wanted.is_empty() {
         return test.to_owned();
     }
-    let has_own = test.lines().any(|l| is_import(l));
+    let has_own = test.lines().any(is_import);
     if has_own && ext_of(path) != "py" {
         return test.to_owned();
     }
