@@ -569,6 +569,7 @@ mod tests {
         pieces: Vec<&'static str>,
         wait_for_cancel: bool,
         seen: Arc<std::sync::Mutex<Vec<Vec<Message>>>>,
+        window: usize,
     }
 
     impl Backend for Scripted {
@@ -576,7 +577,7 @@ mod tests {
             "scripted".to_owned()
         }
         fn context_window(&self) -> usize {
-            4096
+            self.window
         }
         fn count_tokens(&self, text: &str) -> usize {
             text.split_whitespace().count()
@@ -666,6 +667,7 @@ mod tests {
             pieces: vec!["Hello", ", ", "world."],
             wait_for_cancel: false,
             seen: Arc::clone(&seen),
+            window: 4096,
         };
         let saving = Saving::New {
             store: store.clone(),
@@ -736,6 +738,7 @@ mod tests {
             pieces: vec!["partial", " never sent"],
             wait_for_cancel: true,
             seen: Arc::clone(&seen),
+            window: 4096,
         };
         let cancel = Arc::new(AtomicBool::new(false));
         let w = Worker::spawn(engine(backend, Saving::Off), Arc::clone(&cancel)).unwrap();
@@ -775,6 +778,70 @@ mod tests {
             "after /clear: system prompt and the new question"
         );
         assert_eq!(seen[1][1].content, "again");
+        drop(seen);
+        w.shutdown();
+    }
+
+    #[test]
+    fn a_conversation_too_long_for_the_window_is_compacted_with_notes() {
+        let seen = Arc::default();
+        let backend = Scripted {
+            pieces: vec!["Hello", ", ", "world."],
+            wait_for_cancel: false,
+            seen: Arc::clone(&seen),
+            window: 200,
+        };
+        let mut engine = engine(backend, Saving::Off);
+        let long = vec!["w"; 60].join(" ");
+        engine.conversation = Conversation::from_messages(vec![
+            Message::system("be brief"),
+            Message::user("q1"),
+            Message::assistant(long.clone()),
+            Message::user("q2"),
+            Message::assistant(long),
+        ]);
+        let w = Worker::spawn(engine, Arc::new(AtomicBool::new(false))).unwrap();
+        w.jobs
+            .send(Job::Ask {
+                question: "q3".to_owned(),
+                explicit: Vec::new(),
+            })
+            .unwrap();
+        assert!(matches!(next(&w), WorkerEvent::Note(n) if n.contains("summarising older turns")));
+        let WorkerEvent::Note(note) = next(&w) else {
+            panic!("expected the compaction note");
+        };
+        assert!(
+            note.starts_with("compacted 4 earlier messages into a summary"),
+            "{note}"
+        );
+        let WorkerEvent::Started {
+            prompt_tokens,
+            window,
+            ..
+        } = next(&w)
+        else {
+            panic!("expected Started");
+        };
+        assert_eq!(window, 200);
+        assert!(prompt_tokens + 64 <= 200, "{prompt_tokens}");
+        let completion = loop {
+            match next(&w) {
+                WorkerEvent::Delta(_) => {}
+                WorkerEvent::Finished(c) => break c,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert_eq!(completion.text, "Hello, world.");
+        // The answer was asked with the summary instead of the older turns.
+        let seen = seen.lock().unwrap();
+        let roles: Vec<Role> = seen[1].iter().map(|m| m.role).collect();
+        assert_eq!(
+            roles,
+            [Role::System, Role::User, Role::Assistant, Role::User]
+        );
+        assert!(seen[1][1].content.contains("Hello, world."));
+        assert_eq!(seen[1][3].content, "q3");
         drop(seen);
         w.shutdown();
     }
@@ -843,6 +910,7 @@ mod tests {
                 pieces: Vec::new(),
                 wait_for_cancel: false,
                 seen: Arc::default(),
+                window: 4096,
             },
             Saving::Off,
         );
