@@ -57,6 +57,31 @@ pub struct AgentConfig {
     pub candidates: CandidateConfig,
 }
 
+/// Newest messages compaction keeps as they are (the task's latest steps).
+const KEEP_LAST: usize = 4;
+
+/// Most tokens of a compaction summary.
+const SUMMARY_TOKENS: usize = 200;
+
+impl AgentConfig {
+    /// The settings of each step's answer: these sampling settings (repeat penalty off), and
+    /// compaction that keeps the latest steps.
+    pub fn turn(&self) -> vibrant_core::Turn {
+        vibrant_core::Turn {
+            max_tokens: self.answer_tokens,
+            temperature: self.temperature,
+            top_k: self.top_k,
+            top_p: self.top_p,
+            min_p: self.min_p,
+            repeat_penalty: 1.0,
+            seed: self.seed,
+            constrain_tools: self.constrain_tools,
+            keep_last: KEEP_LAST,
+            summary_tokens: Some(SUMMARY_TOKENS),
+        }
+    }
+}
+
 impl Default for AgentConfig {
     fn default() -> Self {
         Self {

@@ -5,8 +5,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 use vibrant_core::{
-    Backend, CompletionRequest, Conversation, ConversationError, FinishReason, Message, ToolCall,
-    ToolChoice,
+    Backend, Conversation, FinishReason, Message, ToolCall, ToolChoice, Turn, TurnEvent,
 };
 use vibrant_tools::{ToolResult, Toolbox};
 
@@ -47,6 +46,8 @@ pub struct Agent<'a> {
     backend: &'a mut dyn Backend,
     tools: &'a mut Toolbox,
     config: AgentConfig,
+    /// Fitting, compaction and the request of each step, from `config`.
+    turn: Turn,
     conversation: Conversation,
     tool_json: Vec<Value>,
     /// Prompt tokens the tool descriptions cost (measured once).
@@ -80,6 +81,7 @@ impl<'a> Agent<'a> {
         Self {
             backend,
             tools,
+            turn: config.turn(),
             config,
             conversation,
             tool_json,
@@ -282,25 +284,21 @@ impl<'a> Agent<'a> {
                 prompt_tokens: prepared.prompt_tokens,
                 window: prepared.window,
             });
-            let c = &self.config;
-            let request = CompletionRequest {
-                messages: self.conversation.messages(),
-                max_tokens: c.answer_tokens,
-                temperature: c.temperature,
-                top_k: c.top_k,
-                top_p: c.top_p,
-                min_p: c.min_p,
-                repeat_penalty: 1.0,
-                seed: c.seed,
-                stop: Vec::new(),
-                tools: &self.tool_json,
-                // Every answer is a call; `finish` is how the model ends the task.
-                tool_choice: ToolChoice::Required,
-                constrain_tools: c.constrain_tools,
+            let mut request = self
+                .turn
+                .request(self.conversation.messages(), self.turn.max_tokens);
+            request.tools = &self.tool_json;
+            // Every answer is a call; `finish` is how the model ends the task.
+            request.tool_choice = ToolChoice::Required;
+            let mut on_turn = |e: &TurnEvent| {
+                if let TurnEvent::Delta { text } = e {
+                    on_event(&AgentEvent::Delta { text: text.clone() });
+                }
             };
-            let completion = match self.backend.complete(&request, cancel, &mut |d| {
-                on_event(&AgentEvent::Delta { text: d.to_owned() });
-            }) {
+            let result = self
+                .turn
+                .complete(&mut *self.backend, &request, cancel, &mut on_turn);
+            let completion = match result {
                 Ok(c) => c,
                 Err(e) => {
                     return Outcome::Failed {
@@ -639,37 +637,33 @@ impl<'a> Agent<'a> {
                 c
             }
         };
-        let reserve = self.config.answer_tokens + tools_cost;
-        match self.conversation.fit(&*self.backend, reserve) {
-            Ok(p) => {
-                if p.pruned > 0 {
-                    on_event(&AgentEvent::Notice {
-                        message: format!(
-                            "pruned {} old tool output(s) to fit the context window",
-                            p.pruned
-                        ),
-                    });
-                }
-                Ok(with_tools(p, tools_cost))
-            }
-            Err(ConversationError::Overflow { .. }) => {
-                on_event(&AgentEvent::Notice {
-                    message: "the context window is full: summarising older steps".to_owned(),
-                });
-                match self
-                    .conversation
-                    .compact(&mut *self.backend, 4, 200, cancel)
-                {
-                    Ok(_) => self
-                        .conversation
-                        .fit(&*self.backend, reserve)
-                        .map(|p| with_tools(p, tools_cost))
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                }
-            }
-            Err(e) => Err(e.to_string()),
+        let reserve = self.turn.max_tokens + tools_cost;
+        let p = self
+            .turn
+            .fit(
+                &mut self.conversation,
+                &mut *self.backend,
+                reserve,
+                cancel,
+                &mut |e| {
+                    if let TurnEvent::Compacting { .. } = e {
+                        on_event(&AgentEvent::Notice {
+                            message: "the context window is full: summarising older steps"
+                                .to_owned(),
+                        });
+                    }
+                },
+            )
+            .map_err(|e| e.to_string())?;
+        if p.pruned > 0 {
+            on_event(&AgentEvent::Notice {
+                message: format!(
+                    "pruned {} old tool output(s) to fit the context window",
+                    p.pruned
+                ),
+            });
         }
+        Ok(with_tools(p, tools_cost))
     }
 }
 

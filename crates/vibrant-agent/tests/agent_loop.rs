@@ -43,6 +43,7 @@ struct Scripted {
     tools_seen: usize,
     choices: Vec<vibrant_core::ToolChoice>,
     next_id: usize,
+    window: usize,
 }
 
 impl Scripted {
@@ -53,6 +54,7 @@ impl Scripted {
             tools_seen: 0,
             choices: Vec::new(),
             next_id: 0,
+            window: 32_768,
         }
     }
 }
@@ -62,7 +64,7 @@ impl Backend for Scripted {
         "scripted".to_owned()
     }
     fn context_window(&self) -> usize {
-        32_768
+        self.window
     }
     fn count_tokens(&self, text: &str) -> usize {
         text.len() / 4 + 1
@@ -525,4 +527,73 @@ fn a_filtered_test_run_is_not_the_final_check() {
             .any(|e| matches!(e, AgentEvent::Verify { .. }))
     );
     assert!(report.verification.unwrap().passed);
+}
+
+/// A long task that outgrows the window: older steps are summarised by the model (through
+/// `vibrant_core::Turn::fit`, the last 4 messages kept) and the run goes on.
+#[test]
+fn a_full_window_is_compacted_and_the_task_goes_on() {
+    let files: Vec<(String, &str)> = (0..5).map(|i| (format!("f{i}.txt"), "x\n")).collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), *c)).collect();
+    let mut f = fixture(&refs);
+    let config = AgentConfig {
+        verify: Verify::Off,
+        answer_tokens: 50,
+        ..AgentConfig::default()
+    };
+    let thought = "thinking ".repeat(90); // 810 characters: 206 tokens for this backend
+    let mut script: Vec<Turn> = (0..5)
+        .map(|i| Turn {
+            text: thought.clone(),
+            calls: vec![("read_file".to_owned(), json!({"path": format!("f{i}.txt")}))],
+            invalid: Vec::new(),
+        })
+        .collect();
+    script.push(say("We read five files, each holds x."));
+    script.push(say("Every file holds x."));
+    let mut model = Scripted::new(script);
+    // The window: the system prompt, the tools, the answer and about four steps.
+    let fixed = {
+        let agent = Agent::new(&mut model, &mut f.tools, config.clone());
+        let system: usize = agent
+            .conversation()
+            .messages()
+            .iter()
+            .map(|m| m.content.len() / 4 + 4)
+            .sum();
+        let tools: usize = agent.tool_json().iter().map(|t| t.to_string().len()).sum();
+        system + tools.div_ceil(3) + 50
+    };
+    model.window = fixed + 900;
+    let (report, events) = run(
+        &mut model,
+        &mut f,
+        config,
+        "tell me what the five files say",
+    );
+    assert_eq!(report.outcome, Outcome::Done, "{events:?}");
+    assert_eq!(report.final_message, "Every file holds x.");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, AgentEvent::Notice { message }
+            if message.contains("summarising older steps"))),
+        "{events:?}"
+    );
+    // The sixth request asked for the summary, without tools; the last one carried it.
+    let summary_request = &model.seen[5];
+    assert!(
+        summary_request
+            .last()
+            .unwrap()
+            .content
+            .starts_with("Summarise the conversation")
+    );
+    let last = model.seen.last().unwrap();
+    assert!(
+        last[1]
+            .content
+            .starts_with(vibrant_core::conversation::SUMMARY_HEADER)
+    );
+    assert!(last[1].content.contains("We read five files"));
 }

@@ -226,9 +226,14 @@ fn ask_json_events_with_piped_stdin_and_continue() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(types[..2], ["start", "context"]);
+    // The same typed events as the other front ends (`vibrant_core::TurnEvent`): the prompt
+    // event says what the window holds before generation starts.
+    assert_eq!(types[..3], ["start", "context", "prompt"]);
     assert_eq!(types[types.len() - 2..], ["usage", "end"]);
-    assert!(types[2..types.len() - 2].iter().all(|t| *t == "delta"));
+    assert!(types[3..types.len() - 2].iter().all(|t| *t == "delta"));
+    assert!(events[2]["prompt_tokens"].as_u64().unwrap() > 60);
+    assert_eq!(events[2]["window"], events[0]["window"]);
+    assert_eq!(events[2]["pruned"], 0);
     assert_eq!(events[1]["sources"][0]["kind"], "stdin");
     let answer: String = events
         .iter()
@@ -505,6 +510,65 @@ fn serve_each(
 
 fn reply(text: &str) -> Vec<u8> {
     [HEAD, &delta(text), b"data: [DONE]\n\n"].concat()
+}
+
+/// `ask --json` writes `vibrant_core::TurnEvent`s: one object per line, tagged by `type`, in the
+/// order start, context, prompt, delta…, usage, end (the compacting/compacted pair comes before
+/// the prompt only when a continued session is summarised).
+#[test]
+fn ask_json_writes_typed_turn_events() {
+    let fx = Fixture::new();
+    let (url, server) = serve_each(vec![
+        [
+            HEAD,
+            &delta("It packs "),
+            &delta("files."),
+            b"data: [DONE]\n\n",
+        ]
+        .concat(),
+    ]);
+    let mut args = remote_args(&url);
+    args.extend(["--json", "--no-session", "what does pack do?"].map(str::to_owned));
+    let out = fx.run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+    let events: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "start", "context", "prompt", "delta", "delta", "usage", "end"
+        ]
+    );
+    let start = &events[0];
+    assert_eq!(start["session"], serde_json::Value::Null);
+    assert_eq!(start["model"], "remote-model");
+    assert!(start["backend"].as_str().unwrap().starts_with("openai"));
+    assert_eq!(start["window"], 4096);
+    assert_eq!(start["max_tokens"], 1024);
+    assert_eq!(events[1]["tokens"], 0);
+    assert!(events[1]["budget"].as_u64().unwrap() > 0);
+    assert!(events[1]["sources"].as_array().unwrap().is_empty());
+    assert!(events[2]["prompt_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(events[2]["window"], 4096);
+    assert_eq!(events[2]["pruned"], 0);
+    assert_eq!(events[3]["text"], "It packs ");
+    assert_eq!(events[4]["text"], "files.");
+    assert!(events[5]["total"].as_f64().is_some());
+    assert_eq!(
+        events[6],
+        serde_json::json!({"type": "end", "finish": "stop", "error": null, "session": null})
+    );
+    // The request carried the sampling defaults of `generation.*`.
+    let body = &server.join().unwrap()[0];
+    assert_eq!(body["max_tokens"], 1024);
+    assert!(
+        (body["temperature"].as_f64().unwrap() - 0.2).abs() < 1e-6,
+        "{body}"
+    );
 }
 
 #[test]

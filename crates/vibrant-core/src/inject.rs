@@ -40,7 +40,7 @@ pub struct InjectOptions {
 }
 
 /// One piece of injected context.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ContextSource {
     /// `stdin`, `summary`, `explicit`, `definition`, `search`, `repo map`, …
     pub kind: String,

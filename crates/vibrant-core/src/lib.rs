@@ -1,5 +1,5 @@
-//! The assistant core of Vibrant: what `vibrant ask` (and later `vibrant chat` and the agent)
-//! are built on, with no terminal code in it.
+//! The assistant core of Vibrant: what `vibrant ask`, `vibrant chat` and the agent are built on,
+//! with no terminal code in it.
 //!
 //! - [`backend`]: one [`Backend`] trait that streams a chat completion, with three
 //!   implementations: the embedded engine ([`EmbeddedBackend`], the default, which keeps one KV
@@ -11,6 +11,8 @@
 //!   is ever truncated silently.
 //! - [`inject`]: the repository context for a question (explicit paths, piped input, project
 //!   summary, assembled snippets) under a token budget, with the list of sources used.
+//! - [`turn`]: one assistant turn for every front end ([`Turn`]): fit the window (compacting when
+//!   needed), build the request from the sampling settings, stream it, report [`TurnEvent`]s.
 //! - [`session`]: conversations saved as append-only JSONL files per repository, with torn-line
 //!   repair on load.
 //!
@@ -23,6 +25,7 @@ pub mod message;
 pub mod prompt;
 pub mod session;
 mod time;
+pub mod turn;
 
 pub use backend::{
     Backend, BackendError, Completion, CompletionRequest, DEFAULT_IDLE_TIMEOUT, EmbeddedBackend,
@@ -37,3 +40,4 @@ pub use message::{Message, Role, ToolCall};
 pub use session::{
     LoadedSession, SessionError, SessionInfo, SessionRecord, SessionStore, SessionWriter, repo_key,
 };
+pub use turn::{GatherError, Turn, TurnError, TurnEvent};

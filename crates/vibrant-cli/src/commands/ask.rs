@@ -12,11 +12,9 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use anyhow::{Context as _, Result, bail};
-use serde_json::json;
 use vibrant_core::prompt::SYSTEM_PROMPT;
 use vibrant_core::{
-    CompletionRequest, Conversation, ConversationError, FinishReason, InjectOptions, Message,
-    SessionRecord, SessionWriter, ToolChoice,
+    Conversation, FinishReason, InjectOptions, SessionRecord, SessionWriter, Turn, TurnEvent,
 };
 
 use crate::commands::Context;
@@ -58,7 +56,7 @@ pub struct AskArgs {
     /// Also write the answer to FILE (markdown).
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
-    /// Print JSONL events on stdout: start, context, delta, usage, end.
+    /// Print JSONL events on stdout: start, context, prompt, delta, usage, end.
     #[arg(long)]
     pub json: bool,
     /// Print the answer when it is complete instead of streaming it.
@@ -107,10 +105,13 @@ struct Out {
 }
 
 impl Out {
-    fn event(&mut self, value: serde_json::Value) {
+    /// Writes `event` as a JSON line (in `--json` mode).
+    fn event(&mut self, event: &TurnEvent) {
         if self.json {
-            let line = format!("{value}\n");
-            self.write(&line);
+            match serde_json::to_string(event) {
+                Ok(line) => self.write(&format!("{line}\n")),
+                Err(e) => tracing::warn!("could not write an event as JSON: {e}"),
+            }
         }
     }
 
@@ -156,6 +157,41 @@ impl Drop for DiscardSession {
     }
 }
 
+/// The notes on stderr that go with a turn's events (text mode).
+fn notes(event: &TurnEvent, window: usize) {
+    match event {
+        TurnEvent::Compacting { .. } => eprintln!(
+            "note: the conversation does not fit the {window}-token window; summarising older turns…"
+        ),
+        TurnEvent::Compacted {
+            replaced,
+            left_out,
+            before,
+            after,
+        } => eprintln!(
+            "note: compacted {replaced} earlier messages into a summary ({before} → {after} prompt tokens){}",
+            if *left_out > 0 {
+                format!("; the {left_out} oldest were too long to summarise")
+            } else {
+                String::new()
+            }
+        ),
+        TurnEvent::Context {
+            tokens, sources, ..
+        } => {
+            if sources.is_empty() {
+                eprintln!("context: none");
+            } else {
+                eprintln!("context: {tokens} tokens from {} sources", sources.len());
+                for s in sources {
+                    eprintln!("  {:>5} tok  {:<10} {}", s.tokens, s.kind, s.label());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 fn read_piped_stdin() -> Result<Option<String>> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -182,7 +218,17 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         read_piped_stdin()?
     };
     let cancel = super::model::interrupt_flag();
-    let max_tokens = args.max_tokens.unwrap_or(defaults.max_tokens).max(1);
+    let sampler = &defaults.sampler;
+    let turn = Turn {
+        max_tokens: args.max_tokens.unwrap_or(defaults.max_tokens).max(1),
+        temperature: args.temperature.unwrap_or(sampler.temperature),
+        top_k: sampler.top_k,
+        top_p: sampler.top_p,
+        min_p: sampler.min_p,
+        repeat_penalty: sampler.repeat_penalty,
+        seed: args.seed.or(sampler.seed),
+        ..Turn::default()
+    };
     let n_ctx = args.ctx.unwrap_or(defaults.ctx);
 
     // The backend, and a token counter for the context budget.
@@ -190,7 +236,7 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
     let (mut backend, counter, kind, model_name) =
         super::backend::make_backend(ctx, args.model.as_deref(), args.yes, n_ctx, threads)?;
     let window = backend.context_window();
-    let answer_tokens = max_tokens.min(window / 2);
+    let answer_tokens = turn.answer_tokens(window);
 
     // The conversation: new, or a saved session continued.
     let want_session = args.continue_ || args.resume.is_some();
@@ -240,20 +286,17 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         out: std::io::stdout(),
         write_err: None,
     };
-    out.event(json!({
-        "type": "start",
-        "session": writer.as_ref().map(|w| w.id().to_owned()),
-        "backend": backend.describe(),
-        "model": model_name,
-        "window": window,
-        "max_tokens": answer_tokens,
-    }));
+    out.event(&TurnEvent::Start {
+        session: writer.as_ref().map(|w| w.id().to_owned()),
+        backend: backend.describe(),
+        model: model_name.clone(),
+        window,
+        max_tokens: answer_tokens,
+    });
 
     // Context: piped input, project summary, assembled snippets, within what the window leaves.
-    let room = conv.room_for_context(backend.as_ref(), &question, answer_tokens)?;
     let piped_tokens = piped.as_deref().map_or(0, |p| counter.count(p) + 8);
     let cap = args.context_tokens.unwrap_or(DEFAULT_CONTEXT_TOKENS);
-    let budget = room.min(cap + piped_tokens);
     let index = if args.no_context {
         None
     } else {
@@ -273,78 +316,37 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
             }
         })
         .collect();
-    let injected = vibrant_core::gather(
-        index.as_ref(),
-        &question,
-        &InjectOptions {
-            budget,
-            explicit,
-            piped,
-            summary: true,
-            summary_tokens: SUMMARY_TOKENS,
-        },
-        counter.as_ref(),
-    )?;
-    out.event(json!({
-        "type": "context",
-        "tokens": injected.tokens,
-        "budget": budget,
-        "sources": injected.sources,
-    }));
-    if show && !args.json {
-        if injected.sources.is_empty() {
-            eprintln!("context: none");
-        } else {
-            eprintln!(
-                "context: {} tokens from {} sources",
-                injected.tokens,
-                injected.sources.len()
-            );
-            for s in &injected.sources {
-                eprintln!("  {:>5} tok  {:<10} {}", s.tokens, s.kind, s.label());
-            }
-        }
-    }
-
-    conv.push(Message::user_with_context(
-        question.clone(),
-        Some(injected.text),
-    ));
-    let prepared = match conv.fit(backend.as_ref(), answer_tokens) {
-        Err(ConversationError::Overflow { .. }) if conv.messages().len() > 2 => {
-            // A long continued session: the model summarises the older turns (compaction).
-            if show && !args.json {
-                eprintln!(
-                    "note: the conversation does not fit the {window}-token window; summarising older turns…"
-                );
-            }
-            let summary_tokens = (window / 8).clamp(32, 256);
-            if let Some(c) = conv.compact(backend.as_mut(), 1, summary_tokens, &cancel)? {
-                out.event(json!({
-                    "type": "compacted",
-                    "replaced": c.replaced,
-                    "left_out": c.left_out,
-                    "before": c.before,
-                    "after": c.after,
-                }));
-                if show && !args.json {
-                    eprintln!(
-                        "note: compacted {} earlier messages into a summary ({} → {} prompt tokens){}",
-                        c.replaced,
-                        c.before,
-                        c.after,
-                        if c.left_out > 0 {
-                            format!("; the {} oldest were too long to summarise", c.left_out)
-                        } else {
-                            String::new()
-                        }
-                    );
-                }
-            }
-            conv.fit(backend.as_ref(), answer_tokens)?
-        }
-        other => other?,
+    let gather = |budget| {
+        vibrant_core::gather(
+            index.as_ref(),
+            &question,
+            &InjectOptions {
+                budget,
+                explicit,
+                piped,
+                summary: true,
+                summary_tokens: SUMMARY_TOKENS,
+            },
+            counter.as_ref(),
+        )
     };
+    // The turn: attach the context, fit the window (summarising older turns of a long
+    // continued session), then stream the answer.
+    let text = show && !args.json;
+    let prepared = turn.prepare(
+        &mut conv,
+        backend.as_mut(),
+        &question,
+        cap + piped_tokens,
+        gather,
+        &cancel,
+        &mut |e| {
+            out.event(e);
+            if text {
+                notes(e, window);
+            }
+        },
+    )?;
     if prepared.pruned > 0 && show {
         eprintln!(
             "note: removed the repository context of {} earlier message(s) to fit the {}-token window",
@@ -355,26 +357,11 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         w.append_message(m)?;
     }
 
-    let sampler = &defaults.sampler;
-    let request = CompletionRequest {
-        messages: conv.messages(),
-        max_tokens: answer_tokens,
-        temperature: args.temperature.unwrap_or(sampler.temperature),
-        top_k: sampler.top_k,
-        top_p: sampler.top_p,
-        min_p: sampler.min_p,
-        repeat_penalty: sampler.repeat_penalty,
-        seed: args.seed.or(sampler.seed),
-        stop: Vec::new(),
-        tools: &[],
-        tool_choice: ToolChoice::Auto,
-        constrain_tools: true,
-    };
-    let completion = backend.complete(&request, &cancel, &mut |delta| {
-        if out.json {
-            out.event(json!({"type": "delta", "text": delta}));
-        } else if out.stream {
-            out.answer(delta);
+    let completion = turn.answer(&mut conv, backend.as_mut(), &cancel, &mut |e| {
+        match e {
+            TurnEvent::Delta { text } if !out.json && out.stream => out.answer(text),
+            TurnEvent::Usage(_) => {} // after the answer is saved, below
+            _ => out.event(e),
         }
         if out.write_err.is_some() {
             cancel.store(true, Ordering::Relaxed);
@@ -411,7 +398,7 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
         w.append(&SessionRecord::answer(
             &completion.text,
             completion.finish.label(),
-            Some(usage.clone()),
+            Some(usage),
         ))?;
     }
     if let Some(path) = &args.save {
@@ -419,19 +406,16 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<()> {
             .with_context(|| format!("writing the answer to {}", path.display()))?;
     }
 
-    let mut usage_event = usage.clone();
-    usage_event["type"] = json!("usage");
-    out.event(usage_event);
+    out.event(&TurnEvent::Usage(completion.usage.clone()));
     let error = match &completion.finish {
         FinishReason::Failed(m) => Some(m.clone()),
         _ => None,
     };
-    out.event(json!({
-        "type": "end",
-        "finish": completion.finish.label(),
-        "error": error,
-        "session": writer.as_ref().map(|w| w.id().to_owned()),
-    }));
+    out.event(&TurnEvent::End {
+        finish: completion.finish.label().to_owned(),
+        error,
+        session: writer.as_ref().map(|w| w.id().to_owned()),
+    });
 
     if show && !args.no_stats && !args.json {
         let u = &completion.usage;

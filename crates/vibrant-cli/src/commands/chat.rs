@@ -12,15 +12,15 @@ use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
 use vibrant_agent::{AgentConfig, Verify};
 use vibrant_core::prompt::SYSTEM_PROMPT;
-use vibrant_core::{Conversation, FinishReason, InjectOptions};
+use vibrant_core::{Conversation, FinishReason, InjectOptions, Turn};
 use vibrant_tools::{ApprovalRequest, Decision};
 
 use crate::commands::Context;
 use crate::commands::index::{index_options, repo_root, update_index};
 use crate::commands::run::RunDefaults;
 use crate::tui::{
-    Action, AgentSetup, App, Author, ChatEngine, Event, Job, Sampling, Saving, SlashCommand,
-    Status, Worker, WorkerEvent,
+    Action, AgentSetup, App, Author, ChatEngine, Event, Job, Saving, SlashCommand, Status, Worker,
+    WorkerEvent,
 };
 
 /// Default cap on repository context per question, in tokens.
@@ -204,7 +204,7 @@ pub fn run(ctx: &Context, args: ChatArgs) -> Result<()> {
         system_prompt: SYSTEM_PROMPT.to_owned(),
         saving,
         gather,
-        sampling: Sampling {
+        turn: Turn {
             max_tokens: args.max_tokens.unwrap_or(defaults.max_tokens).max(1),
             temperature: args.temperature.unwrap_or(sampler.temperature),
             top_k: sampler.top_k,
@@ -212,6 +212,7 @@ pub fn run(ctx: &Context, args: ChatArgs) -> Result<()> {
             min_p: sampler.min_p,
             repeat_penalty: sampler.repeat_penalty,
             seed: args.seed.or(sampler.seed),
+            ..Turn::default()
         },
         context_cap: args.context_tokens.unwrap_or(DEFAULT_CONTEXT_TOKENS),
         agent,

@@ -9,4 +9,4 @@ pub mod worker;
 
 pub use app::{Action, App, Author, Event, Status};
 pub use command::SlashCommand;
-pub use worker::{AgentSetup, ChatEngine, Job, Sampling, Saving, Worker, WorkerEvent};
+pub use worker::{AgentSetup, ChatEngine, Job, Saving, Worker, WorkerEvent};

@@ -10,8 +10,8 @@ use std::thread::JoinHandle;
 use anyhow::{Context as _, Result};
 use vibrant_agent::{Agent, AgentConfig, AgentEvent};
 use vibrant_core::{
-    Backend, Completion, CompletionRequest, Conversation, ConversationError, FinishReason,
-    InjectedContext, Message, SessionRecord, SessionStore, SessionWriter, ToolChoice,
+    Backend, Completion, Conversation, FinishReason, InjectedContext, Message, SessionRecord,
+    SessionStore, SessionWriter, Turn, TurnEvent,
 };
 use vibrant_tools::{ApprovalMode, ApprovalRequest, Approver, Decision, Toolbox, ToolboxConfig};
 
@@ -20,18 +20,6 @@ use crate::commands::agent::short_args;
 /// Gathers the repository context for a question: (question, token budget, explicit paths).
 pub type GatherFn =
     Box<dyn FnMut(&str, usize, &[String]) -> Result<InjectedContext> + Send + 'static>;
-
-/// Sampling settings of every answer.
-#[derive(Clone, Debug)]
-pub struct Sampling {
-    pub max_tokens: usize,
-    pub temperature: f32,
-    pub top_k: usize,
-    pub top_p: f32,
-    pub min_p: f32,
-    pub repeat_penalty: f32,
-    pub seed: Option<u64>,
-}
 
 /// Where the conversation is saved.
 pub enum Saving {
@@ -147,7 +135,8 @@ pub struct ChatEngine {
     pub system_prompt: String,
     pub saving: Saving,
     pub gather: GatherFn,
-    pub sampling: Sampling,
+    /// Sampling settings of every answer, and the turn's steps.
+    pub turn: Turn,
     /// Most tokens of repository context per question.
     pub context_cap: usize,
     /// Agent mode's settings; `None` when it is not available (no state dir).
@@ -227,13 +216,6 @@ impl ChatEngine {
         })
     }
 
-    fn answer_tokens(&self) -> usize {
-        self.sampling
-            .max_tokens
-            .min(self.backend.context_window() / 2)
-            .max(1)
-    }
-
     fn run(&mut self, job: Job, cancel: &AtomicBool, tx: &Sender<WorkerEvent>) -> Result<()> {
         match job {
             Job::Clear => {
@@ -248,7 +230,7 @@ impl ChatEngine {
                 Ok(())
             }
             Job::Compact => {
-                let summary_tokens = (self.backend.context_window() / 8).clamp(32, 256);
+                let summary_tokens = self.turn.summary_tokens(self.backend.context_window());
                 let c =
                     self.conversation
                         .compact(self.backend.as_mut(), 2, summary_tokens, cancel)?;
@@ -474,6 +456,18 @@ impl ChatEngine {
         Ok(())
     }
 
+    /// Saves the question just asked (creating the session first when needed); the session id.
+    fn save_question(&mut self) -> Result<Option<String>> {
+        let last = self.conversation.messages().last().cloned();
+        let Some(w) = self.writer(1)? else {
+            return Ok(None);
+        };
+        if let Some(m) = &last {
+            w.append_message(m)?;
+        }
+        Ok(Some(w.id().to_owned()))
+    }
+
     fn ask(
         &mut self,
         question: String,
@@ -481,83 +475,64 @@ impl ChatEngine {
         cancel: &AtomicBool,
         tx: &Sender<WorkerEvent>,
     ) -> Result<()> {
-        let answer_tokens = self.answer_tokens();
-        let room =
-            self.conversation
-                .room_for_context(self.backend.as_ref(), &question, answer_tokens)?;
-        let injected = (self.gather)(&question, room.min(self.context_cap), explicit)?;
-        let context = (!injected.text.is_empty()).then(|| injected.text.clone());
-        self.conversation
-            .push(Message::user_with_context(question, context));
-        let prepared = match self.conversation.fit(self.backend.as_ref(), answer_tokens) {
-            Err(ConversationError::Overflow { .. }) if self.conversation.messages().len() > 2 => {
-                let _ = tx.send(WorkerEvent::Note(
-                    "the conversation no longer fits the window; summarising older turns…"
-                        .to_owned(),
-                ));
-                let summary_tokens = (self.backend.context_window() / 8).clamp(32, 256);
-                self.conversation
-                    .compact(self.backend.as_mut(), 1, summary_tokens, cancel)?;
-                self.conversation.fit(self.backend.as_ref(), answer_tokens)
-            }
-            other => other,
-        };
-        let prepared = match prepared {
-            Ok(p) => p,
+        let gather = &mut self.gather;
+        let mut context = (0, 0);
+        let prepared = self.turn.prepare(
+            &mut self.conversation,
+            self.backend.as_mut(),
+            &question,
+            self.context_cap,
+            |budget| gather(&question, budget, explicit),
+            cancel,
+            &mut |e| match e {
+                TurnEvent::Context {
+                    tokens, sources, ..
+                } => context = (*tokens, sources.len()),
+                TurnEvent::Compacting { .. } => {
+                    let _ = tx.send(WorkerEvent::Note(
+                        "the conversation no longer fits the window; summarising older turns…"
+                            .to_owned(),
+                    ));
+                }
+                TurnEvent::Compacted {
+                    replaced,
+                    before,
+                    after,
+                    ..
+                } => {
+                    let _ = tx.send(WorkerEvent::Note(format!(
+                        "compacted {replaced} earlier messages into a summary ({before} → {after} prompt tokens)"
+                    )));
+                }
+                _ => {}
+            },
+        )?;
+        let session = match self.save_question() {
+            Ok(s) => s,
             Err(e) => {
                 self.conversation.pop();
-                return Err(e.into());
+                return Err(e);
             }
-        };
-        let last = self.conversation.messages().last().cloned();
-        let session = match self.writer(1)? {
-            Some(w) => {
-                if let Some(m) = &last {
-                    w.append_message(m)?;
-                }
-                Some(w.id().to_owned())
-            }
-            None => None,
         };
         let _ = tx.send(WorkerEvent::Started {
-            context_tokens: injected.tokens,
-            sources: injected.sources.len(),
+            context_tokens: context.0,
+            sources: context.1,
             prompt_tokens: prepared.prompt_tokens,
             window: prepared.window,
             pruned: prepared.pruned,
             session,
         });
-        let s = &self.sampling;
-        let request = CompletionRequest {
-            messages: self.conversation.messages(),
-            max_tokens: answer_tokens,
-            temperature: s.temperature,
-            top_k: s.top_k,
-            top_p: s.top_p,
-            min_p: s.min_p,
-            repeat_penalty: s.repeat_penalty,
-            seed: s.seed,
-            stop: Vec::new(),
-            tools: &[],
-            tool_choice: ToolChoice::Auto,
-            constrain_tools: true,
-        };
-        let result = self.backend.complete(&request, cancel, &mut |d| {
-            let _ = tx.send(WorkerEvent::Delta(d.to_owned()));
-        });
-        let completion = match result {
-            Ok(c) => c,
-            Err(e) => {
-                self.conversation.pop();
-                return Err(e.into());
-            }
-        };
-        if completion.text.is_empty() {
-            // Nothing to keep: the question is taken back so the next turn alternates roles.
-            self.conversation.pop();
-        } else {
-            self.conversation
-                .push(Message::assistant(completion.text.clone()));
+        let completion = self.turn.answer(
+            &mut self.conversation,
+            self.backend.as_mut(),
+            cancel,
+            &mut |e| {
+                if let TurnEvent::Delta { text } = e {
+                    let _ = tx.send(WorkerEvent::Delta(text.clone()));
+                }
+            },
+        )?;
+        if !completion.text.is_empty() {
             let usage = serde_json::to_value(&completion.usage)?;
             if let Some(w) = self.writer(1)? {
                 w.append(&SessionRecord::answer(
@@ -586,7 +561,7 @@ mod tests {
         InjectedContext, Message, Role, SessionStore, Usage,
     };
 
-    use super::{ChatEngine, Job, Sampling, Saving, Worker, WorkerEvent};
+    use super::{ChatEngine, Job, Saving, Worker, WorkerEvent};
 
     /// A backend that answers with scripted pieces; with `wait_for_cancel` it sends one piece
     /// and then waits for the cancel flag.
@@ -594,6 +569,7 @@ mod tests {
         pieces: Vec<&'static str>,
         wait_for_cancel: bool,
         seen: Arc<std::sync::Mutex<Vec<Vec<Message>>>>,
+        window: usize,
     }
 
     impl Backend for Scripted {
@@ -601,7 +577,7 @@ mod tests {
             "scripted".to_owned()
         }
         fn context_window(&self) -> usize {
-            4096
+            self.window
         }
         fn count_tokens(&self, text: &str) -> usize {
             text.split_whitespace().count()
@@ -661,7 +637,7 @@ mod tests {
                     ..InjectedContext::default()
                 })
             }),
-            sampling: Sampling {
+            turn: vibrant_core::Turn {
                 max_tokens: 64,
                 temperature: 0.0,
                 top_k: 40,
@@ -669,6 +645,7 @@ mod tests {
                 min_p: 0.0,
                 repeat_penalty: 1.0,
                 seed: None,
+                ..vibrant_core::Turn::default()
             },
             context_cap: 512,
             agent: None,
@@ -690,6 +667,7 @@ mod tests {
             pieces: vec!["Hello", ", ", "world."],
             wait_for_cancel: false,
             seen: Arc::clone(&seen),
+            window: 4096,
         };
         let saving = Saving::New {
             store: store.clone(),
@@ -760,6 +738,7 @@ mod tests {
             pieces: vec!["partial", " never sent"],
             wait_for_cancel: true,
             seen: Arc::clone(&seen),
+            window: 4096,
         };
         let cancel = Arc::new(AtomicBool::new(false));
         let w = Worker::spawn(engine(backend, Saving::Off), Arc::clone(&cancel)).unwrap();
@@ -799,6 +778,70 @@ mod tests {
             "after /clear: system prompt and the new question"
         );
         assert_eq!(seen[1][1].content, "again");
+        drop(seen);
+        w.shutdown();
+    }
+
+    #[test]
+    fn a_conversation_too_long_for_the_window_is_compacted_with_notes() {
+        let seen = Arc::default();
+        let backend = Scripted {
+            pieces: vec!["Hello", ", ", "world."],
+            wait_for_cancel: false,
+            seen: Arc::clone(&seen),
+            window: 200,
+        };
+        let mut engine = engine(backend, Saving::Off);
+        let long = vec!["w"; 60].join(" ");
+        engine.conversation = Conversation::from_messages(vec![
+            Message::system("be brief"),
+            Message::user("q1"),
+            Message::assistant(long.clone()),
+            Message::user("q2"),
+            Message::assistant(long),
+        ]);
+        let w = Worker::spawn(engine, Arc::new(AtomicBool::new(false))).unwrap();
+        w.jobs
+            .send(Job::Ask {
+                question: "q3".to_owned(),
+                explicit: Vec::new(),
+            })
+            .unwrap();
+        assert!(matches!(next(&w), WorkerEvent::Note(n) if n.contains("summarising older turns")));
+        let WorkerEvent::Note(note) = next(&w) else {
+            panic!("expected the compaction note");
+        };
+        assert!(
+            note.starts_with("compacted 4 earlier messages into a summary"),
+            "{note}"
+        );
+        let WorkerEvent::Started {
+            prompt_tokens,
+            window,
+            ..
+        } = next(&w)
+        else {
+            panic!("expected Started");
+        };
+        assert_eq!(window, 200);
+        assert!(prompt_tokens + 64 <= 200, "{prompt_tokens}");
+        let completion = loop {
+            match next(&w) {
+                WorkerEvent::Delta(_) => {}
+                WorkerEvent::Finished(c) => break c,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert_eq!(completion.text, "Hello, world.");
+        // The answer was asked with the summary instead of the older turns.
+        let seen = seen.lock().unwrap();
+        let roles: Vec<Role> = seen[1].iter().map(|m| m.role).collect();
+        assert_eq!(
+            roles,
+            [Role::System, Role::User, Role::Assistant, Role::User]
+        );
+        assert!(seen[1][1].content.contains("Hello, world."));
+        assert_eq!(seen[1][3].content, "q3");
         drop(seen);
         w.shutdown();
     }
@@ -867,6 +910,7 @@ mod tests {
                 pieces: Vec::new(),
                 wait_for_cancel: false,
                 seen: Arc::default(),
+                window: 4096,
             },
             Saving::Off,
         );
