@@ -58,6 +58,9 @@ stage "agent benchmark tasks" scripts/check-agent-tasks.sh
 # A new user's first run: clean HOME, `vibrant ask "what does this project do?"` in a small
 # repository, the model downloaded from a loopback imitation of the Hub (issue 15).
 stage "fresh-machine walkthrough" scripts/walkthrough.sh
+# Every command of the user guide (docs/guide), run on a fresh HOME and a scratch repository, so
+# the guide cannot go stale (issue 15).
+stage "user guide commands" scripts/doc-test.sh
 # The fallback kernels on a real model: the default run uses the best ISA the CPU has (AVX-512 on
 # the CI machine), so the AVX2 path gets SmolLM2's greedy and perplexity parity here. The scalar
 # path is the spec every SIMD kernel is property-tested against; on a real model it gets SmolLM2's
