@@ -7,28 +7,13 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{Faults, HubServer, SMOL_LEN, SMOL_SHA};
+use common::{Faults, HubServer, SMOL_LEN, SMOL_SHA, downloader, options};
 use vibrant_models::{
-    DownloadEvent, DownloadOptions, Downloader, FileSpec, HubConfig, ModelError, Resolution, Store,
+    DownloadEvent, Downloader, FileSpec, HubConfig, ModelError, Resolution, Store,
 };
 
 const REPO: &str = "test-org/SmolLM2-GGUF";
 const FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
-
-fn options() -> DownloadOptions {
-    DownloadOptions {
-        max_attempts: 4,
-        backoff_initial: Duration::from_millis(20),
-        backoff_max: Duration::from_millis(200),
-        stall_timeout: Duration::from_millis(700),
-        connect_timeout: Duration::from_secs(5),
-        free_space_margin: 0,
-    }
-}
-
-fn downloader(server: &HubServer) -> Downloader {
-    Downloader::new(HubConfig::with_endpoint(&server.endpoint), options()).unwrap()
-}
 
 fn spec(server: &HubServer, dir: &Path) -> FileSpec {
     FileSpec {

@@ -6,31 +6,13 @@ mod common;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use common::{Faults, HubServer, fake_gguf};
-use vibrant_models::{
-    DownloadEvent, DownloadOptions, Downloader, FileSpec, HubConfig, ModelError, Resolution, Store,
-};
+use common::{Faults, HubServer, downloader, fake_gguf};
+use vibrant_models::{DownloadEvent, FileSpec, HubConfig, ModelError, Resolution, Store};
 
 const REPO: &str = "test-org/Changing-GGUF";
 const FILE: &str = "model-Q4_K_M.gguf";
 const LEN: usize = 4 * 1024 * 1024;
-
-fn options() -> DownloadOptions {
-    DownloadOptions {
-        max_attempts: 4,
-        backoff_initial: Duration::from_millis(20),
-        backoff_max: Duration::from_millis(200),
-        stall_timeout: Duration::from_millis(700),
-        connect_timeout: Duration::from_secs(5),
-        free_space_margin: 0,
-    }
-}
-
-fn downloader(server: &HubServer) -> Downloader {
-    Downloader::new(HubConfig::with_endpoint(&server.endpoint), options()).unwrap()
-}
 
 fn spec(server: &HubServer, dir: &Path) -> FileSpec {
     FileSpec {

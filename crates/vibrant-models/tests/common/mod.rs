@@ -402,3 +402,24 @@ pub fn fake_gguf(path: &Path, len: usize, seed: u8) -> String {
     std::fs::write(path, &data).unwrap();
     vibrant_models::sha256_file(path).unwrap()
 }
+
+/// Download options for tests: quick retries and a short stall timeout.
+pub fn options() -> vibrant_models::DownloadOptions {
+    vibrant_models::DownloadOptions {
+        max_attempts: 4,
+        backoff_initial: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(200),
+        stall_timeout: Duration::from_millis(700),
+        connect_timeout: Duration::from_secs(5),
+        free_space_margin: 0,
+    }
+}
+
+/// A downloader pointed at `server` with [`options`].
+pub fn downloader(server: &HubServer) -> vibrant_models::Downloader {
+    vibrant_models::Downloader::new(
+        vibrant_models::HubConfig::with_endpoint(&server.endpoint),
+        options(),
+    )
+    .unwrap()
+}
