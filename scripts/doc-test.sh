@@ -107,42 +107,8 @@ done
 export "${LIMITS[@]}"
 export NO_COLOR=1
 
-make_repo() {
-  local proj=$1
-  mkdir -p "$proj/invoicer"
-  cat > "$proj/README.md" <<'MD'
-# invoicer
-
-Command-line tool for small businesses: reads invoice lines from a CSV file and prints the total.
-MD
-  cat > "$proj/invoicer/totals.py" <<'PY'
-"""Invoice arithmetic."""
-
-
-def invoice_total(lines, tax_rate):
-    """Sum of quantity × unit price over the invoice lines, plus tax at tax_rate."""
-    subtotal = sum(qty * price for qty, price in lines)
-    return round(subtotal * (1 + tax_rate), 2)
-
-
-def format_amount(amount, currency="EUR"):
-    return f"{amount:.2f} {currency}"
-PY
-  cat > "$proj/invoicer/cli.py" <<'PY'
-import csv
-import sys
-
-from invoicer.totals import format_amount, invoice_total
-
-
-def main():
-    with open(sys.argv[1], newline="") as f:
-        lines = [(int(q), float(p)) for q, p in csv.reader(f)]
-    print(format_amount(invoice_total(lines, 0.2)))
-PY
-  git -C "$proj" init -q && git -C "$proj" add -A \
-    && git -C "$proj" -c user.name=doc -c user.email=doc@example.com commit -qm init
-}
+# shellcheck source=lib/sample-repo.sh
+source "$root/scripts/lib/sample-repo.sh"
 
 # A new user and a new project: HOME and the working directory of the commands that follow.
 speed_cache=
@@ -157,7 +123,7 @@ new_env() {
     mkdir -p "$HOME/.local/state/vibrant" && cp "$speed_cache" "$HOME/.local/state/vibrant/"
   fi
   repo=$tmp/$1/invoicer
-  make_repo "$repo"
+  make_sample_repo "$repo"
 }
 new_env main
 

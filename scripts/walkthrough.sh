@@ -30,42 +30,9 @@ unset VIBRANT_STATE_DIR VIBRANT_DATA_DIR VIBRANT_CONFIG_DIR VIBRANT_CACHE_DIR HF
 
 # A small project.
 proj=$tmp/invoicer
-mkdir -p "$proj/invoicer"
-cat > "$proj/README.md" <<'MD'
-# invoicer
-
-Command-line tool for small businesses.
-MD
-cat > "$proj/invoicer/totals.py" <<'PY'
-"""Invoice arithmetic."""
-
-
-def invoice_total(lines, tax_rate):
-    """Sum of quantity × unit price over the invoice lines, plus tax at tax_rate."""
-    subtotal = sum(qty * price for qty, price in lines)
-    return round(subtotal * (1 + tax_rate), 2)
-
-
-def format_amount(amount, currency="EUR"):
-    """The amount with two decimals and its currency code."""
-    return f"{amount:.2f} {currency}"
-PY
-cat > "$proj/invoicer/cli.py" <<'PY'
-"""Reads invoice lines from a CSV file and prints the total."""
-
-import csv
-import sys
-
-from invoicer.totals import format_amount, invoice_total
-
-
-def main():
-    with open(sys.argv[1], newline="") as f:
-        lines = [(int(q), float(p)) for q, p in csv.reader(f)]
-    print(format_amount(invoice_total(lines, 0.2)))
-PY
-git -C "$proj" init -q && git -C "$proj" add -A \
-  && git -C "$proj" -c user.name=walk -c user.email=walk@example.com commit -qm init
+# shellcheck source=lib/sample-repo.sh
+source "$root/scripts/lib/sample-repo.sh"
+make_sample_repo "$proj"
 
 # What this machine would download, and where the catalog says it lives.
 id=$(cd "$proj" && "$vibrant" model recommend --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["choice"]["id"])')
