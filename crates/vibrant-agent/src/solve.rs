@@ -153,6 +153,8 @@ pub(crate) struct SolveTally {
 }
 
 impl Solver<'_> {
+    /// Tries test-verified candidate edits for `task_text` within `agent.budget`. Generation
+    /// stops at the user's Ctrl-C (`cancel`) or when the budget runs out, whichever comes first.
     pub(crate) fn solve(
         &mut self,
         task_text: &str,
@@ -161,6 +163,35 @@ impl Solver<'_> {
         on_event: &mut dyn FnMut(&AgentEvent),
     ) -> SolveOutcome {
         let started = Instant::now();
+        let deadline = started + self.config.budget;
+        let stop = AtomicBool::new(false);
+        let done = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
+                        stop.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+            let outcome = self.solve_until(task_text, started, cancel, &stop, tally, on_event);
+            done.store(true, Ordering::Relaxed);
+            outcome
+        })
+    }
+
+    /// [`Solver::solve`]; `stop` is set at the user's Ctrl-C or when the budget runs out.
+    fn solve_until(
+        &mut self,
+        task_text: &str,
+        started: Instant,
+        cancel: &AtomicBool,
+        stop: &AtomicBool,
+        tally: &mut SolveTally,
+        on_event: &mut dyn FnMut(&AgentEvent),
+    ) -> SolveOutcome {
         let root = self.tools.workspace().root().to_path_buf();
         let Some(kind) = vibrant_tools::project::detect(&root) else {
             return SolveOutcome::Skipped {
@@ -344,25 +375,36 @@ impl Solver<'_> {
         };
         let judges = match &judge_path {
             Some((path, example)) => {
+                let crash = crash_key(task_text);
                 let p = task_tests::prompt(
                     task_text,
                     &render_code(shown.iter().map(|(s, _)| s)),
                     *example,
                     path,
+                    crash.as_deref(),
                 );
                 self.write_judges(
                     &mut scratch,
                     &check_command,
                     p,
                     (path, *example, &sources),
+                    crash.as_deref(),
                     started + self.config.budget,
-                    cancel,
+                    stop,
                     tally,
                     on_event,
                 )
             }
             None => Vec::new(),
         };
+        // A crash with no test that reproduces it: a candidate must at least change the code
+        // where it crashes (a no-op that keeps the passing tests passing is no fix).
+        let crash_site =
+            if judge_path.is_some() && judges.is_empty() && crash_key(task_text).is_some() {
+                crash_site(&sources, &root, task_text)
+            } else {
+                None
+            };
         let judge_path = judge_path.map(|(p, _)| p).unwrap_or_default();
         let mut best_judged: Option<BestJudged> = None;
         let mut messages = vec![Message::system(SYSTEM), Message::user(prompt.clone())];
@@ -396,8 +438,9 @@ impl Solver<'_> {
                     )
                 } else {
                     format!(
-                        "That change did not work: the check still fails.\n```\n{}\n```",
-                        condense(&best.output, 2000)
+                        "That change did not work: the check still fails.\n```\n{}\n```{}",
+                        condense(&best.output, 2000),
+                        failing_test_code(&sources, &root, &best.output)
                     )
                 };
                 messages = vec![
@@ -448,14 +491,11 @@ impl Solver<'_> {
                 ),
             });
             let max_tokens = answer_tokens(&*self.backend, &editable);
-            let completions = match self.sample(
-                &messages,
-                max_tokens,
-                &variants,
-                started + self.config.budget,
-                cancel,
-            ) {
-                Ok(c) => c,
+            let request = self.candidate_request(&messages, max_tokens);
+            // Each answer is checked as soon as it is complete, while the others wait; the
+            // batch is dropped once one passes.
+            let mut answers = match self.backend.answers(&request, &variants) {
+                Ok(a) => a,
                 Err(e) => {
                     on_event(&AgentEvent::Notice {
                         message: format!("the model failed on the candidates: {e}"),
@@ -463,13 +503,27 @@ impl Solver<'_> {
                     break 'rounds;
                 }
             };
-            if cancel.load(Ordering::Relaxed) {
-                return SolveOutcome::NotSolved {
-                    candidates: n,
-                    notes: String::new(),
+            let mut j = 0usize;
+            loop {
+                let (i, completion) = match answers.next_answer(stop) {
+                    Ok(Some(a)) => a,
+                    Ok(None) => break,
+                    Err(e) => {
+                        on_event(&AgentEvent::Notice {
+                            message: format!("the model failed on the candidates: {e}"),
+                        });
+                        break 'rounds;
+                    }
                 };
-            }
-            for (j, (completion, variant)) in completions.into_iter().zip(&variants).enumerate() {
+                let first = j == 0;
+                j += 1;
+                if cancel.load(Ordering::Relaxed) {
+                    return SolveOutcome::NotSolved {
+                        candidates: n,
+                        notes: String::new(),
+                    };
+                }
+                let variant = &variants[i.min(variants.len() - 1)];
                 if started.elapsed() >= self.config.budget {
                     on_event(&AgentEvent::Notice {
                         message: "the candidate budget ran out".to_owned(),
@@ -480,7 +534,7 @@ impl Solver<'_> {
                 let temperature = variant.temperature;
                 let u = &completion.usage;
                 // The prompt is shared: count it once per batch.
-                if j == 0 {
+                if first {
                     tally.prompt_tokens += u.prompt_tokens.unwrap_or(0);
                     tally.reused_tokens += u.reused_tokens.unwrap_or(0);
                 }
@@ -549,6 +603,36 @@ impl Solver<'_> {
                     });
                     continue;
                 }
+                if let Some(site) = &crash_site
+                    && !touches_near(
+                        sources.get(&site.path).map_or("", |f| f.text.as_str()),
+                        files.get(&site.path).map(String::as_str),
+                        site.line,
+                        3,
+                    )
+                {
+                    on_event(&AgentEvent::Candidate {
+                        round: round + 1,
+                        index: n,
+                        temperature,
+                        passed: false,
+                        summary: format!(
+                            "refused: it leaves {}:{}, where the program crashes, as it is",
+                            site.path, site.line
+                        ),
+                    });
+                    tried.push(Tried {
+                        files,
+                        answer: completion.text,
+                        output: format!(
+                            "The change does not touch {}:{}, the line that crashes.",
+                            site.path, site.line
+                        ),
+                        failed: 2,
+                        judged: false,
+                    });
+                    continue;
+                }
                 if !seen.insert(files.clone()) {
                     on_event(&AgentEvent::Candidate {
                         round: round + 1,
@@ -559,7 +643,13 @@ impl Solver<'_> {
                     });
                     continue;
                 }
-                let (passed, output) = match self.check(&mut scratch, &check_command, &files) {
+                let (passed, output) = match run_check(
+                    self.tools,
+                    self.config.check_timeout,
+                    &mut scratch,
+                    &check_command,
+                    &files,
+                ) {
                     Ok(r) => r,
                     Err(e) => (false, format!("the check could not run: {e}")),
                 };
@@ -577,7 +667,13 @@ impl Solver<'_> {
                         }
                         let mut with_judge = files.clone();
                         with_judge.insert(judge_path.clone(), judge.clone());
-                        match self.check(&mut scratch, &check_command, &with_judge) {
+                        match run_check(
+                            self.tools,
+                            self.config.check_timeout,
+                            &mut scratch,
+                            &check_command,
+                            &with_judge,
+                        ) {
                             Ok((true, _)) => ok += 1,
                             Ok((false, out)) => {
                                 failing.get_or_insert((judge.clone(), out));
@@ -597,6 +693,7 @@ impl Solver<'_> {
                         summary: summary.clone(),
                     });
                     if all {
+                        drop(answers);
                         drop(scratch);
                         return self.apply_winner(
                             &files,
@@ -648,7 +745,13 @@ impl Solver<'_> {
                         }
                         let mut with_mutant = files.clone();
                         with_mutant.insert(path.clone(), text.clone());
-                        let r = self.check(&mut scratch, &check_command, &with_mutant);
+                        let r = run_check(
+                            self.tools,
+                            self.config.check_timeout,
+                            &mut scratch,
+                            &check_command,
+                            &with_mutant,
+                        );
                         tracing::debug!(mutant = %line_diff(sources.get(path).map_or("", |f| f.text.as_str()), text), result = ?r, "mutant check");
                         if let Ok((false, _)) = r {
                             killed += 1;
@@ -664,6 +767,7 @@ impl Solver<'_> {
                         message: format!("candidate {n}: {summary}"),
                     });
                     if killed == mutants.len() {
+                        drop(answers);
                         drop(scratch);
                         return self.apply_winner(
                             &files,
@@ -687,6 +791,7 @@ impl Solver<'_> {
                     continue;
                 }
                 if passed {
+                    drop(answers);
                     drop(scratch);
                     return self.apply_winner(&files, &base_texts, &command, n, summary, on_event);
                 }
@@ -748,49 +853,6 @@ impl Solver<'_> {
         self.not_solved(n, &tried, &baseline)
     }
 
-    /// One batch of answers to `messages`, one per variant; generation stops at the user's
-    /// Ctrl-C or at `deadline`, whichever comes first.
-    fn sample(
-        &mut self,
-        messages: &[Message],
-        max_tokens: usize,
-        variants: &[Sampling],
-        deadline: Instant,
-        cancel: &AtomicBool,
-    ) -> Result<Vec<vibrant_core::Completion>, vibrant_core::BackendError> {
-        let request = CompletionRequest {
-            messages,
-            max_tokens,
-            temperature: 0.0,
-            top_k: self.top_k,
-            top_p: self.top_p,
-            min_p: self.min_p,
-            repeat_penalty: 1.0,
-            seed: None,
-            stop: Vec::new(),
-            tools: &[],
-            tool_choice: ToolChoice::None,
-            constrain_tools: false,
-        };
-        let stop = AtomicBool::new(false);
-        let done = AtomicBool::new(false);
-        let backend = &mut *self.backend;
-        std::thread::scope(|scope| {
-            scope.spawn(|| {
-                while !done.load(Ordering::Relaxed) {
-                    if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
-                        stop.store(true, Ordering::Relaxed);
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            });
-            let r = backend.complete_many(&request, variants, &stop);
-            done.store(true, Ordering::Relaxed);
-            r
-        })
-    }
-
     /// Tests of the task written by the model ([`crate::task_tests`]): the ones that fail on
     /// the code as it is, at most three, different from each other.
     #[allow(clippy::too_many_arguments)]
@@ -800,6 +862,7 @@ impl Solver<'_> {
         check_command: &str,
         prompt: String,
         (path, example, sources): (&str, Option<&SourceFile>, &Sources),
+        crash: Option<&str>,
         deadline: Instant,
         cancel: &AtomicBool,
         tally: &mut SolveTally,
@@ -819,7 +882,8 @@ impl Solver<'_> {
             .collect();
         let messages = vec![Message::system(SYSTEM_TESTS), Message::user(prompt)];
         tally.steps += 1;
-        let completions = match self.sample(&messages, 768, &variants, deadline, cancel) {
+        let request = self.candidate_request(&messages, 768);
+        let completions = match self.backend.complete_many(&request, &variants, cancel) {
             Ok(c) => c,
             Err(e) => {
                 on_event(&AgentEvent::Notice {
@@ -829,7 +893,8 @@ impl Solver<'_> {
             }
         };
         let mut judges: Vec<String> = Vec::new();
-        let (mut passing, mut broken, mut unreadable) = (0, 0, 0);
+        let (mut passing, mut broken, mut unreadable, mut other) = (0, 0, 0, 0);
+
         for (j, c) in completions.into_iter().enumerate() {
             if j == 0 {
                 tally.prompt_tokens += c.usage.prompt_tokens.unwrap_or(0);
@@ -853,6 +918,11 @@ impl Solver<'_> {
                 Ok((false, out)) if task_tests::broken_test_file(&out, path, sources) => {
                     broken += 1
                 }
+                Ok((false, out)) if crash.is_some_and(|c| !out.contains(c)) => {
+                    // A crash to fix: a test that fails some other way does not reproduce it.
+                    tracing::debug!(judge = %text, output = %out, "a test of the task does not reproduce the crash");
+                    other += 1;
+                }
                 Ok((false, out)) => {
                     tracing::debug!(judge = %text, output = %out, "a test of the task fails on the code as it is");
                     judges.push(text);
@@ -862,7 +932,7 @@ impl Solver<'_> {
         }
         on_event(&AgentEvent::Notice {
             message: format!(
-                "{} test file(s) of the task fail on the code as it is and will judge the candidates ({passing} passed already, {broken} did not run, {unreadable} had no code)",
+                "{} test file(s) of the task fail on the code as it is and will judge the candidates ({passing} passed already, {broken} did not run, {other} failed otherwise than the task's crash, {unreadable} had no code)",
                 judges.len()
             ),
         });
@@ -952,19 +1022,130 @@ impl Solver<'_> {
         command: &str,
         files: &BTreeMap<String, String>,
     ) -> Result<(bool, String), vibrant_tools::ToolError> {
-        scratch.set_files(files)?;
-        let out = self
-            .tools
-            .run_check_in(scratch, command, self.config.check_timeout)?;
-        let text = format!("{}\n{}", out.stdout, out.stderr);
-        // Paths in the output name the copy; the model knows the workspace's names.
-        let text = text.replace(&format!("{}/", scratch.root().display()), "");
-        Ok((out.success(), text))
+        run_check(
+            self.tools,
+            self.config.check_timeout,
+            scratch,
+            command,
+            files,
+        )
     }
+
+    /// The request for a batch of candidate answers.
+    fn candidate_request<'m>(
+        &self,
+        messages: &'m [Message],
+        max_tokens: usize,
+    ) -> CompletionRequest<'m> {
+        CompletionRequest {
+            messages,
+            max_tokens,
+            temperature: 0.0,
+            top_k: self.top_k,
+            top_p: self.top_p,
+            min_p: self.min_p,
+            repeat_penalty: 1.0,
+            seed: None,
+            stop: Vec::new(),
+            tools: &[],
+            tool_choice: ToolChoice::None,
+            constrain_tools: false,
+            // Every format asks for code: an answer that ends after its opening sentence is
+            // lost.
+            require_code_block: true,
+        }
+    }
+}
+
+/// Runs the check `command` on the scratch copy holding `files` (over the workspace's own):
+/// whether it passed, and its output with the copy's paths made the workspace's.
+fn run_check(
+    tools: &mut Toolbox,
+    timeout: Duration,
+    scratch: &mut Scratch,
+    command: &str,
+    files: &BTreeMap<String, String>,
+) -> Result<(bool, String), vibrant_tools::ToolError> {
+    scratch.set_files(files)?;
+    let out = tools.run_check_in(scratch, command, timeout)?;
+    let text = format!("{}\n{}", out.stdout, out.stderr);
+    // Paths in the output name the copy; the model knows the workspace's names.
+    let text = text.replace(&format!("{}/", scratch.root().display()), "");
+    Ok((out.success(), text))
 }
 
 /// What marks a line of shown code that the failure points at (stripped from answers).
 const FAILURE_MARK: &str = "<-- the failure is here";
+
+/// Where the crash pasted in a task happens: the innermost frame in the project's own non-test
+/// code (a Python traceback lists it last, a panic or a JavaScript stack first).
+fn crash_site(
+    sources: &Sources,
+    root: &std::path::Path,
+    task_text: &str,
+) -> Option<vibrant_tools::locate::Frame> {
+    let frames: Vec<_> = sources
+        .frames(root, task_text)
+        .into_iter()
+        .filter(|f| {
+            sources
+                .get(&f.path)
+                .is_some_and(|s| !s.is_test_line(f.line))
+        })
+        .collect();
+    if task_text.contains("most recent call last") {
+        frames.into_iter().last()
+    } else {
+        frames.into_iter().next()
+    }
+}
+
+/// Whether `new` (the candidate's text of a file; `None`: unchanged) changes `old` within
+/// `radius` lines of `line` (1-based): the span between the common first and last lines.
+fn touches_near(old: &str, new: Option<&str>, line: u32, radius: u32) -> bool {
+    let Some(new) = new else {
+        return false;
+    };
+    // Code only: a comment added to the crashing line changes nothing.
+    let code = |l: &str| -> String {
+        let l = l.split(" #").next().unwrap_or(l);
+        let l = l.split("//").next().unwrap_or(l);
+        l.chars().filter(|c| !c.is_whitespace()).collect()
+    };
+    let a: Vec<String> = old.lines().map(code).collect();
+    let b: Vec<String> = new.lines().map(code).collect();
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if prefix == a.len() && prefix == b.len() {
+        return false;
+    }
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    // Changed lines of `old`, 1-based: prefix+1 ..= len-suffix (empty for an insertion).
+    let first = prefix as u32 + 1;
+    let last = (a.len() - suffix) as u32;
+    let last = last.max(first.saturating_sub(1));
+    first.saturating_sub(radius) <= line && line <= last + radius
+}
+
+/// What a test that reproduces the crash pasted in a task prints: the start of the error the
+/// traceback or panic ends with, up to the first detail that depends on the input (`ValueError:
+/// too many values to unpack`, `panic: runtime error: index out of range`). `None` when the task
+/// shows no crash.
+fn crash_key(task_text: &str) -> Option<String> {
+    let msg = failure_message(task_text)?;
+    if msg.starts_with("error") {
+        return None; // a compiler error, not a crash
+    }
+    let cut = msg
+        .find(|c: char| c.is_ascii_digit() || "[('\"`{".contains(c))
+        .unwrap_or(msg.len());
+    let key = msg[..cut].trim_end_matches([' ', ':', ',']).to_owned();
+    (key.len() >= 8).then_some(key)
+}
 
 /// The error a traceback, panic or compiler message reports last (`ValueError: too many values
 /// to unpack`, `panic: runtime error: index out of range [2] with length 2`).
@@ -1120,6 +1301,62 @@ fn drop_echoed_types(sources: &Sources, path: &str, code: &str) -> String {
 }
 
 /// The fence language of a path (`python`, `rust`, …), empty when unknown.
+/// The lines of test code that a check's output points at (`test_roman.py:28`), each with the
+/// lines around it, numbered and the pointed line marked: pytest shows a failing statement but
+/// not the call on the next line, and node or cargo only a location. Empty when the output
+/// points at no test file. At most three places.
+fn failing_test_code(sources: &Sources, root: &std::path::Path, output: &str) -> String {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"([\w./:-]*[\w-]+\.[A-Za-z]{1,4}):(\d+)")
+            .unwrap_or_else(|e| panic!("built-in regex: {e}"))
+    });
+    let mut places: Vec<(String, usize)> = Vec::new();
+    for c in RE.captures_iter(output) {
+        let (Some(file), Some(line)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let Ok(line) = line.as_str().parse::<usize>() else {
+            continue;
+        };
+        let Some(path) = sources.resolve(root, file.as_str()) else {
+            continue;
+        };
+        if !sources.get(&path).is_some_and(|f| f.is_test) || line == 0 {
+            continue;
+        }
+        if places
+            .iter()
+            .any(|(p, l)| *p == path && l.abs_diff(line) <= 2)
+        {
+            continue;
+        }
+        places.push((path, line));
+        if places.len() == 3 {
+            break;
+        }
+    }
+    let mut out = String::new();
+    for (path, line) in places {
+        let Some(f) = sources.get(&path) else {
+            continue;
+        };
+        let lines: Vec<&str> = f.text.lines().collect();
+        if line > lines.len() {
+            continue;
+        }
+        let from = line.saturating_sub(3).max(1);
+        let to = (line + 3).min(lines.len());
+        let _ = write!(out, "\nThe test at {path}:{line}:\n```{}\n", f.lang.fence());
+        for (k, l) in lines[from - 1..to].iter().enumerate() {
+            let no = from + k;
+            let mark = if no == line { "  <-- fails here" } else { "" };
+            let _ = writeln!(out, "{no:>4} | {l}{mark}");
+        }
+        out.push_str("```");
+    }
+    out
+}
+
 fn fence_of(path: &str) -> &'static str {
     SourceFile::new(path, String::new()).map_or("", |f| f.lang.fence())
 }
@@ -1844,6 +2081,92 @@ mod tests {
 
     fn sources(files: &[(&str, &str)]) -> Sources {
         Sources::from_texts(files)
+    }
+
+    const FRONT_MATTER: &str = "def parse(text):\n    meta = {}\n    for line in text.splitlines():\n        key, value = line.split(\":\")\n        meta[key] = value\n    return meta\n";
+
+    #[test]
+    fn a_crash_key_stops_before_the_details_that_depend_on_the_input() {
+        let py = "Traceback (most recent call last):\n  File \"/x/blog/fm.py\", line 4, in parse\n    key, value = line.split(\":\")\nValueError: too many values to unpack (expected 2)\n";
+        assert_eq!(
+            crash_key(py).as_deref(),
+            Some("ValueError: too many values to unpack")
+        );
+        let go = "panic: runtime error: index out of range [2] with length 2\n\ngoroutine 1 [running]:\n";
+        assert_eq!(
+            crash_key(go).as_deref(),
+            Some("panic: runtime error: index out of range")
+        );
+        assert_eq!(crash_key("add a parameter to f"), None);
+        assert_eq!(
+            crash_key("error[E0382]: borrow of moved value: `x`"),
+            None,
+            "a compile error is no crash"
+        );
+    }
+
+    #[test]
+    fn the_crash_site_is_the_innermost_project_frame() {
+        let src = sources(&[
+            ("blog/fm.py", FRONT_MATTER),
+            (
+                "blog/build.py",
+                "import fm\n\ndef main():\n    fm.parse(open('x').read())\n",
+            ),
+        ]);
+        let root = std::path::Path::new("/home/dana/src/blog");
+        let py = "Traceback (most recent call last):\n  File \"/home/dana/src/blog/blog/build.py\", line 4, in main\n    fm.parse(x)\n  File \"/home/dana/src/blog/blog/fm.py\", line 4, in parse\n    key, value = line.split(\":\")\nValueError: too many values to unpack (expected 2)\n";
+        let site = crash_site(&src, root, py).expect("a site");
+        assert_eq!((site.path.as_str(), site.line), ("blog/fm.py", 4));
+    }
+
+    #[test]
+    fn a_change_touches_the_crash_line_only_in_code_near_it() {
+        let fixed = FRONT_MATTER.replace("line.split(\":\")", "line.split(\":\", 1)");
+        assert!(touches_near(FRONT_MATTER, Some(&fixed), 4, 3));
+        let commented = FRONT_MATTER.replace("line.split(\":\")", "line.split(\":\")  # split it");
+        assert!(
+            !touches_near(FRONT_MATTER, Some(&commented), 4, 3),
+            "a comment is no fix"
+        );
+        let guard = FRONT_MATTER.replace(
+            "        key,",
+            "        if line.count(\":\") > 1:\n            continue\n        key,",
+        );
+        assert!(
+            touches_near(FRONT_MATTER, Some(&guard), 4, 3),
+            "an inserted guard counts"
+        );
+        let long = format!("{FRONT_MATTER}\n\ndef a():\n    return 1\n\ndef b():\n    return 2\n");
+        let far = long.replace("return 2", "return 3");
+        assert!(!touches_near(&long, Some(&far), 4, 3));
+        assert!(!touches_near(FRONT_MATTER, None, 4, 3), "an untouched file");
+        assert!(!touches_near(FRONT_MATTER, Some(FRONT_MATTER), 4, 3));
+    }
+
+    #[test]
+    fn the_repair_shows_the_test_lines_the_failure_points_at() {
+        let test = "import pytest\nfrom roman import from_roman\n\ndef test_invalid():\n    with pytest.raises(ValueError):\n        from_roman(\"XIZ\")\n    with pytest.raises(ValueError):\n        from_roman(\"\")\n";
+        let src = sources(&[
+            ("roman.py", "def from_roman(t):\n    return 0\n"),
+            ("test_roman.py", test),
+        ]);
+        let out = ">       with pytest.raises(ValueError):\nE       Failed: DID NOT RAISE ValueError\n\ntest_roman.py:7: Failed\n";
+        let shown = failing_test_code(&src, std::path::Path::new("/w"), out);
+        assert!(shown.contains("test_roman.py:7"), "{shown}");
+        assert!(
+            shown.contains("   7 |     with pytest.raises(ValueError):  <-- fails here"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("   8 |         from_roman(\"\")"),
+            "the call after it: {shown}"
+        );
+        // Output that points only at code under test shows nothing.
+        assert_eq!(
+            failing_test_code(&src, std::path::Path::new("/w"), "roman.py:2: KeyError"),
+            ""
+        );
     }
 
     #[test]

@@ -111,6 +111,7 @@ pub(crate) fn prompt(
     code: &str,
     example: Option<&SourceFile>,
     path: &str,
+    crash: Option<&str>,
 ) -> String {
     let mut p = format!(
         "Task: {}\n\nThe code as it is now:\n\n{code}",
@@ -138,6 +139,14 @@ the task asks for: they must fail on the code as it is now and pass once the tas
 correctly. Use the exact names, arguments and expected values the task gives. \
 Answer with the path on one line, then the whole file in one fenced code block."
     );
+    if let Some(c) = crash {
+        let _ = write!(
+            p,
+            " The task is a crash: call the function where the crash happens with input like the \
+one that crashed, so that the test fails now with the same error ({c}), and assert the result \
+it should give instead. Do not expect the error."
+        );
+    }
     p
 }
 

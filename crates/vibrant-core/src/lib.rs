@@ -28,9 +28,9 @@ mod time;
 pub mod turn;
 
 pub use backend::{
-    Backend, BackendError, Completion, CompletionRequest, DEFAULT_IDLE_TIMEOUT, EmbeddedBackend,
-    FinishReason, MAX_STREAM_LINE, OllamaBackend, OpenAiBackend, RemoteConfig, Sampling,
-    ToolChoice, Usage,
+    Answers, Backend, BackendError, Completion, CompletionRequest, DEFAULT_IDLE_TIMEOUT,
+    EmbeddedBackend, FinishReason, MAX_STREAM_LINE, OllamaBackend, OpenAiBackend, RemoteConfig,
+    Sampling, ToolChoice, Usage,
 };
 pub use conversation::{Compaction, Conversation, ConversationError, Prepared};
 pub use inject::{

@@ -188,6 +188,7 @@ impl Turn {
             tools: &[],
             tool_choice: ToolChoice::Auto,
             constrain_tools: self.constrain_tools,
+            require_code_block: false,
         }
     }
 

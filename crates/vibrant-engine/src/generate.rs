@@ -1,10 +1,11 @@
 //! Prompt → prefill → decode, streaming text as it is produced.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use vibrant_tokenizer::StreamDecoder;
+use vibrant_tokenizer::{StreamDecoder, Tokenizer};
 
 use crate::error::{EngineError, Result};
 use crate::sampler::{Sampler, SamplerParams};
@@ -24,6 +25,10 @@ pub struct GenerateParams {
     /// row, [`looping`]) — in [`generate_many`], where one looping candidate would hold up the
     /// whole batch until its token limit.
     pub stop_on_loop: bool,
+    /// End-of-generation tokens are masked until the generated text contains `.0` at least `.1`
+    /// times: an answer that must hold a complete fenced code block (`("```", 2)`) cannot stop
+    /// after its opening sentence.
+    pub end_only_after: Option<(String, usize)>,
 }
 
 impl Default for GenerateParams {
@@ -34,6 +39,7 @@ impl Default for GenerateParams {
             sampler: SamplerParams::default(),
             stop_at_eog: true,
             stop_on_loop: false,
+            end_only_after: None,
         }
     }
 }
@@ -177,7 +183,7 @@ pub fn generate_constrained(
 
     let decode_start = Instant::now();
     let mut decoder = StreamDecoder::new(tokenizer.clone());
-    let mut out = StopFilter::new(&params.stop);
+    let mut out = StopFilter::new(params.stop.clone());
     let mut tokens = Vec::new();
     let stop_reason = loop {
         if cancel.load(Ordering::Relaxed) {
@@ -189,6 +195,7 @@ pub fn generate_constrained(
         if let Some(c) = constraint.as_deref_mut() {
             c.mask(&mut logits).map_err(EngineError::Constraint)?;
         }
+        hold_end(params, &out.text, &tokenizer, &mut logits);
         let token = sampler.sample(&logits);
         if let Some(c) = constraint.as_deref_mut() {
             c.commit(token).map_err(EngineError::Constraint)?;
@@ -242,170 +249,267 @@ pub fn generate_constrained(
 /// step is bound by reading the weights, so N sequences cost little more than one.
 ///
 /// Afterwards `session` holds the first sequence's tokens. With one `params` the result is what
-/// [`generate`] returns.
+/// [`generate`] returns. [`Batch`] gives each sequence as soon as it ends.
 pub fn generate_many(
     session: &mut Session,
     prompt: &[u32],
     params: &[GenerateParams],
     cancel: &AtomicBool,
 ) -> Result<Vec<Generation>> {
-    if prompt.is_empty() {
-        return Err(EngineError::EmptyPrompt);
+    let mut batch = Batch::start(session, prompt, params.to_vec())?;
+    let mut out: Vec<Option<Generation>> = vec![None; params.len()];
+    while let Some((i, g)) = batch.next_finished(cancel)? {
+        out[i] = Some(g);
     }
-    if params.is_empty() {
-        return Ok(Vec::new());
-    }
-    let model = session.model().clone();
-    let tokenizer = model.tokenizer().clone();
-    let started = Instant::now();
-    let reused = session.common_prefix(prompt).min(prompt.len() - 1);
-    session.truncate(reused);
-    let first = session.eval(&prompt[reused..], Logits::Last)?.to_vec();
-    let prefill = started.elapsed();
-    let decode_start = Instant::now();
+    Ok(out.into_iter().flatten().collect())
+}
 
-    struct Seq<'p> {
-        sampler: Sampler,
-        decoder: StreamDecoder,
-        out: StopFilter<'p>,
-        tokens: Vec<u32>,
-        logits: Vec<f32>,
-        stop: Option<StopReason>,
-        decode: Duration,
-    }
-    let mut seqs: Vec<Seq<'_>> = params
-        .iter()
-        .map(|p| {
-            let mut sampler = Sampler::new(p.sampler.clone());
-            for &t in prompt {
-                sampler.accept(t);
-            }
-            Seq {
-                sampler,
-                decoder: StreamDecoder::new(tokenizer.clone()),
-                out: StopFilter::new(&p.stop),
-                tokens: Vec::new(),
-                logits: first.clone(),
-                stop: None,
-                decode: Duration::ZERO,
-            }
+/// One sequence of a [`Batch`].
+struct Seq {
+    params: GenerateParams,
+    sampler: Sampler,
+    decoder: StreamDecoder<Arc<Tokenizer>>,
+    out: StopFilter,
+    tokens: Vec<u32>,
+    logits: Vec<f32>,
+    stop: Option<StopReason>,
+    decode: Duration,
+    /// Handed to the caller already.
+    taken: bool,
+}
+
+/// Sequences that share a prompt, decoded together one step at a time ([`generate_many`]), each
+/// handed out as soon as it ends ([`Batch::next_finished`]): a caller that checks candidates
+/// checks the first while the others are still decoding, and drops the batch once one passes.
+///
+/// The caller's session holds the first sequence's tokens once the batch is dropped.
+pub struct Batch<'s> {
+    home: &'s mut Session,
+    /// Sequence i lives in `sessions[i]`; the first is the caller's session (moved back on drop).
+    sessions: Vec<Session>,
+    seqs: Vec<Seq>,
+    tokenizer: Arc<Tokenizer>,
+    n_vocab: usize,
+    prompt_tokens: usize,
+    reused: usize,
+    prefill: Duration,
+}
+
+impl<'s> Batch<'s> {
+    /// Evaluates `prompt` in `session` (reusing its cached prefix) and forks one sequence per
+    /// `params`.
+    pub fn start(
+        session: &'s mut Session,
+        prompt: &[u32],
+        params: Vec<GenerateParams>,
+    ) -> Result<Self> {
+        if prompt.is_empty() {
+            return Err(EngineError::EmptyPrompt);
+        }
+        let model = session.model().clone();
+        let tokenizer = model.tokenizer().clone();
+        let started = Instant::now();
+        let reused = session.common_prefix(prompt).min(prompt.len() - 1);
+        session.truncate(reused);
+        let first = session.eval(&prompt[reused..], Logits::Last)?.to_vec();
+        let prefill = started.elapsed();
+        let seqs: Vec<Seq> = params
+            .into_iter()
+            .map(|p| {
+                let mut sampler = Sampler::new(p.sampler.clone());
+                for &t in prompt {
+                    sampler.accept(t);
+                }
+                Seq {
+                    out: StopFilter::new(p.stop.clone()),
+                    params: p,
+                    sampler,
+                    decoder: StreamDecoder::new(tokenizer.clone()),
+                    tokens: Vec::new(),
+                    logits: first.clone(),
+                    stop: None,
+                    decode: Duration::ZERO,
+                    taken: false,
+                }
+            })
+            .collect();
+        let mut sessions: Vec<Session> = Vec::with_capacity(seqs.len().max(1));
+        let placeholder = session.fork_empty();
+        sessions.push(std::mem::replace(session, placeholder));
+        for _ in 1..seqs.len() {
+            let f = sessions[0].fork();
+            sessions.push(f);
+        }
+        Ok(Self {
+            home: session,
+            sessions,
+            seqs,
+            tokenizer,
+            n_vocab: model.config().n_vocab,
+            prompt_tokens: prompt.len(),
+            reused,
+            prefill,
         })
-        .collect();
-    // Sequence i lives in sessions[i]; the first is the caller's session (moved back at the end).
-    let mut sessions: Vec<Session> = Vec::with_capacity(params.len());
-    let placeholder = session.fork_empty();
-    sessions.push(std::mem::replace(session, placeholder));
-    for _ in 1..params.len() {
-        let f = sessions[0].fork();
-        sessions.push(f);
     }
-    let result = (|| -> Result<()> {
+
+    /// Decodes until the next sequence ends and returns it with its index in the `params` given
+    /// to [`Batch::start`]; `None` once every sequence has been returned. When `cancel` is set,
+    /// the unfinished sequences end with [`StopReason::Cancelled`] and are returned one by one.
+    pub fn next_finished(&mut self, cancel: &AtomicBool) -> Result<Option<(usize, Generation)>> {
         loop {
-            let mut active: Vec<usize> = Vec::new();
-            let mut next: Vec<u32> = Vec::new();
-            for (i, (seq, p)) in seqs.iter_mut().zip(params).enumerate() {
-                if seq.stop.is_some() {
-                    continue;
-                }
-                if cancel.load(Ordering::Relaxed) {
-                    seq.stop = Some(StopReason::Cancelled);
-                    continue;
-                }
-                if seq.tokens.len() >= p.max_tokens {
-                    seq.stop = Some(StopReason::MaxTokens);
-                    continue;
-                }
-                let token = seq.sampler.sample(&seq.logits);
-                if p.stop_at_eog && tokenizer.is_eog(token) {
-                    seq.stop = Some(StopReason::EndOfGeneration);
-                    continue;
-                }
-                seq.tokens.push(token);
-                seq.sampler.accept(token);
-                if let Some(piece) = seq.decoder.push(token)
-                    && let Some(stop) = seq.out.push(&piece, &mut |_| {})
-                {
-                    seq.stop = Some(StopReason::StopString(stop));
-                    continue;
-                }
-                if seq.tokens.len() >= p.max_tokens {
-                    seq.stop = Some(StopReason::MaxTokens);
-                    continue;
-                }
-                if p.stop_on_loop && looping(&seq.tokens) {
-                    seq.stop = Some(StopReason::Repetition);
-                    continue;
-                }
-                if sessions[i].n_past() + 1 > sessions[i].n_ctx() {
-                    seq.stop = Some(StopReason::ContextFull);
-                    continue;
-                }
+            if let Some(i) = self.seqs.iter().position(|s| s.stop.is_some() && !s.taken) {
+                return Ok(Some((i, self.take(i))));
+            }
+            if self.seqs.iter().all(|s| s.taken) {
+                return Ok(None);
+            }
+            self.step(cancel)?;
+        }
+    }
+
+    /// Samples the next token of every unfinished sequence and evaluates them in one pass.
+    fn step(&mut self, cancel: &AtomicBool) -> Result<()> {
+        let mut active: Vec<usize> = Vec::new();
+        let mut next: Vec<u32> = Vec::new();
+        for (i, seq) in self.seqs.iter_mut().enumerate() {
+            if seq.stop.is_some() {
+                continue;
+            }
+            if let Some(stop) = seq.sample_next(&self.tokenizer, &self.sessions[i], cancel) {
+                seq.stop = Some(stop);
+                continue;
+            }
+            if let Some(&token) = seq.tokens.last() {
                 active.push(i);
                 next.push(token);
             }
-            if active.is_empty() {
-                return Ok(());
-            }
-            let step = Instant::now();
-            // The active sessions, in order, as one contiguous batch.
-            let mut batch: Vec<Session> = Vec::with_capacity(active.len());
-            for &i in &active {
-                let placeholder = sessions[i].fork_empty();
-                batch.push(std::mem::replace(&mut sessions[i], placeholder));
-            }
-            let logits = crate::session::eval_many(&mut batch, &next);
-            for (&i, s) in active.iter().zip(batch) {
-                sessions[i] = s;
-            }
-            let logits = logits?;
-            let n_vocab = model.config().n_vocab;
-            let took = step.elapsed();
-            for (j, &i) in active.iter().enumerate() {
-                seqs[i]
-                    .logits
-                    .copy_from_slice(&logits[j * n_vocab..(j + 1) * n_vocab]);
-                seqs[i].decode += took;
+        }
+        if active.is_empty() {
+            return Ok(());
+        }
+        let step = Instant::now();
+        // The active sessions, in order, as one contiguous batch.
+        let mut batch: Vec<Session> = Vec::with_capacity(active.len());
+        for &i in &active {
+            let placeholder = self.sessions[i].fork_empty();
+            batch.push(std::mem::replace(&mut self.sessions[i], placeholder));
+        }
+        let logits = crate::session::eval_many(&mut batch, &next);
+        for (&i, s) in active.iter().zip(batch) {
+            self.sessions[i] = s;
+        }
+        let logits = logits?;
+        let n_vocab = self.n_vocab;
+        let took = step.elapsed();
+        for (j, &i) in active.iter().enumerate() {
+            self.seqs[i]
+                .logits
+                .copy_from_slice(&logits[j * n_vocab..(j + 1) * n_vocab]);
+            self.seqs[i].decode += took;
+        }
+        Ok(())
+    }
+
+    /// The finished sequence `i` as a [`Generation`] (its text flushed).
+    fn take(&mut self, i: usize) -> Generation {
+        let seq = &mut self.seqs[i];
+        seq.taken = true;
+        let stop_reason = seq.stop.clone().unwrap_or(StopReason::MaxTokens);
+        if !matches!(stop_reason, StopReason::StopString(_)) {
+            let rest = seq.decoder.flush();
+            if seq.out.push(&rest, &mut |_| {}).is_none() {
+                seq.out.finish(&mut |_| {});
             }
         }
-    })();
-    *session = sessions.swap_remove(0);
-    result?;
-    let _ = decode_start.elapsed();
-    Ok(seqs
-        .into_iter()
-        .map(|mut seq| {
-            let stop_reason = seq.stop.unwrap_or(StopReason::MaxTokens);
-            if !matches!(stop_reason, StopReason::StopString(_)) {
-                let rest = seq.decoder.flush();
-                if seq.out.push(&rest, &mut |_| {}).is_none() {
-                    seq.out.finish(&mut |_| {});
-                }
-            }
-            Generation {
-                text: seq.out.text,
-                stats: GenerationStats {
-                    prompt_tokens: prompt.len(),
-                    reused_tokens: reused,
-                    generated_tokens: seq.tokens.len(),
-                    prefill,
-                    decode: seq.decode,
-                    stop_reason,
-                },
-                tokens: seq.tokens,
-            }
-        })
-        .collect())
+        Generation {
+            text: std::mem::take(&mut seq.out.text),
+            stats: GenerationStats {
+                prompt_tokens: self.prompt_tokens,
+                reused_tokens: self.reused,
+                generated_tokens: seq.tokens.len(),
+                prefill: self.prefill,
+                decode: seq.decode,
+                stop_reason,
+            },
+            tokens: std::mem::take(&mut seq.tokens),
+        }
+    }
+}
+
+impl Seq {
+    /// Samples and records the next token; a reason when the sequence ends instead (the token,
+    /// if any, is then not evaluated).
+    fn sample_next(
+        &mut self,
+        tokenizer: &Tokenizer,
+        session: &Session,
+        cancel: &AtomicBool,
+    ) -> Option<StopReason> {
+        let p = &self.params;
+        if cancel.load(Ordering::Relaxed) {
+            return Some(StopReason::Cancelled);
+        }
+        if self.tokens.len() >= p.max_tokens {
+            return Some(StopReason::MaxTokens);
+        }
+        hold_end(p, &self.out.text, tokenizer, &mut self.logits);
+        let token = self.sampler.sample(&self.logits);
+        if p.stop_at_eog && tokenizer.is_eog(token) {
+            return Some(StopReason::EndOfGeneration);
+        }
+        self.tokens.push(token);
+        self.sampler.accept(token);
+        if let Some(piece) = self.decoder.push(token)
+            && let Some(stop) = self.out.push(&piece, &mut |_| {})
+        {
+            return Some(StopReason::StopString(stop));
+        }
+        if self.tokens.len() >= p.max_tokens {
+            return Some(StopReason::MaxTokens);
+        }
+        if p.stop_on_loop && looping(&self.tokens) {
+            return Some(StopReason::Repetition);
+        }
+        if session.n_past() + 1 > session.n_ctx() {
+            return Some(StopReason::ContextFull);
+        }
+        None
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if !self.sessions.is_empty() {
+            *self.home = self.sessions.swap_remove(0);
+        }
+    }
+}
+
+/// Masks the end-of-generation tokens while [`GenerateParams::end_only_after`] is not met by
+/// `text` (the text generated so far).
+fn hold_end(p: &GenerateParams, text: &str, tokenizer: &Tokenizer, logits: &mut [f32]) {
+    let Some((marker, times)) = &p.end_only_after else {
+        return;
+    };
+    if marker.is_empty() || text.matches(marker.as_str()).count() >= *times {
+        return;
+    }
+    for &id in tokenizer.eog_ids() {
+        if let Some(l) = logits.get_mut(id as usize) {
+            *l = f32::NEG_INFINITY;
+        }
+    }
 }
 
 /// Holds back text that might be the start of a stop string; reports a stop string once it appears.
-struct StopFilter<'a> {
-    stops: &'a [String],
+struct StopFilter {
+    stops: Vec<String>,
     text: String,
     emitted: usize,
 }
 
-impl<'a> StopFilter<'a> {
-    fn new(stops: &'a [String]) -> Self {
+impl StopFilter {
+    fn new(stops: Vec<String>) -> Self {
         Self {
             stops,
             text: String::new(),
@@ -438,7 +542,7 @@ impl<'a> StopFilter<'a> {
         }
         // Keep back the longest suffix that is a proper prefix of some stop string.
         let mut hold = 0;
-        for s in self.stops {
+        for s in &self.stops {
             for (i, _) in s.char_indices().skip(1) {
                 if self.text.ends_with(&s[..i]) {
                     hold = hold.max(i);
@@ -467,7 +571,7 @@ mod tests {
 
     fn run(stops: &[&str], pieces: &[&str]) -> (String, String, Option<String>) {
         let stops: Vec<String> = stops.iter().map(|s| s.to_string()).collect();
-        let mut f = StopFilter::new(&stops);
+        let mut f = StopFilter::new(stops);
         let mut out = String::new();
         let mut stop = None;
         for p in pieces {

@@ -32,7 +32,7 @@ mod weights;
 pub use config::{Architecture, ModelConfig, RopeStyle};
 pub use error::{EngineError, Result};
 pub use generate::{
-    GenerateParams, Generation, GenerationStats, StopReason, TokenConstraint, generate,
+    Batch, GenerateParams, Generation, GenerationStats, StopReason, TokenConstraint, generate,
     generate_constrained, generate_many, looping,
 };
 pub use model::{LoadOptions, Model, default_threads};

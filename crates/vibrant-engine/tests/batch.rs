@@ -88,3 +88,98 @@ fn one_token_per_session_is_required() {
     assert_eq!(sessions[0].tokens(), &[1, 2, 3, 5]);
     assert_eq!(sessions[1].tokens(), &[1, 2, 3, 6]);
 }
+
+/// A batch hands each sequence out as soon as it ends (the shortest first), each exactly once,
+/// with what `generate_many` gives; dropped early, it gives the caller's session back holding
+/// the first sequence.
+#[test]
+fn a_batch_hands_out_each_sequence_as_it_ends() {
+    let model = Model::load(
+        vibrant_testutil::model_path("smollm2-135m-instruct-q4_1"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let prompt = model
+        .tokenizer()
+        .encode("fn main() {\n    let x = ", false, false)
+        .unwrap();
+    let cancel = AtomicBool::new(false);
+    let all = vec![params(0.0, 1, 30), params(0.8, 2, 5), params(0.8, 3, 15)];
+    let mut whole = model.session(512);
+    let expected = generate_many(&mut whole, &prompt, &all, &cancel).unwrap();
+
+    let mut session = model.session(512);
+    let mut order = Vec::new();
+    {
+        let mut batch = vibrant_engine::Batch::start(&mut session, &prompt, all.clone()).unwrap();
+        while let Some((i, g)) = batch.next_finished(&cancel).unwrap() {
+            assert_eq!(g.tokens, expected[i].tokens, "sequence {i}");
+            assert_eq!(g.text, expected[i].text, "sequence {i}");
+            order.push(i);
+        }
+    }
+    assert_eq!(order, vec![1, 2, 0], "by length: 5, 15, then 30 tokens");
+
+    // Stopped after the first answer: the others are dropped, the session comes back.
+    let mut early = model.session(512);
+    {
+        let mut batch = vibrant_engine::Batch::start(&mut early, &prompt, all.clone()).unwrap();
+        let (i, _) = batch.next_finished(&cancel).unwrap().unwrap();
+        assert_eq!(i, 1);
+    }
+    assert!(
+        early.n_past() > prompt.len(),
+        "holds the first sequence so far"
+    );
+    assert!(early.n_past() < prompt.len() + 30);
+    assert_eq!(&early.tokens()[..prompt.len()], &prompt[..]);
+}
+
+/// `end_only_after` keeps a sequence going past the end-of-generation token until its text holds
+/// the marker often enough (an answer that must contain a whole code block).
+#[test]
+fn the_end_is_held_until_the_marker_appears() {
+    let model = Model::load(
+        vibrant_testutil::model_path("smollm2-135m-instruct-q4_1"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let tok = model.tokenizer();
+    let prompt = tok
+        .encode(
+            "<|im_start|>user\nSay hi.<|im_end|>\n<|im_start|>assistant\n",
+            false,
+            true,
+        )
+        .unwrap();
+    let cancel = AtomicBool::new(false);
+    let free = params(0.0, 1, 60);
+    let mut s = model.session(512);
+    let plain = generate(&mut s, &prompt, &free, &cancel, &mut |_| {}).unwrap();
+    assert_eq!(
+        plain.stats.stop_reason,
+        vibrant_engine::StopReason::EndOfGeneration,
+        "{:?}",
+        plain.text
+    );
+    let held = GenerateParams {
+        end_only_after: Some(("```".to_owned(), 2)),
+        ..params(0.0, 1, 60)
+    };
+    let mut s = model.session(512);
+    let single = generate(&mut s, &prompt, &held, &cancel, &mut |_| {}).unwrap();
+    let mut s = model.session(512);
+    let batch = generate_many(&mut s, &prompt, std::slice::from_ref(&held), &cancel).unwrap();
+    for g in [&single, &batch[0]] {
+        assert!(
+            g.text.matches("```").count() >= 2
+                || g.stats.stop_reason == vibrant_engine::StopReason::MaxTokens,
+            "{:?} ended with {:?}",
+            g.text,
+            g.stats.stop_reason
+        );
+        assert!(g.tokens.len() > plain.tokens.len(), "{:?}", g.text);
+        assert!(g.tokens.iter().all(|&t| !tok.is_eog(t)));
+    }
+    assert_eq!(single.tokens, batch[0].tokens);
+}

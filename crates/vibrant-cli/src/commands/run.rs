@@ -176,7 +176,7 @@ pub fn run(ctx: &super::Context, args: RunArgs) -> Result<()> {
         stop: args.stop.clone(),
         sampler,
         stop_at_eog: true,
-        stop_on_loop: false,
+        ..GenerateParams::default()
     };
 
     let stdout = std::io::stdout();

@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use vibrant_engine::{
-    ChatMessage, GenerateParams, Model, SamplerParams, Session, StopReason, TokenConstraint,
-    generate_constrained, generate_many,
+    Batch, ChatMessage, GenerateParams, Model, SamplerParams, Session, StopReason, TokenConstraint,
+    generate_constrained,
 };
 use vibrant_grammar::{ToolCallConstraint, ToolMode, Vocab};
 
@@ -213,7 +213,48 @@ impl EmbeddedBackend {
             },
             stop_at_eog: true,
             stop_on_loop: false,
+            end_only_after: request.require_code_block.then(|| ("```".to_owned(), 2)),
         }
+    }
+}
+
+/// Candidates decoded together in one batch ([`Backend::answers`]).
+struct BatchAnswers<'s> {
+    batch: Batch<'s>,
+    started: Instant,
+}
+
+impl super::Answers for BatchAnswers<'_> {
+    fn next_answer(
+        &mut self,
+        cancel: &AtomicBool,
+    ) -> Result<Option<(usize, Completion)>, BackendError> {
+        let Some((i, g)) = self.batch.next_finished(cancel)? else {
+            return Ok(None);
+        };
+        let st = &g.stats;
+        let finish = match &st.stop_reason {
+            StopReason::EndOfGeneration | StopReason::StopString(_) => FinishReason::Stop,
+            StopReason::MaxTokens | StopReason::Repetition => FinishReason::Length,
+            StopReason::Cancelled => FinishReason::Cancelled,
+            StopReason::ContextFull => FinishReason::ContextFull,
+        };
+        Ok(Some((
+            i,
+            Completion {
+                usage: Usage {
+                    prompt_tokens: Some(st.prompt_tokens),
+                    reused_tokens: Some(st.reused_tokens),
+                    completion_tokens: Some(st.generated_tokens),
+                    time_to_first_token: Some(st.prefill),
+                    total: self.started.elapsed(),
+                },
+                text: g.text,
+                tool_calls: Vec::new(),
+                invalid_tool_calls: Vec::new(),
+                finish,
+            },
+        )))
     }
 }
 
@@ -245,16 +286,20 @@ impl Backend for EmbeddedBackend {
         Ok(self.prompt_tokens_with_tools(messages, tools)?.len())
     }
 
-    fn complete_many(
-        &mut self,
-        request: &CompletionRequest<'_>,
+    fn answers<'a>(
+        &'a mut self,
+        request: &CompletionRequest<'a>,
         variants: &[Sampling],
-        cancel: &AtomicBool,
-    ) -> Result<Vec<Completion>, BackendError> {
+    ) -> Result<Box<dyn super::Answers + 'a>, BackendError> {
         let started = Instant::now();
         if request.tool_choice != ToolChoice::None && !request.tools.is_empty() {
             // Constrained tool calls need one constraint per sequence: one by one.
-            return super::complete_each(self, request, variants, cancel);
+            return Ok(Box::new(super::EachAnswer {
+                backend: self,
+                request: request.clone(),
+                variants: variants.to_vec(),
+                next: 0,
+            }));
         }
         let prompt = self.prompt_tokens_with_tools(request.messages, &[])?;
         let window = self.session.n_ctx();
@@ -273,32 +318,8 @@ impl Backend for EmbeddedBackend {
                 ..Self::generate_params(request, Some(*v))
             })
             .collect();
-        let generations = generate_many(&mut self.session, &prompt, &params, cancel)?;
-        Ok(generations
-            .into_iter()
-            .map(|g| {
-                let st = &g.stats;
-                let finish = match &st.stop_reason {
-                    StopReason::EndOfGeneration | StopReason::StopString(_) => FinishReason::Stop,
-                    StopReason::MaxTokens | StopReason::Repetition => FinishReason::Length,
-                    StopReason::Cancelled => FinishReason::Cancelled,
-                    StopReason::ContextFull => FinishReason::ContextFull,
-                };
-                Completion {
-                    text: g.text,
-                    tool_calls: Vec::new(),
-                    invalid_tool_calls: Vec::new(),
-                    finish,
-                    usage: Usage {
-                        prompt_tokens: Some(st.prompt_tokens),
-                        reused_tokens: Some(st.reused_tokens),
-                        completion_tokens: Some(st.generated_tokens),
-                        time_to_first_token: Some(st.prefill),
-                        total: started.elapsed(),
-                    },
-                }
-            })
-            .collect())
+        let batch = Batch::start(&mut self.session, &prompt, params)?;
+        Ok(Box::new(BatchAnswers { batch, started }))
     }
 
     fn complete(

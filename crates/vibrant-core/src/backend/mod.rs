@@ -46,6 +46,9 @@ pub struct CompletionRequest<'a> {
     /// Constrain tool calls to the tools' JSON schemas while decoding (the embedded engine;
     /// remote servers do what they do).
     pub constrain_tools: bool,
+    /// The answer may not end before it holds a complete fenced code block (the embedded engine
+    /// masks the end of generation until then; remote servers ignore it).
+    pub require_code_block: bool,
 }
 
 /// Whether an answer calls tools.
@@ -77,6 +80,7 @@ impl<'a> CompletionRequest<'a> {
             tools: &[],
             tool_choice: ToolChoice::Auto,
             constrain_tools: true,
+            require_code_block: false,
         }
     }
 }
@@ -286,34 +290,78 @@ pub trait Backend {
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<Completion, BackendError>;
 
-    /// One answer per sampling variant to the same request (candidates). The embedded engine
-    /// decodes them together in one batch that shares the prompt's KV cache; the default asks
-    /// one by one. Answers are not streamed.
+    /// One answer per sampling variant to the same request (candidates), each handed out as
+    /// soon as it is complete ([`Answers::next_answer`]): the embedded engine decodes them
+    /// together in one batch that shares the prompt's KV cache, so a caller can check the first
+    /// answer while the others are still being written, and drop the rest once one is good. The
+    /// default asks one by one (remote servers). Answers are not streamed piece by piece.
+    fn answers<'a>(
+        &'a mut self,
+        request: &CompletionRequest<'a>,
+        variants: &[Sampling],
+    ) -> Result<Box<dyn Answers + 'a>, BackendError> {
+        Ok(Box::new(EachAnswer {
+            backend: self,
+            request: request.clone(),
+            variants: variants.to_vec(),
+            next: 0,
+        }))
+    }
+
+    /// Every answer of [`Backend::answers`], in the order of `variants`.
     fn complete_many(
         &mut self,
         request: &CompletionRequest<'_>,
         variants: &[Sampling],
         cancel: &AtomicBool,
     ) -> Result<Vec<Completion>, BackendError> {
-        complete_each(self, request, variants, cancel)
+        let mut out: Vec<Option<Completion>> = vec![None; variants.len()];
+        let mut answers = self.answers(request, variants)?;
+        while let Some((i, c)) = answers.next_answer(cancel)? {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(c);
+            }
+        }
+        Ok(out.into_iter().flatten().collect())
     }
 }
 
-/// [`Backend::complete_many`] one answer at a time (remote servers; constrained tool calls).
-pub(crate) fn complete_each<B: Backend + ?Sized>(
-    backend: &mut B,
-    request: &CompletionRequest<'_>,
-    variants: &[Sampling],
-    cancel: &AtomicBool,
-) -> Result<Vec<Completion>, BackendError> {
-    let mut out = Vec::with_capacity(variants.len());
-    for v in variants {
-        let mut r = request.clone();
+/// Answers to one request, handed out as they complete ([`Backend::answers`]). Dropping it
+/// stops the answers not yet complete.
+pub trait Answers {
+    /// Generates until the next answer is complete and returns it with the index of its
+    /// variant; `None` once all have been returned. When `cancel` is set, the answers not yet
+    /// complete end with [`FinishReason::Cancelled`].
+    fn next_answer(
+        &mut self,
+        cancel: &AtomicBool,
+    ) -> Result<Option<(usize, Completion)>, BackendError>;
+}
+
+/// [`Backend::answers`] one answer at a time (remote servers; constrained tool calls).
+pub(crate) struct EachAnswer<'a, B: Backend + ?Sized> {
+    pub backend: &'a mut B,
+    pub request: CompletionRequest<'a>,
+    pub variants: Vec<Sampling>,
+    pub next: usize,
+}
+
+impl<B: Backend + ?Sized> Answers for EachAnswer<'_, B> {
+    fn next_answer(
+        &mut self,
+        cancel: &AtomicBool,
+    ) -> Result<Option<(usize, Completion)>, BackendError> {
+        let Some(v) = self.variants.get(self.next) else {
+            return Ok(None);
+        };
+        let i = self.next;
+        self.next += 1;
+        let mut r = self.request.clone();
         r.temperature = v.temperature;
         r.seed = v.seed;
-        out.push(backend.complete(&r, cancel, &mut |_| {})?);
+        let c = self.backend.complete(&r, cancel, &mut |_| {})?;
+        Ok(Some((i, c)))
     }
-    Ok(out)
 }
 
 /// How one of several answers to a request is sampled ([`Backend::complete_many`]).
