@@ -471,10 +471,13 @@ impl Solver<'_> {
             let k = self.config.candidates.max(1);
             let variants: Vec<Sampling> = (0..k)
                 .map(|i| Sampling {
+                    // Later rounds sample hotter: a repair prompt holds the earlier answer,
+                    // which a small model otherwise copies.
                     temperature: if i == 0 && new_prompt {
                         0.0
                     } else {
-                        self.config.temperature
+                        (self.config.temperature + 0.15 * round as f32)
+                            .min(self.config.temperature.max(1.1))
                     },
                     seed: Some(
                         self.seed
@@ -1425,6 +1428,20 @@ fn condense(output: &str, max_chars: usize) -> String {
         .lines()
         .filter(|l| !l.trim().is_empty())
         .filter(|l| !l.starts_with("   Compiling ") && !l.contains("Blocking waiting"))
+        // node:test's TAP: the runner's own stack frames and bookkeeping say nothing.
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.contains("(node:")
+                || t.starts_with("node:")
+                || t.starts_with("async Test.")
+                || t.starts_with("duration_ms:")
+                || t.starts_with("# duration_ms")
+                || t.starts_with("failureType:")
+                || t.starts_with("code: 'ERR_")
+                || t.starts_with("stack: |-")
+                || t == "..."
+                || t == "---")
+        })
         .collect::<Vec<_>>()
         .join("\n");
     cap_head_tail(&trimmed, max_chars)

@@ -165,11 +165,34 @@ pub(crate) fn test_file_of(answer: &str, path: &str) -> Option<String> {
         None => return None,
     };
     let code = crate::solve::strip_failure_marks(&block.code);
-    let code = code.trim_end();
-    if code.is_empty() {
+    // The path written inside the block, as a line of its own, is no code.
+    let code: Vec<&str> = code
+        .lines()
+        .filter(|l| {
+            let t = l.trim().trim_start_matches(['#', '/']).trim();
+            t != path && t != name
+        })
+        .collect();
+    let code = code.join("\n");
+    let code = code.trim();
+    if code.is_empty() || !has_test_case(code, path) {
         return None;
     }
     Some(format!("{code}\n"))
+}
+
+/// Whether `code` defines at least one test the project's runner would run.
+fn has_test_case(code: &str, path: &str) -> bool {
+    match ext_of(path) {
+        "py" => code.contains("def test") || code.contains("(unittest.TestCase)"),
+        "rs" => code.contains("#[test]"),
+        "go" => code.contains("func Test"),
+        "js" | "mjs" | "cjs" | "ts" | "mts" | "jsx" | "tsx" => {
+            code.contains("test(") || code.contains("it(")
+        }
+        "c" | "h" => code.contains("main(") || code.contains("assert"),
+        _ => true,
+    }
 }
 
 /// The imports of the example test file that a test of the task left out: small models often
@@ -253,6 +276,13 @@ fn unresolved_project_names(output: &str, sources: &Sources) -> Vec<String> {
 pub(crate) fn broken_test_file(output: &str, path: &str, sources: &Sources) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     if output.contains(name) && !unresolved_project_names(output, sources).is_empty() {
+        return true;
+    }
+    // pytest could not even import it, and not for a name the task is to add.
+    if output.contains(&format!("ERROR collecting {path}"))
+        && !output.contains("ImportError")
+        && !output.contains("ModuleNotFoundError")
+    {
         return true;
     }
     output.contains(name)
@@ -357,6 +387,33 @@ mod tests {
         assert!(t.starts_with("from m import f\n"));
         assert!(t.ends_with("== 4\n"));
         assert!(test_file_of("no code here", "x.py").is_none());
+    }
+
+    #[test]
+    fn a_block_without_a_test_or_with_only_its_path_is_no_test_file() {
+        let a =
+            "```python\nimport pytest\nfrom envfile import parse_env\ntest_vibrant_task.py\n```";
+        assert!(
+            test_file_of(a, "test_vibrant_task.py").is_none(),
+            "no test in it"
+        );
+        let b = "```python\n# test_vibrant_task.py\nfrom envfile import parse_env\ntest_vibrant_task.py\n\ndef test_comment():\n    assert parse_env('# x') == {}\n```";
+        let t = test_file_of(b, "test_vibrant_task.py").unwrap();
+        assert!(t.starts_with("from envfile import parse_env\n"), "{t}");
+        assert!(!t.contains("\ntest_vibrant_task.py"), "{t}");
+        assert!(test_file_of("```js\nconst x = 1;\n```", "test/task.test.js").is_none());
+    }
+
+    #[test]
+    fn a_test_file_pytest_cannot_collect_is_no_judge_unless_a_name_is_missing() {
+        let s = sources(&[("envfile.py", "def parse_env(t):\n    return {}\n")]);
+        let nonsense = "ERROR collecting test_vibrant_task.py\nE   NameError: name 'test_vibrant_task' is not defined\n";
+        assert!(broken_test_file(nonsense, "test_vibrant_task.py", &s));
+        let new_name = "ERROR collecting test_vibrant_task.py\nE   ImportError: cannot import name 'strip_comment' from 'envfile'\n";
+        assert!(
+            !broken_test_file(new_name, "test_vibrant_task.py", &s),
+            "the task may add it"
+        );
     }
 
     #[test]

@@ -29,6 +29,19 @@ pub struct GenerateParams {
     /// times: an answer that must hold a complete fenced code block (`("```", 2)`) cannot stop
     /// after its opening sentence.
     pub end_only_after: Option<(String, usize)>,
+    /// Steers a sequence that talks too long: once it has generated `after_tokens` tokens
+    /// without `unless` in its text, the tokens of `text` come next (once). Candidates use it
+    /// to open the code block of an answer that is still explaining itself.
+    /// Only [`Batch`] (and so [`generate_many`]) applies it.
+    pub nudge: Option<Nudge>,
+}
+
+/// See [`GenerateParams::nudge`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Nudge {
+    pub after_tokens: usize,
+    pub unless: String,
+    pub text: String,
 }
 
 impl Default for GenerateParams {
@@ -40,6 +53,7 @@ impl Default for GenerateParams {
             stop_at_eog: true,
             stop_on_loop: false,
             end_only_after: None,
+            nudge: None,
         }
     }
 }
@@ -276,6 +290,9 @@ struct Seq {
     decode: Duration,
     /// Handed to the caller already.
     taken: bool,
+    /// Tokens that come next whatever the logits say ([`GenerateParams::nudge`]).
+    forced: std::collections::VecDeque<u32>,
+    nudged: bool,
 }
 
 /// Sequences that share a prompt, decoded together one step at a time ([`generate_many`]), each
@@ -330,6 +347,8 @@ impl<'s> Batch<'s> {
                     stop: None,
                     decode: Duration::ZERO,
                     taken: false,
+                    forced: std::collections::VecDeque::new(),
+                    nudged: false,
                 }
             })
             .collect();
@@ -452,8 +471,23 @@ impl Seq {
         if self.tokens.len() >= p.max_tokens {
             return Some(StopReason::MaxTokens);
         }
+        if !self.nudged
+            && let Some(n) = &p.nudge
+            && self.tokens.len() >= n.after_tokens
+        {
+            self.nudged = true;
+            if !self.out.text.contains(n.unless.as_str()) {
+                self.forced = tokenizer
+                    .encode(&n.text, false, false)
+                    .unwrap_or_default()
+                    .into();
+            }
+        }
         hold_end(p, &self.out.text, tokenizer, &mut self.logits);
-        let token = self.sampler.sample(&self.logits);
+        let token = match self.forced.pop_front() {
+            Some(t) => t,
+            None => self.sampler.sample(&self.logits),
+        };
         if p.stop_at_eog && tokenizer.is_eog(token) {
             return Some(StopReason::EndOfGeneration);
         }

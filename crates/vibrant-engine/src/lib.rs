@@ -32,8 +32,8 @@ mod weights;
 pub use config::{Architecture, ModelConfig, RopeStyle};
 pub use error::{EngineError, Result};
 pub use generate::{
-    Batch, GenerateParams, Generation, GenerationStats, StopReason, TokenConstraint, generate,
-    generate_constrained, generate_many, looping,
+    Batch, GenerateParams, Generation, GenerationStats, Nudge, StopReason, TokenConstraint,
+    generate, generate_constrained, generate_many, looping,
 };
 pub use model::{LoadOptions, Model, default_threads};
 pub use perplexity::{Perplexity, perplexity};

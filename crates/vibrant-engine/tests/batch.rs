@@ -183,3 +183,57 @@ fn the_end_is_held_until_the_marker_appears() {
     }
     assert_eq!(single.tokens, batch[0].tokens);
 }
+
+/// A nudge opens the marker's text in a sequence that has gone on too long without it, once,
+/// and leaves a sequence that has it alone.
+#[test]
+fn a_nudge_forces_its_text_once_after_so_many_tokens() {
+    let model = Model::load(
+        vibrant_testutil::model_path("smollm2-135m-instruct-q4_1"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let prompt = model
+        .tokenizer()
+        .encode("Once upon a time", false, false)
+        .unwrap();
+    let cancel = AtomicBool::new(false);
+    let nudge = |unless: &str| GenerateParams {
+        nudge: Some(vibrant_engine::Nudge {
+            after_tokens: 4,
+            unless: unless.to_owned(),
+            text: "\n\n```".to_owned(),
+        }),
+        ..params(0.0, 1, 20)
+    };
+    let mut s = model.session(256);
+    let out = generate_many(
+        &mut s,
+        &prompt,
+        &[params(0.0, 1, 20), nudge("```"), nudge(" ")],
+        &cancel,
+    )
+    .unwrap();
+    assert!(!out[0].text.contains("```"), "{:?}", out[0].text);
+    assert_eq!(
+        out[1].tokens[..4],
+        out[0].tokens[..4],
+        "the same until the nudge"
+    );
+    let head = model.tokenizer().decode(&out[0].tokens[..4], false);
+    assert!(
+        out[1].text.starts_with(&format!("{head}\n\n```")),
+        "{:?}",
+        out[1].text
+    );
+    assert_eq!(
+        out[1].text.matches("```").count(),
+        1,
+        "once: {:?}",
+        out[1].text
+    );
+    assert_eq!(
+        out[2].tokens, out[0].tokens,
+        "its text held the marker already"
+    );
+}

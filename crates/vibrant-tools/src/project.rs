@@ -233,6 +233,11 @@ struct Patterns {
     failed: Vec<Regex>,
     cargo_result: Regex,
     counts: Regex,
+    /// node:test's TAP: `# pass 1`, a failure's `location: 'test/x.test.js:6:1'`, and stack
+    /// frames `parse (file://src/q.js:24:13)`.
+    tap_count: Regex,
+    tap_location: Regex,
+    tap_frame: Regex,
 }
 
 static PATTERNS: std::sync::LazyLock<Patterns> = std::sync::LazyLock::new(patterns);
@@ -258,7 +263,15 @@ fn patterns() -> Patterns {
             re(r"^FAILED (?P<name>\S+)"),
             re(r"^\s*✕ (?P<name>.+?)(?: \(\d+ ms\))?$"),
             re(r"^\s*\d+/\d+ Test\s+#\d+: (?P<name>\S+) \.+\s*\*\*\*Failed"),
+            re(r"^\s*not ok \d+ - (?P<name>.+?)(?: # .*)?$"),
         ],
+        tap_count: re(r"^# (?P<what>pass|fail) (?P<n>\d+)$"),
+        tap_location: re(
+            r"^\s*location: '(?:file://)?(?P<file>[^']+?):(?P<line>\d+):(?P<col>\d+)'",
+        ),
+        tap_frame: re(
+            r"\((?:file://)?(?P<file>[^():\s]+\.[cm]?[jt]sx?):(?P<line>\d+):(?P<col>\d+)\)",
+        ),
         cargo_result: re(r"test result: \w+\. (?P<passed>\d+) passed; (?P<failed>\d+) failed"),
         counts: re(r"(?P<n>\d+) (?P<what>passed|failed)"),
     }
@@ -368,6 +381,18 @@ pub fn summarize(log: &str) -> RunSummary {
                 break;
             }
         }
+        if line.trim_start().starts_with("not ok ")
+            && let Some(d) = tap_failure(&lines[i + 1..])
+        {
+            push(&mut s, d);
+        }
+        if let Some(c) = p.tap_count.captures(line) {
+            if &c["what"] == "pass" {
+                s.passed = num(&c, "n");
+            } else {
+                s.failed = num(&c, "n");
+            }
+        }
         if let Some(c) = p.cargo_result.captures(line) {
             saw_cargo = true;
             cargo_passed += num(&c, "passed").unwrap_or(0);
@@ -392,6 +417,64 @@ pub fn summarize(log: &str) -> RunSummary {
         s.failed = Some(cargo_failed);
     }
     s
+}
+
+/// The failure a node:test TAP block (the lines after `not ok N - name`, up to `...`) reports:
+/// at the first stack frame in the project's code, or at the test's location, with the error
+/// and the expected and actual values.
+fn tap_failure(block: &[&str]) -> Option<Diagnostic> {
+    let p = &*PATTERNS;
+    let mut location: Option<(String, u32, Option<u32>)> = None;
+    let mut frame: Option<(String, u32, Option<u32>)> = None;
+    let (mut error, mut expected, mut actual) = (None, None, None);
+    let value = |l: &str, key: &str| {
+        l.trim_start()
+            .strip_prefix(key)
+            .map(|v| v.trim().trim_matches('\'').to_owned())
+            .filter(|v| !v.is_empty() && !v.starts_with('|'))
+    };
+    for l in block.iter().take(40) {
+        let t = l.trim();
+        if t == "..." || t.starts_with("not ok ") || t.starts_with("ok ") {
+            break;
+        }
+        let at = |c: &regex::Captures<'_>| {
+            (
+                c["file"].to_owned(),
+                c["line"].parse::<u32>().unwrap_or(0),
+                c["col"].parse::<u32>().ok(),
+            )
+        };
+        if let Some(c) = p.tap_location.captures(l) {
+            location.get_or_insert(at(&c));
+        } else if let Some(c) = p.tap_frame.captures(l)
+            && !l.contains("node:")
+            && !l.contains("node_modules")
+        {
+            frame.get_or_insert(at(&c));
+        } else if let Some(v) = value(l, "error:") {
+            error.get_or_insert(v);
+        } else if let Some(v) = value(l, "expected:") {
+            expected.get_or_insert(v);
+        } else if let Some(v) = value(l, "actual:") {
+            actual.get_or_insert(v);
+        }
+    }
+    let (file, line, column) = frame.or(location)?;
+    let mut message = format!(
+        "error: {}",
+        error.unwrap_or_else(|| "test failed".to_owned())
+    );
+    if let (Some(e), Some(a)) = (expected, actual) {
+        message.push_str(&format!(" (expected {e}, actual {a})"));
+    }
+    Some(Diagnostic {
+        file,
+        line,
+        column,
+        severity: "error".to_owned(),
+        message,
+    })
 }
 
 pub(crate) fn run(tb: &mut Toolbox, name: &str, args: &Args<'_>) -> Result<ToolResult> {
@@ -491,6 +574,70 @@ pub(crate) fn run(tb: &mut Toolbox, name: &str, args: &Args<'_>) -> Result<ToolR
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// node --test's TAP output (node 20+), as `npm test` prints it.
+    #[test]
+    fn node_test_tap_failures_counts_and_locations() {
+        let log = "TAP version 13
+# Subtest: parses simple pairs
+not ok 1 - parses simple pairs
+  ---
+  duration_ms: 0.948155
+  location: 'test/query.test.js:6:1'
+  failureType: 'testCodeFailure'
+  error: 'Assignment to constant variable.'
+  code: 'ERR_TEST_FAILURE'
+  name: 'TypeError'
+  stack: |-
+    parseQuery (file://src/query.js:24:13)
+    TestContext.<anonymous> (file://test/query.test.js:7:20)
+    Test.runInAsyncScope (node:async_hooks:206:9)
+  ...
+# Subtest: repeated keys
+not ok 2 - repeated keys
+  ---
+  duration_ms: 0.2
+  location: '/tmp/w/test/query.test.js:14:1'
+  failureType: 'testCodeFailure'
+  error: 'Expected values to be strictly deep-equal'
+  code: 'ERR_ASSERTION'
+  expected: 3
+  actual: 2
+  operator: 'deepStrictEqual'
+  stack: |-
+    TestContext.<anonymous> (file:///tmp/w/test/query.test.js:15:10)
+    Test.runInAsyncScope (node:async_hooks:206:9)
+  ...
+# Subtest: stringify
+ok 3 - stringify
+  ---
+  duration_ms: 0.1
+  ...
+1..3
+# tests 3
+# suites 0
+# pass 1
+# fail 2
+# duration_ms 88.09806
+";
+        let s = summarize(log);
+        assert_eq!((s.passed, s.failed), (Some(1), Some(2)));
+        assert_eq!(s.failed_tests, vec!["parses simple pairs", "repeated keys"]);
+        assert_eq!(s.diagnostics.len(), 2);
+        let d = &s.diagnostics[0];
+        assert_eq!(
+            (d.file.as_str(), d.line),
+            ("src/query.js", 24),
+            "the code's frame"
+        );
+        assert_eq!(d.message, "error: Assignment to constant variable.");
+        let d = &s.diagnostics[1];
+        assert_eq!((d.file.as_str(), d.line), ("/tmp/w/test/query.test.js", 15));
+        assert_eq!(
+            d.message,
+            "error: Expected values to be strictly deep-equal (expected 3, actual 2)"
+        );
+    }
 
     #[test]
     fn cargo_short_and_long_errors_and_test_failures() {

@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use vibrant_engine::{
-    Batch, ChatMessage, GenerateParams, Model, SamplerParams, Session, StopReason, TokenConstraint,
-    generate_constrained,
+    Batch, ChatMessage, GenerateParams, Model, Nudge, SamplerParams, Session, StopReason,
+    TokenConstraint, generate_constrained,
 };
 use vibrant_grammar::{ToolCallConstraint, ToolMode, Vocab};
 
@@ -214,6 +214,12 @@ impl EmbeddedBackend {
             stop_at_eog: true,
             stop_on_loop: false,
             end_only_after: request.require_code_block.then(|| ("```".to_owned(), 2)),
+            // An answer still explaining itself after 160 tokens opens its code block.
+            nudge: request.require_code_block.then(|| Nudge {
+                after_tokens: 160,
+                unless: "```".to_owned(),
+                text: "\n\n```".to_owned(),
+            }),
         }
     }
 }
