@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::beneath::{remove_beneath, write_beneath};
+use crate::beneath::{read_beneath, remove_beneath, write_beneath};
 use crate::error::{Result, ToolError};
 use crate::text::{hash_bytes, write_atomic};
 use crate::workspace::Workspace;
@@ -88,7 +88,7 @@ impl CheckpointStore {
     }
 
     /// Records `rel`'s state before a change, once per turn (call before writing).
-    pub(crate) fn before_change(&mut self, rel: &str, abs: &Path) -> Result<()> {
+    pub(crate) fn before_change(&mut self, root: &Path, rel: &str) -> Result<()> {
         if self.current.is_none() {
             let id = self.reserve_id()?;
             let created_unix = std::time::SystemTime::now()
@@ -107,7 +107,7 @@ impl CheckpointStore {
             .as_ref()
             .is_some_and(|c| c.files.iter().any(|f| f.path == rel));
         if !seen {
-            let state = self.capture(abs)?;
+            let state = self.capture(root, rel)?;
             if let Some(c) = self.current.as_mut() {
                 c.files.push(FileChange {
                     path: rel.to_owned(),
@@ -120,8 +120,8 @@ impl CheckpointStore {
     }
 
     /// Records `rel`'s state after a change and saves the manifest.
-    pub(crate) fn after_change(&mut self, rel: &str, abs: &Path) -> Result<()> {
-        let state = self.capture(abs)?;
+    pub(crate) fn after_change(&mut self, root: &Path, rel: &str) -> Result<()> {
+        let state = self.capture(root, rel)?;
         if let Some(c) = self.current.as_mut() {
             if let Some(f) = c.files.iter_mut().find(|f| f.path == rel) {
                 f.after = state;
@@ -214,7 +214,7 @@ impl CheckpointStore {
         let mut targets = Vec::new();
         for (rel, (expected, target)) in &plan {
             let p = workspace.resolve_for_write(rel)?;
-            let now = self.state_of(&p.abs)?;
+            let now = self.state_of(workspace.root(), &p.rel)?;
             if !same_content(&now, expected) {
                 conflicts.push(format!(
                     "{rel} ({})",
@@ -360,34 +360,39 @@ impl CheckpointStore {
         }
     }
 
-    fn state_of(&self, abs: &Path) -> Result<FileState> {
-        match std::fs::read(abs) {
-            Ok(bytes) => Ok(FileState::File {
+    /// The bytes of the workspace file `rel`, read beneath `root` (a link on the way is refused:
+    /// a directory swapped for a link to the outside cannot put a file from outside into the
+    /// store, from where undo would write it into the workspace).
+    fn read_file(root: &Path, rel: &str) -> Result<Option<Vec<u8>>> {
+        read_beneath(root, rel, u64::MAX)
+    }
+
+    fn state_of(&self, root: &Path, rel: &str) -> Result<FileState> {
+        Ok(match Self::read_file(root, rel)? {
+            Some(bytes) => FileState::File {
                 blob: hash_bytes(&bytes),
-                mode: mode_of(abs),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileState::Absent),
-            Err(e) => Err(ToolError::io(abs, e)),
-        }
+                mode: mode_of(&root.join(rel)),
+            },
+            None => FileState::Absent,
+        })
     }
 
     /// Like [`Self::state_of`], and stores the content as a blob.
-    fn capture(&self, abs: &Path) -> Result<FileState> {
-        match std::fs::read(abs) {
-            Ok(bytes) => {
+    fn capture(&self, root: &Path, rel: &str) -> Result<FileState> {
+        Ok(match Self::read_file(root, rel)? {
+            Some(bytes) => {
                 let blob = hash_bytes(&bytes);
                 let obj = self.dir.join("objects").join(&blob);
                 if !obj.exists() {
                     write_atomic(&obj, &bytes)?;
                 }
-                Ok(FileState::File {
+                FileState::File {
                     blob,
-                    mode: mode_of(abs),
-                })
+                    mode: mode_of(&root.join(rel)),
+                }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileState::Absent),
-            Err(e) => Err(ToolError::io(abs, e)),
-        }
+            None => FileState::Absent,
+        })
     }
 
     fn read_blob(&self, blob: &str) -> Result<Vec<u8>> {
@@ -424,4 +429,41 @@ fn mode_of(abs: &Path) -> u32 {
 #[cfg(not(unix))]
 fn mode_of(_abs: &Path) -> u32 {
     0o644
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The attack: a directory of the workspace replaced by a link to the outside just before an
+    /// edit. Its capture for undo must refuse the link instead of saving the file outside (undo
+    /// would then write that file into the workspace, where the model reads it).
+    #[test]
+    fn a_capture_through_a_link_to_the_outside_is_refused_and_saves_nothing() {
+        let ws = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("x.txt"), "TOPSECRET\n").unwrap();
+        std::os::unix::fs::symlink(outside.path(), ws.path().join("d")).unwrap();
+        let mut store = CheckpointStore::open(state.path()).unwrap();
+        store.begin_turn("edit");
+        assert!(store.before_change(ws.path(), "d/x.txt").is_err());
+        assert!(store.after_change(ws.path(), "d/x.txt").is_err());
+        let objects: Vec<_> = std::fs::read_dir(state.path().join("checkpoints/objects"))
+            .unwrap()
+            .flatten()
+            .collect();
+        assert!(objects.is_empty(), "{objects:?}");
+
+        // A real directory is captured as before.
+        std::fs::remove_file(ws.path().join("d")).unwrap();
+        std::fs::create_dir(ws.path().join("d")).unwrap();
+        std::fs::write(ws.path().join("d/x.txt"), "inside\n").unwrap();
+        store.before_change(ws.path(), "d/x.txt").unwrap();
+        store.before_change(ws.path(), "d/new.txt").unwrap();
+        let c = store.current.as_ref().unwrap();
+        assert!(matches!(c.files[0].before, FileState::File { .. }));
+        assert!(matches!(c.files[1].before, FileState::Absent));
+    }
 }

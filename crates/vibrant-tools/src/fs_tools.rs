@@ -177,13 +177,10 @@ pub(crate) fn grep(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult> {
                 continue;
             }
         }
-        if std::fs::metadata(&path)
-            .map(|m| m.len() > MAX_GREP_FILE_BYTES)
-            .unwrap_or(true)
-        {
-            continue;
-        }
-        let Ok(bytes) = std::fs::read(&path) else {
+        // Read beneath the root, refusing links on the way: a directory swapped for a link
+        // after the walk saw it cannot lead the read outside.
+        let Ok(Some(bytes)) = crate::beneath::read_beneath(tb.ws.root(), &rel, MAX_GREP_FILE_BYTES)
+        else {
             continue;
         };
         let Ok(file) = TextFile::decode(&rel, &bytes) else {

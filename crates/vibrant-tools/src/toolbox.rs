@@ -682,7 +682,7 @@ impl Toolbox {
             }
         }
         for c in &changes {
-            self.checkpoints.before_change(&c.path.rel, &c.path.abs)?;
+            self.checkpoints.before_change(self.ws.root(), &c.path.rel)?;
             match &c.new_bytes {
                 Some(bytes) => {
                     write_beneath(self.ws.root(), &c.path.rel, bytes, None)?;
@@ -693,7 +693,7 @@ impl Toolbox {
                     self.seen.remove(&c.path.abs);
                 }
             }
-            self.checkpoints.after_change(&c.path.rel, &c.path.abs)?;
+            self.checkpoints.after_change(self.ws.root(), &c.path.rel)?;
         }
         Ok((diff, paths))
     }

@@ -199,3 +199,61 @@ fn a_directory_swapped_for_a_link_mid_write_never_leads_outside() {
         &leaked[..leaked.len().min(5)]
     );
 }
+
+/// The same race against `grep`, which walks the workspace and then reads each file it found:
+/// a directory swapped for a link to the outside between the walk and the read must not let a
+/// file outside be read.
+#[cfg(unix)]
+#[test]
+fn a_directory_swapped_for_a_link_mid_grep_never_shows_outside_text() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    let mut f = fixture();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("x.txt"), "TOPSECRET outside\n").unwrap();
+    std::fs::create_dir(f.path("d")).unwrap();
+    std::fs::write(f.path("d/x.txt"), "harmless inside\n").unwrap();
+    std::os::unix::fs::symlink(outside.path(), f.path("d_link")).unwrap();
+    // Before the race: grep finds the inside text, and not through the link.
+    let before = f.call("grep", json!({"pattern": "TOPSECRET|harmless"})).output;
+    assert!(before.contains("d/x.txt:1: harmless inside"), "{before}");
+    assert!(!before.contains("TOPSECRET"), "{before}");
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let stop = Arc::clone(&stop);
+        let (d, link) = (f.path("d"), f.path("d_link"));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _ = rustix::fs::renameat_with(
+                    rustix::fs::CWD,
+                    &d,
+                    rustix::fs::CWD,
+                    &link,
+                    rustix::fs::RenameFlags::EXCHANGE,
+                );
+            }
+        })
+    };
+    let started = Instant::now();
+    let (mut tries, mut leaks) = (0, 0);
+    while started.elapsed() < Duration::from_secs(4) && tries < 3000 {
+        for args in [
+            json!({"pattern": "TOPSECRET|harmless"}),
+            json!({"pattern": "TOPSECRET|harmless", "path": "d/x.txt"}),
+        ] {
+            if f.call("grep", args).output.contains("TOPSECRET") {
+                leaks += 1;
+            }
+        }
+        tries += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    swapper.join().unwrap();
+    assert_eq!(
+        leaks, 0,
+        "{leaks} of {tries} greps through a swapped directory read the file outside"
+    );
+    assert!(tries > 50, "the race ran {tries} times only");
+}
