@@ -258,7 +258,11 @@ impl Sources {
             if !lang.has_grammar() {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&f.abs) else {
+            // Beneath the root: a directory swapped for a link after the walk is not followed.
+            let Ok(Some(bytes)) = crate::beneath::read_beneath(root, &f.path, max_bytes) else {
+                continue;
+            };
+            let Ok(text) = String::from_utf8(bytes) else {
                 continue;
             };
             if let Some(sf) = SourceFile::new(&f.path, text) {
