@@ -54,15 +54,24 @@ pub struct DownloadQuestion {
     pub host: String,
     /// Why this model (the recommendation's reason), when it was chosen automatically.
     pub why: Option<String>,
+    /// How long the download may take ([`crate::store::download_time_estimate`]).
+    pub estimate: Option<String>,
 }
 
 impl std::fmt::Display for DownloadQuestion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Download {} ({}) from {}?",
-            self.model, self.size, self.host
-        )
+        match &self.estimate {
+            Some(e) => write!(
+                f,
+                "Download {} ({}; {e}) from {}?",
+                self.model, self.size, self.host
+            ),
+            None => write!(
+                f,
+                "Download {} ({}) from {}?",
+                self.model, self.size, self.host
+            ),
+        }
     }
 }
 
@@ -165,6 +174,7 @@ pub fn ensure_model_in(
                 size: remote_size(&remote),
                 host: downloader.hub().host().to_owned(),
                 why: Some(rec.reason.clone()),
+                estimate: crate::store::download_time_estimate(remote.size, store.download_speed()),
             };
             if !confirm(&question) {
                 return Err(ModelError::ConsentRequired {

@@ -60,5 +60,6 @@ pub use speed::{
     SpeedEstimate, SpeedFacts, Workload, estimate_speed, int8_ops_per_core, parse_params,
 };
 pub use store::{
-    RemoteFile, RemoteModel, Removed, Resolution, ResolvedModel, Store, is_gguf, remote_size,
+    RemoteFile, RemoteModel, Removed, Resolution, ResolvedModel, Store, download_time_estimate,
+    is_gguf, remote_size,
 };

@@ -122,6 +122,10 @@ struct Manifest {
     default: Option<String>,
     #[serde(default)]
     models: Vec<ManifestEntry>,
+    /// Bytes per second of the last download that took at least a second (for the time
+    /// estimate of the next one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    download_bytes_per_sec: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -242,6 +246,11 @@ impl Store {
             }),
             Err(e) => Err(ModelError::io("cannot read", path, e)),
         }
+    }
+
+    /// Bytes per second of the last download that took at least a second, if any.
+    pub fn download_speed(&self) -> Option<f64> {
+        self.read_manifest().ok()?.download_bytes_per_sec
     }
 
     /// Read-modify-write of the manifest under the store's lock, replaced atomically.
@@ -561,6 +570,7 @@ impl Store {
         let mut rel = Vec::new();
         let mut shas = Vec::new();
         let mut total = 0;
+        let mut fetched: (u64, std::time::Duration) = (0, std::time::Duration::ZERO);
         let hint_each = (remote.size / remote.files.len().max(1) as u64).max(1);
         for f in &remote.files {
             let dest = dir.join(&f.name);
@@ -574,7 +584,12 @@ impl Store {
                 sha256: f.sha256.clone(),
                 sha256_origin: remote.sha_origin,
             };
+            let started = std::time::Instant::now();
             let outcome = downloader.download_file(&spec, on_event, cancel)?;
+            if !outcome.already_present {
+                fetched.0 += outcome.bytes;
+                fetched.1 += started.elapsed();
+            }
             if !is_gguf(&outcome.path) {
                 return Err(ModelError::NotGguf { path: outcome.path });
             }
@@ -598,9 +613,15 @@ impl Store {
             added_unix: now_unix(),
         };
         let model = self.entry_model(&entry);
+        // A resumed file counts whole: the speed errs high, never absurdly low.
+        let speed = (fetched.1.as_secs_f64() >= 1.0 && fetched.0 >= 1 << 20)
+            .then(|| fetched.0 as f64 / fetched.1.as_secs_f64());
         self.update_manifest(|m| {
             m.models.retain(|e| e.id != entry.id);
             m.models.push(entry);
+            if speed.is_some() {
+                m.download_bytes_per_sec = speed;
+            }
             Ok(())
         })?;
         Ok(ResolvedModel::from_local(
@@ -870,6 +891,36 @@ fn now_unix() -> u64 {
 }
 
 /// Human-readable size of a remote model for prompts (`4.68 GB`, or `unknown size`).
+/// How long `bytes` take to download: at the speed the last download measured (bytes per
+/// second) when there is one, else at two typical speeds.
+pub fn download_time_estimate(bytes: u64, measured: Option<f64>) -> Option<String> {
+    if bytes == 0 {
+        return None;
+    }
+    let at = |rate: f64| human_duration(bytes as f64 / rate);
+    Some(match measured.filter(|r| r.is_finite() && *r > 0.0) {
+        Some(r) => format!(
+            "about {} at {}/s, the speed of the last download",
+            at(r),
+            human_bytes(r as u64)
+        ),
+        None => format!(
+            "about {} at 10 MB/s, {} at 100 MB/s",
+            at(10e6),
+            at(100e6)
+        ),
+    })
+}
+
+fn human_duration(secs: f64) -> String {
+    let s = secs.ceil().max(1.0) as u64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min", s.div_ceil(60)),
+        _ => format!("{} h {} min", s / 3600, (s % 3600).div_ceil(60)),
+    }
+}
+
 pub fn remote_size(remote: &RemoteModel) -> String {
     if remote.size > 0 {
         human_bytes(remote.size)
@@ -881,6 +932,23 @@ pub fn remote_size(remote: &RemoteModel) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_download_time_is_estimated_from_the_last_speed_or_typical_ones() {
+        assert_eq!(
+            download_time_estimate(1_000_000_000, None).as_deref(),
+            Some("about 2 min at 10 MB/s, 10 s at 100 MB/s")
+        );
+        let e = download_time_estimate(986_000_000, Some(4_200_000.0)).unwrap();
+        assert_eq!(e, "about 4 min at 4.20 MB/s, the speed of the last download");
+        assert_eq!(download_time_estimate(0, None), None, "unknown size");
+        assert!(
+            download_time_estimate(9_000_000_000, Some(1e6))
+                .unwrap()
+                .starts_with("about 2 h 30 min")
+        );
+        assert!(download_time_estimate(1e6 as u64, Some(f64::NAN)).unwrap().contains("10 MB/s"));
+    }
 
     #[test]
     fn hub_references_parse() {
