@@ -904,11 +904,7 @@ pub fn download_time_estimate(bytes: u64, measured: Option<f64>) -> Option<Strin
             at(r),
             human_bytes(r as u64)
         ),
-        None => format!(
-            "about {} at 10 MB/s, {} at 100 MB/s",
-            at(10e6),
-            at(100e6)
-        ),
+        None => format!("about {} at 10 MB/s, {} at 100 MB/s", at(10e6), at(100e6)),
     })
 }
 
@@ -940,14 +936,21 @@ mod tests {
             Some("about 2 min at 10 MB/s, 10 s at 100 MB/s")
         );
         let e = download_time_estimate(986_000_000, Some(4_200_000.0)).unwrap();
-        assert_eq!(e, "about 4 min at 4.20 MB/s, the speed of the last download");
+        assert_eq!(
+            e,
+            "about 4 min at 4.20 MB/s, the speed of the last download"
+        );
         assert_eq!(download_time_estimate(0, None), None, "unknown size");
         assert!(
             download_time_estimate(9_000_000_000, Some(1e6))
                 .unwrap()
                 .starts_with("about 2 h 30 min")
         );
-        assert!(download_time_estimate(1e6 as u64, Some(f64::NAN)).unwrap().contains("10 MB/s"));
+        assert!(
+            download_time_estimate(1e6 as u64, Some(f64::NAN))
+                .unwrap()
+                .contains("10 MB/s")
+        );
     }
 
     #[test]

@@ -682,7 +682,8 @@ impl Toolbox {
             }
         }
         for c in &changes {
-            self.checkpoints.before_change(self.ws.root(), &c.path.rel)?;
+            self.checkpoints
+                .before_change(self.ws.root(), &c.path.rel)?;
             match &c.new_bytes {
                 Some(bytes) => {
                     write_beneath(self.ws.root(), &c.path.rel, bytes, None)?;

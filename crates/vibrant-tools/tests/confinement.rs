@@ -217,7 +217,9 @@ fn a_directory_swapped_for_a_link_mid_grep_never_shows_outside_text() {
     std::fs::write(f.path("d/x.txt"), "harmless inside\n").unwrap();
     std::os::unix::fs::symlink(outside.path(), f.path("d_link")).unwrap();
     // Before the race: grep finds the inside text, and not through the link.
-    let before = f.call("grep", json!({"pattern": "TOPSECRET|harmless"})).output;
+    let before = f
+        .call("grep", json!({"pattern": "TOPSECRET|harmless"}))
+        .output;
     assert!(before.contains("d/x.txt:1: harmless inside"), "{before}");
     assert!(!before.contains("TOPSECRET"), "{before}");
     let stop = Arc::new(AtomicBool::new(false));

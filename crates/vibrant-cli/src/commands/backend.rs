@@ -11,6 +11,24 @@ use vibrant_engine::Model;
 
 use super::Context;
 
+/// A spinner on stderr while a model loads (mapping, and repacking its weights for this CPU
+/// can take seconds): only on a terminal, never with `-q`.
+pub fn load_spinner(ctx: &Context, name: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal as _;
+    if ctx.global.quiet > 0 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(format!("loading {name}"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
+}
+
 /// A token counter that can move to the worker thread.
 pub type Counter = Box<dyn TokenCounter + Send>;
 
@@ -32,8 +50,13 @@ pub fn make_backend(
         BackendKind::Embedded => {
             let resolved = super::model::ensure(ctx, model, yes, &cancel)?;
             let path = resolved.path().to_path_buf();
+            let spinner = load_spinner(ctx, &resolved.name);
             let model = Model::load(&path, &ctx.load_options(threads)?)
-                .with_context(|| format!("loading model {}", path.display()))?;
+                .with_context(|| format!("loading model {}", path.display()));
+            if let Some(s) = spinner {
+                s.finish_and_clear();
+            }
+            let model = model?;
             let counter = ModelTokenCounter(model.tokenizer().clone());
             let backend = EmbeddedBackend::new(model, n_ctx, resolved.name.clone());
             (

@@ -120,8 +120,13 @@ pub fn run(ctx: &super::Context, args: RunArgs) -> Result<()> {
     let resolved = super::model::ensure(ctx, args.model.as_deref(), args.yes, &cancel)?;
     let path: PathBuf = resolved.path().to_path_buf();
     let threads = args.threads.unwrap_or(defaults.threads);
+    let spinner = super::backend::load_spinner(ctx, &resolved.name);
     let model = Model::load(&path, &ctx.load_options(threads)?)
-        .with_context(|| format!("loading model {}", path.display()))?;
+        .with_context(|| format!("loading model {}", path.display()));
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let model = model?;
     let tokenizer = model.tokenizer();
     let prompt = if args.chat {
         let mut messages = Vec::new();
