@@ -575,10 +575,17 @@ impl Approver for TtyApprover {
     }
 }
 
+/// The answer to an approval question, read from the terminal. Keys typed before the question
+/// appeared (a `y` and Enter meant for something else, while the agent worked) are discarded
+/// first: only an answer typed after reading the question counts.
 fn read_tty_line() -> Option<String> {
     let mut line = String::new();
     match std::fs::File::open("/dev/tty") {
         Ok(tty) => {
+            #[cfg(unix)]
+            {
+                let _ = rustix::termios::tcflush(&tty, rustix::termios::QueueSelector::IFlush);
+            }
             std::io::BufReader::new(tty).read_line(&mut line).ok()?;
         }
         Err(_) => {

@@ -88,6 +88,10 @@ pub enum Action {
     Quit,
 }
 
+/// How long after an approval question appears a `y` is still taken for typing that was meant for
+/// something else: a deliberate answer comes later.
+pub const APPROVAL_GUARD: std::time::Duration = std::time::Duration::from_millis(600);
+
 /// The whole state of the chat screen.
 #[derive(Debug)]
 pub struct App {
@@ -103,6 +107,10 @@ pub struct App {
     pub show_help: bool,
     /// The agent is waiting for the user to approve an edit or a command (y/n).
     pub pending_approval: bool,
+    /// When the pending approval was shown: `y` pressed sooner than [`APPROVAL_GUARD`] after it
+    /// was typed for something else (the user was typing a message when the question came up)
+    /// and is ignored.
+    pub approval_shown_at: Option<std::time::Instant>,
     /// Colors allowed (false under `NO_COLOR` / `--color never`).
     pub color: bool,
     /// A Ctrl-C was pressed; another one exits.
@@ -129,6 +137,7 @@ impl App {
             notice: None,
             show_help: false,
             pending_approval: false,
+            approval_shown_at: None,
             color,
             ctrl_c_armed: false,
             view_height: 10,
@@ -178,6 +187,7 @@ impl App {
     pub fn ask_approval(&mut self, text: impl Into<String>) {
         self.agent_note(text);
         self.pending_approval = true;
+        self.approval_shown_at = Some(std::time::Instant::now());
         self.notice = Some("approve? y = yes, n = no".to_owned());
     }
 
@@ -259,7 +269,18 @@ impl App {
         }
         self.ctrl_c_armed = false;
         if self.pending_approval {
+            let early = self
+                .approval_shown_at
+                .is_some_and(|t| t.elapsed() < APPROVAL_GUARD);
             let answer = match key.code {
+                KeyCode::Char('y' | 'Y') if early => {
+                    // Typed before the question could be read: not an answer to it.
+                    self.notice = Some(
+                        "approve? y = yes, n = no (a key pressed as the question appeared is ignored)"
+                            .to_owned(),
+                    );
+                    return Action::None;
+                }
                 KeyCode::Char('y' | 'Y') => true,
                 KeyCode::Char('n' | 'N') | KeyCode::Esc => false,
                 _ => {

@@ -364,6 +364,12 @@ fn agent_approval_waits_for_y_or_n() {
     // Other keys do not type into the input while a request is pending.
     assert_eq!(a.update(key(KeyCode::Char('x'))), Action::None);
     assert!(a.input.is_blank());
+    // A `y` the moment the question appears was typed for something else: ignored.
+    assert_eq!(a.update(key(KeyCode::Char('y'))), Action::None);
+    assert!(a.pending_approval);
+    assert!(a.notice.as_deref().unwrap_or("").contains("ignored"));
+    // Later, it answers.
+    a.approval_shown_at = Some(std::time::Instant::now() - super::APPROVAL_GUARD);
     assert_eq!(a.update(key(KeyCode::Char('y'))), Action::Decide(true));
     assert!(!a.pending_approval);
     // The streamed answer, the tool call, the request and the answer are in order.
