@@ -52,6 +52,41 @@ impl Default for ScratchLimits {
 }
 
 /// A copy of the workspace in a temporary directory; removed on drop.
+/// Scratch directories are `candidates-<pid>-<random>`: the pid says whose they are.
+const PREFIX: &str = "candidates-";
+
+/// Removes the scratch copies of Vibrant processes that are gone: a second Ctrl-C (which exits
+/// at once), `kill -9` or a crash leaves its copy behind, and the next run cleans it up. A copy
+/// whose process is alive is left alone; without `/proc`, only copies older than a day go.
+fn sweep_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let me = std::process::id();
+    let proc_fs = Path::new("/proc/self").exists();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        let gone = match pid {
+            Some(p) if p == me => false,
+            Some(p) if proc_fs => !Path::new(&format!("/proc/{p}")).exists(),
+            _ => e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(24 * 3600)),
+        };
+        // Only directories, never through a link.
+        if gone && e.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Scratch {
     dir: tempfile::TempDir,
@@ -65,8 +100,9 @@ impl Scratch {
     /// Copies `source` (the workspace root) into a new temporary directory under `parent`.
     pub fn create(source: &Path, parent: &Path, limits: ScratchLimits) -> Result<Self> {
         std::fs::create_dir_all(parent).map_err(|e| ToolError::io(parent, e))?;
+        sweep_stale(parent);
         let dir = tempfile::Builder::new()
-            .prefix("candidates-")
+            .prefix(&format!("{PREFIX}{}-", std::process::id()))
             .tempdir_in(parent)
             .map_err(|e| ToolError::io(parent, e))?;
         let name = source
@@ -183,6 +219,38 @@ fn copy_tree(from: &Path, to: &Path, budget: &mut (usize, u64), top: bool) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copies_left_by_a_process_that_is_gone_are_swept() {
+        let ws = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        std::fs::write(ws.path().join("a.py"), "x = 1\n").unwrap();
+        // A copy of a killed run (no such pid), one of a live process (this one), an old-style
+        // name without a pid that is recent, and something else.
+        let dead = state.path().join("candidates-4000000000-abc");
+        let live = state
+            .path()
+            .join(format!("candidates-{}-def", std::process::id()));
+        let unnamed = state.path().join("candidates-xyz");
+        let other = state.path().join("keep-me");
+        for d in [&dead, &live, &unnamed, &other] {
+            std::fs::create_dir_all(d.join("w")).unwrap();
+        }
+        let s = Scratch::create(ws.path(), state.path(), ScratchLimits::default()).unwrap();
+        assert!(!dead.exists(), "the dead process's copy is removed");
+        assert!(live.exists() && unnamed.exists() && other.exists());
+        let name = s
+            .dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with(&format!("candidates-{}-", std::process::id())),
+            "{name}"
+        );
+    }
 
     #[test]
     fn copies_resets_and_cleans_up() {
