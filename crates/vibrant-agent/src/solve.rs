@@ -1408,6 +1408,18 @@ fn verdict_line(passed: bool, sum: &vibrant_tools::RunSummary, output: &str) -> 
         (Some(p), Some(f)) => format!("tests FAILED ({f} failed, {p} passed)"),
         _ => match sum.diagnostics.first() {
             Some(d) => format!("FAILED: {}:{}: {}", d.file, d.line, d.message),
+            // `go test` prints no counts, only the tests that failed.
+            None if !sum.failed_tests.is_empty() => {
+                let n = sum.failed_tests.len();
+                let names: Vec<&str> = sum
+                    .failed_tests
+                    .iter()
+                    .take(3)
+                    .map(String::as_str)
+                    .collect();
+                let more = if n > 3 { ", …" } else { "" };
+                format!("tests FAILED ({n} failed: {}{more})", names.join(", "))
+            }
             None => format!(
                 "FAILED: {}",
                 output

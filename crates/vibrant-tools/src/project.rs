@@ -227,6 +227,8 @@ struct Patterns {
     rust_arrow: Regex,
     tsc: Regex,
     go: Regex,
+    /// A failing Go test's `t.Errorf` line: `    semver_test.go:25: Compare(a, b) = 0, want -1`.
+    go_test: Regex,
     javac: Regex,
     py: Regex,
     panic: Regex,
@@ -254,6 +256,7 @@ fn patterns() -> Patterns {
             r"^(?P<file>[^\s(]+)\((?P<line>\d+),(?P<col>\d+)\): (?P<sev>error|warning) (?P<code>TS\d+): (?P<msg>.+)$",
         ),
         go: re(r"^(?P<file>\S+\.go):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$"),
+        go_test: re(r"^\s+(?P<file>[\w./-]+_test\.go):(?P<line>\d+): (?P<msg>.+)$"),
         javac: re(r"^\[ERROR\] (?P<file>\S+\.\w+):\[(?P<line>\d+),(?P<col>\d+)\] (?P<msg>.+)$"),
         py: re(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+): (?P<msg>\w*(?:Error|Exception)\b.*)$"),
         panic: re(r"panicked at (?P<file>[^:\s]+):(?P<line>\d+):(?P<col>\d+):?$"),
@@ -359,6 +362,7 @@ pub fn summarize(log: &str) -> RunSummary {
             .javac
             .captures(line)
             .or_else(|| p.go.captures(line))
+            .or_else(|| p.go_test.captures(line))
             .or_else(|| p.py.captures(line))
         {
             push(
@@ -678,6 +682,18 @@ test result: ok. 2 passed; 0 failed; 0 ignored\n";
         assert_eq!((s.passed, s.failed), (Some(4), Some(1)));
         assert_eq!(s.failed_tests, vec!["tests/test_m.py::test_add"]);
         assert_eq!(s.diagnostics[0].file, "tests/test_m.py");
+        let t = summarize(
+            "--- FAIL: TestCompare (0.00s)\n    semver_test.go:25: Compare(\"1.0.0\", \"2.0.0\") = 0, want -1\nFAIL\nFAIL\texample.com/semver\t0.002s\n",
+        );
+        assert_eq!(t.failed_tests, vec!["TestCompare"]);
+        assert_eq!(
+            (t.diagnostics[0].file.as_str(), t.diagnostics[0].line),
+            ("semver_test.go", 25)
+        );
+        assert_eq!(
+            t.diagnostics[0].message,
+            "error: Compare(\"1.0.0\", \"2.0.0\") = 0, want -1"
+        );
         let s = summarize("--- FAIL: TestParse (0.00s)\n./parse.go:12:2: undefined: foo\nFAIL\n");
         assert_eq!(s.failed_tests, vec!["TestParse"]);
         assert_eq!(s.diagnostics[0].message, "error: undefined: foo");
