@@ -137,6 +137,44 @@ fn commands_cannot_connect_to_a_local_listener() {
     assert!(!target.exists());
 }
 
+/// The attack: a command connects to a Unix socket outside the workspace (the user's ssh-agent,
+/// session bus or docker daemon; here a listener in a directory outside) by its path. Landlock
+/// does not govern `connect`, and a path socket is reachable across network namespaces.
+#[cfg(unix)]
+#[test]
+fn commands_cannot_connect_to_a_unix_socket_outside() {
+    use std::os::unix::net::UnixListener;
+    let mut f = fixture();
+    if !sandbox_available(f.tb.sandbox_status(), false) {
+        return;
+    }
+    let outside = tempfile::tempdir().unwrap();
+    let path = outside.path().join("agent.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let cmd = format!(
+        "python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.connect('{}'); s.sendall(b'pwned'); print('CONNECTED')\" 2>&1; echo done",
+        path.display()
+    );
+    let out = f.ok("run_command", json!({"command": cmd}));
+    assert!(!out.contains("CONNECTED"), "{out}");
+    assert!(
+        listener.accept().is_err(),
+        "the listener outside saw a connection: {out}"
+    );
+    // What builds and tests use still works: pipes, socket pairs, TCP on the sandbox's own
+    // loopback.
+    let local = "python3 -c \"import socket, os; a, b = socket.socketpair(); a.sendall(b'x'); assert b.recv(1) == b'x'; r, w = os.pipe(); os.write(w, b'y'); assert os.read(r, 1) == b'y'; print('PAIR_OK')\"";
+    let out = f.ok("run_command", json!({"command": local}));
+    assert!(out.contains("PAIR_OK"), "{out}");
+    // With the network allowed (`agent.network`), Unix sockets are allowed too.
+    let mut net = fixture_with(ApprovalMode::FullAuto, Decision::Approve, |c| {
+        c.sandbox.allow_network = true
+    });
+    let out = net.ok("run_command", json!({"command": cmd}));
+    assert!(out.contains("CONNECTED"), "{out}");
+}
+
 #[test]
 fn commands_cannot_change_git_hooks_or_config() {
     let mut f = fixture();

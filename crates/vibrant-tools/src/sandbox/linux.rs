@@ -6,7 +6,10 @@
 //! a new network namespace (no interfaces but a down loopback: no network at all), a new
 //! mount namespace in which `.git/hooks` and `.git/config` are bind-mounted read-only, then
 //! Landlock (filesystem writes only beneath the allowed directories, no TCP bind/connect,
-//! no signals or abstract sockets to processes outside).
+//! no signals or abstract sockets to processes outside), and, without the network, a seccomp
+//! filter that refuses new Unix sockets (`socket(AF_UNIX, …)`): Landlock does not govern
+//! `connect`, and a socket file (the user's ssh-agent, session bus, docker daemon) is reachable
+//! from any network namespace. Socket pairs and pipes are not affected.
 
 #![allow(unsafe_code)]
 
@@ -43,6 +46,8 @@ pub(crate) struct ChildPlan {
     pub read_only: Vec<PathBuf>,
     /// Landlock: `None` for no Landlock.
     pub landlock: Option<LandlockPlan>,
+    /// Refuse `socket(AF_UNIX, …)` with a seccomp filter.
+    pub deny_unix_sockets: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +155,69 @@ struct Prepared {
     gid_map: CString,
     mounts: Vec<(CString, libc::c_ulong)>,
     ruleset: Option<RulesetCreated>,
+    /// The seccomp program ([`unix_socket_filter`]), built before the fork.
+    seccomp: Option<Vec<libc::sock_filter>>,
+}
+
+/// `AUDIT_ARCH_*` of this build's architecture (from `linux/audit.h`); `None` where the filter
+/// is not written for the architecture.
+const NATIVE_ARCH: Option<u32> = if cfg!(target_arch = "x86_64") {
+    Some(0xC000_003E)
+} else if cfg!(target_arch = "aarch64") {
+    Some(0xC000_00B7)
+} else {
+    None
+};
+
+/// A seccomp program that makes `socket(AF_UNIX, …)` fail with `EACCES` and allows every other
+/// system call. A system call of another architecture (a 32-bit program, which could reach
+/// `socket` through `socketcall`) and x32 calls fail with `EACCES` too. `None` on architectures
+/// the program is not written for.
+fn unix_socket_filter() -> Option<Vec<libc::sock_filter>> {
+    let arch = NATIVE_ARCH?;
+    let stmt = |code: u32, k: u32| libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let jump = |code: u32, k: u32, jt: u8, jf: u8| libc::sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    };
+    let deny = libc::SECCOMP_RET_ERRNO | (libc::EACCES as u32 & libc::SECCOMP_RET_DATA);
+    // struct seccomp_data: nr at 0, arch at 4, args[0] at 16 (its low half on little-endian
+    // machines, which both architectures above are).
+    let x32 = if cfg!(target_arch = "x86_64") {
+        0x4000_0000
+    } else {
+        u32::MAX
+    };
+    Some(vec![
+        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 4),
+        jump(libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K, arch, 1, 0),
+        stmt(libc::BPF_RET | libc::BPF_K, deny),
+        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0),
+        jump(libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K, x32, 0, 1),
+        stmt(libc::BPF_RET | libc::BPF_K, deny),
+        jump(
+            libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K,
+            libc::SYS_socket as u32,
+            0,
+            2,
+        ),
+        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 16),
+        jump(
+            libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K,
+            libc::AF_UNIX as u32,
+            1,
+            0,
+        ),
+        stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW),
+        stmt(libc::BPF_RET | libc::BPF_K, deny),
+    ])
 }
 
 /// Installs the plan on `cmd` as a `pre_exec` hook. The ruleset is built here, in the parent.
@@ -172,22 +240,30 @@ pub(crate) fn install(cmd: &mut Command, plan: &ChildPlan) -> Result<(), String>
             ))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let mut prepared = Prepared {
-        flags: match plan.namespaces {
-            Namespaces::User => libc::CLONE_NEWUSER | libc::CLONE_NEWNS,
-            Namespaces::Privileged => libc::CLONE_NEWNS,
-            Namespaces::None => 0,
-        } | if plan.new_net && plan.namespaces != Namespaces::None {
-            libc::CLONE_NEWNET
-        } else {
-            0
-        },
-        user: plan.namespaces == Namespaces::User,
-        uid_map: cstr(format!("{uid} {uid} 1"))?,
-        gid_map: cstr(format!("{gid} {gid} 1"))?,
-        mounts,
-        ruleset,
-    };
+    let mut prepared =
+        Prepared {
+            flags: match plan.namespaces {
+                Namespaces::User => libc::CLONE_NEWUSER | libc::CLONE_NEWNS,
+                Namespaces::Privileged => libc::CLONE_NEWNS,
+                Namespaces::None => 0,
+            } | if plan.new_net && plan.namespaces != Namespaces::None {
+                libc::CLONE_NEWNET
+            } else {
+                0
+            },
+            user: plan.namespaces == Namespaces::User,
+            uid_map: cstr(format!("{uid} {uid} 1"))?,
+            gid_map: cstr(format!("{gid} {gid} 1"))?,
+            mounts,
+            ruleset,
+            seccomp: if plan.deny_unix_sockets {
+                Some(unix_socket_filter().ok_or(
+                    "no seccomp filter for this architecture: Unix sockets cannot be refused",
+                )?)
+            } else {
+                None
+            },
+        };
     // SAFETY: the hook runs in the single-threaded child after fork. `child_setup` only makes
     // system calls on data prepared above (no allocation, no locks); `restrict_self` makes
     // two system calls (prctl and landlock_restrict_self) and builds its result without
@@ -294,6 +370,29 @@ fn child_setup(p: &mut Prepared) -> io::Result<()> {
         ruleset
             .restrict_self()
             .map_err(|_| io::Error::from_raw_os_error(libc::EPERM))?;
+    }
+    if let Some(filter) = &p.seccomp {
+        let prog = libc::sock_fprog {
+            len: filter.len() as u16,
+            filter: filter.as_ptr().cast_mut(),
+        };
+        // SAFETY: prctl takes integers only; `prog` points at the filter prepared before the
+        // fork, which outlives these calls (the kernel copies it). Without privileges, seccomp
+        // needs no_new_privs (Landlock set it already where it ran; setting it twice is fine).
+        unsafe {
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                0,
+                &prog as *const libc::sock_fprog,
+            ) != 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+        }
     }
     Ok(())
 }

@@ -117,7 +117,7 @@ impl SandboxStatus {
         if policy.allow_network {
             parts.push("network allowed by the user".to_owned());
         } else if self.network_blocked {
-            parts.push("no network".to_owned());
+            parts.push("no network, no Unix sockets".to_owned());
         }
         if self.git_protected {
             parts.push(".git hooks/config read-only".to_owned());
@@ -254,6 +254,7 @@ impl Sandbox {
                 new_net: !policy.allow_network,
                 read_only: read_only.clone(),
                 landlock,
+                deny_unix_sockets: !policy.allow_network,
             };
             match Self::try_plan(&plan, root) {
                 Ok(()) => {
