@@ -261,6 +261,10 @@ impl Solver<'_> {
         // the code under test (what a test that can fail means).
         let writes_tests =
             baseline.0 && task::asks_for_tests(task_text) && !task::asks_for_code_change(task_text);
+        // A change and its test ("… Add a test for this"): a candidate brings a test, and that
+        // test must fail on the code as it was (else it tests nothing the task asked for).
+        let wants_own_test =
+            task::asks_for_tests(task_text) && task::asks_for_code_change(task_text);
         let mutants = if writes_tests {
             mutants_of(&sources, &ranked, &protected, 8)
         } else {
@@ -579,7 +583,7 @@ impl Solver<'_> {
                     });
                     continue;
                 }
-                if writes_tests && !adds_test_code(&sources, &files) {
+                if (writes_tests || wants_own_test) && !adds_test_code(&sources, &files) {
                     on_event(&AgentEvent::Candidate {
                         round: round + 1,
                         index: n,
@@ -729,6 +733,46 @@ impl Solver<'_> {
                         });
                     }
                     continue;
+                }
+                if passed && wants_own_test {
+                    // Its test files alone, on the code as it was: they must fail.
+                    let tests_only: BTreeMap<String, String> = files
+                        .iter()
+                        .filter(|(p, _)| {
+                            sources.get(p).map_or_else(
+                                || vibrant_tools::locate::is_test_path(p),
+                                |f| f.is_test,
+                            )
+                        })
+                        .map(|(p, t)| (p.clone(), t.clone()))
+                        .collect();
+                    if !tests_only.is_empty()
+                        && let Ok((true, _)) = run_check(
+                            self.tools,
+                            self.config.check_timeout,
+                            &mut scratch,
+                            &check_command,
+                            &tests_only,
+                        )
+                    {
+                        on_event(&AgentEvent::Candidate {
+                            round: round + 1,
+                            index: n,
+                            temperature,
+                            passed: false,
+                            summary: "refused: its new test passes without the change too"
+                                .to_owned(),
+                        });
+                        tried.push(Tried {
+                            files,
+                            answer: completion.text,
+                            output: "The tests pass, but the new test also passes on the code as it was: it does not test what the task asks for. Write a test that fails without the change."
+                                .to_owned(),
+                            failed: 1,
+                            judged: false,
+                        });
+                        continue;
+                    }
                 }
                 on_event(&AgentEvent::Candidate {
                     round: round + 1,

@@ -271,3 +271,58 @@ fn the_loop_refuses_done_when_nothing_changed() {
         "{report:?}"
     );
 }
+
+/// "Add a feature, and a test for it": a candidate without a test, or with a test that passes
+/// on the code as it was (it tests nothing the task asked for), is refused even though the
+/// project's tests pass; one whose test fails without the change wins.
+#[test]
+fn a_change_that_needs_its_own_test_brings_one_that_fails_without_it() {
+    if std::process::Command::new("python3")
+        .args(["-c", "import pytest"])
+        .status()
+        .map_or(true, |s| !s.success())
+    {
+        // `scripts/prereqs.sh` installs pytest; the CI has it.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 with pytest is required in CI"
+        );
+        println!("skipped: python3 with pytest not found");
+        return;
+    }
+    let calc = "def add(a, b):\n    return a + b\n";
+    let test = "from calc import *\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
+    let mut f = fixture(&[("calc.py", calc), ("test_calc.py", test)]);
+    let code = "calc.py\n```python\ndef add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n```\n";
+    let no_test = code.to_owned();
+    let weak = format!(
+        "{code}test_calc.py\n```python\nfrom calc import *\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_add_again():\n    assert add(1, 1) == 2\n```\n"
+    );
+    let good = format!(
+        "{code}test_calc.py\n```python\nfrom calc import *\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n```\n"
+    );
+    // The first three answers are asked for tests of the task (judges): none given here.
+    let mut model = scripted(&["no test", "no test", "no test", &no_test, &weak, &good]);
+    let (report, events) = run(
+        &mut model,
+        &mut f,
+        config(3),
+        "Add a function sub(a, b) to calc.py that returns a - b. Add a test for it to test_calc.py.",
+    );
+    let summaries: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            AgentEvent::Candidate { summary, .. } => Some(summary.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(summaries[0].contains("adds no test"), "{summaries:?}");
+    assert!(
+        summaries[1].contains("passes without the change"),
+        "{summaries:?}"
+    );
+    assert!(matches!(report.outcome, Outcome::Done), "{report:?}");
+    assert!(read(&f, "calc.py").contains("def sub"));
+    assert!(read(&f, "test_calc.py").contains("def test_sub"));
+    assert!(!read(&f, "test_calc.py").contains("test_add_again"));
+}
