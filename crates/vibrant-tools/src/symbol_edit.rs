@@ -505,7 +505,16 @@ fn plan_definition(
         );
         return;
     }
-    // Renamed: the first target of the same family nothing replaced yet.
+    // Renamed: the first target of the same family nothing replaced yet, whose body the block
+    // mostly keeps (a new `sub` beside `add` is an addition, not `add` renamed).
+    let body = |f: &SourceFile, sym: &Symbol| -> Vec<String> {
+        f.lines(head_line(f, sym) + 1, sym.end_line)
+            .lines()
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    let new_body = body(block, b);
     let renamed = targets.iter().find_map(|&t| {
         if used_targets.contains(&t) {
             return None;
@@ -514,6 +523,11 @@ fn plan_definition(
             .symbols
             .iter()
             .find(|s| s.start_line == t && same_family(s.kind, b.kind))
+            .filter(|s| {
+                let old_body = body(file, s);
+                let kept = new_body.iter().filter(|l| old_body.contains(l)).count();
+                kept * 2 >= old_body.len().max(new_body.len()).max(1)
+            })
     });
     if let Some(orig) = renamed {
         replace_definition(
@@ -721,6 +735,13 @@ mod tests {
         assert!(
             out.ends_with("def other():\n    pass\n\n\ndef helper():\n    return 1\n"),
             "{out}"
+        ); // A new function beside the target, with a body of its own, is an addition: the
+        // target stays (the answer to "add a function sub").
+        let g = file("calc.py", "def add(a, b):\n    return a + b\n");
+        let out = apply_block(&g, "def sub(a, b):\n    return a - b\n", &[1]).unwrap();
+        assert_eq!(
+            out,
+            "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
         );
     }
 
