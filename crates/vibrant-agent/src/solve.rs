@@ -551,56 +551,54 @@ impl Solver<'_> {
                 {
                     Ok(f) => f,
                     Err(why) => {
-                        on_event(&AgentEvent::Candidate {
-                            round: round + 1,
-                            index: n,
+                        on_event(&candidate_event(
+                            round,
+                            n,
                             temperature,
-                            passed: false,
-                            summary: format!("not applied: {why}"),
-                        });
+                            false,
+                            format!("not applied: {why}"),
+                        ));
                         continue;
                     }
                 };
                 if let Some(why) = forbidden_test_change(&sources, &files, tests_allowed) {
-                    on_event(&AgentEvent::Candidate {
-                        round: round + 1,
-                        index: n,
+                    on_event(&candidate_event(
+                        round,
+                        n,
                         temperature,
-                        passed: false,
-                        summary: format!("refused: {why}"),
-                    });
+                        false,
+                        format!("refused: {why}"),
+                    ));
                     continue;
                 }
                 if let Some(p) = files.keys().find(|p| protected.contains(p)) {
-                    on_event(&AgentEvent::Candidate {
-                        round: round + 1,
-                        index: n,
+                    on_event(&candidate_event(
+                        round,
+                        n,
                         temperature,
-                        passed: false,
-                        summary: format!(
-                            "refused: it changes {p}, which the task says to leave alone"
-                        ),
-                    });
+                        false,
+                        format!("refused: it changes {p}, which the task says to leave alone"),
+                    ));
                     continue;
                 }
                 if (writes_tests || wants_own_test) && !adds_test_code(&sources, &files) {
-                    on_event(&AgentEvent::Candidate {
-                        round: round + 1,
-                        index: n,
+                    on_event(&candidate_event(
+                        round,
+                        n,
                         temperature,
-                        passed: false,
-                        summary: "refused: it adds no test code".to_owned(),
-                    });
+                        false,
+                        "refused: it adds no test code".to_owned(),
+                    ));
                     continue;
                 }
                 if let Some(why) = leftover_name(&sources, &files, task_text) {
-                    on_event(&AgentEvent::Candidate {
-                        round: round + 1,
-                        index: n,
+                    on_event(&candidate_event(
+                        round,
+                        n,
                         temperature,
-                        passed: false,
-                        summary: format!("refused: {why}"),
-                    });
+                        false,
+                        format!("refused: {why}"),
+                    ));
                     tried.push(Tried {
                         files,
                         answer: completion.text,
@@ -618,16 +616,16 @@ impl Solver<'_> {
                         3,
                     )
                 {
-                    on_event(&AgentEvent::Candidate {
-                        round: round + 1,
-                        index: n,
+                    on_event(&candidate_event(
+                        round,
+                        n,
                         temperature,
-                        passed: false,
-                        summary: format!(
+                        false,
+                        format!(
                             "refused: it leaves {}:{}, where the program crashes, as it is",
                             site.path, site.line
                         ),
-                    });
+                    ));
                     tried.push(Tried {
                         files,
                         answer: completion.text,
@@ -641,13 +639,13 @@ impl Solver<'_> {
                     continue;
                 }
                 if !seen.insert(files.clone()) {
-                    on_event(&AgentEvent::Candidate {
-                        round: round + 1,
-                        index: n,
+                    on_event(&candidate_event(
+                        round,
+                        n,
                         temperature,
-                        passed: false,
-                        summary: "the same edit as an earlier candidate".to_owned(),
-                    });
+                        false,
+                        "the same edit as an earlier candidate".to_owned(),
+                    ));
                     continue;
                 }
                 let (passed, output) = match run_check(
@@ -692,13 +690,13 @@ impl Solver<'_> {
                     }
                     summary = format!("{summary}; {ok} of {} tests of the task pass", judges.len());
                     let all = ok == judges.len();
-                    on_event(&AgentEvent::Candidate {
-                        round: round + 1,
-                        index: n,
+                    on_event(&candidate_event(
+                        round,
+                        n,
                         temperature,
-                        passed: all,
-                        summary: summary.clone(),
-                    });
+                        all,
+                        summary.clone(),
+                    ));
                     if all {
                         drop(answers);
                         drop(scratch);
@@ -755,14 +753,13 @@ impl Solver<'_> {
                             &tests_only,
                         )
                     {
-                        on_event(&AgentEvent::Candidate {
-                            round: round + 1,
-                            index: n,
+                        on_event(&candidate_event(
+                            round,
+                            n,
                             temperature,
-                            passed: false,
-                            summary: "refused: its new test passes without the change too"
-                                .to_owned(),
-                        });
+                            false,
+                            "refused: its new test passes without the change too".to_owned(),
+                        ));
                         tried.push(Tried {
                             files,
                             answer: completion.text,
@@ -774,13 +771,13 @@ impl Solver<'_> {
                         continue;
                     }
                 }
-                on_event(&AgentEvent::Candidate {
-                    round: round + 1,
-                    index: n,
+                on_event(&candidate_event(
+                    round,
+                    n,
                     temperature,
                     passed,
-                    summary: summary.clone(),
-                });
+                    summary.clone(),
+                ));
                 if passed && writes_tests && !mutants.is_empty() {
                     // Tests that pass must also fail on broken code.
                     let mut killed = 0;
@@ -1427,6 +1424,23 @@ fn render_code<'a>(shown: impl IntoIterator<Item = &'a Shown>) -> String {
 
 const SYSTEM: &str = "You are an expert programmer. You change code exactly as the task needs and nothing else. \
 Answer with one sentence on what must change, then for each function you change or add: its file path on one line, then the complete new function in a fenced code block.";
+
+/// The event of candidate `index` of (0-based) `round`.
+fn candidate_event(
+    round: usize,
+    index: usize,
+    temperature: f32,
+    passed: bool,
+    summary: String,
+) -> AgentEvent {
+    AgentEvent::Candidate {
+        round: round + 1,
+        index,
+        temperature,
+        passed,
+        summary,
+    }
+}
 
 /// The check command, made independent of the user's build output where it matters (a cargo
 /// copy builds into its own target directory, inside the copy).

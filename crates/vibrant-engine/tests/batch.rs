@@ -20,8 +20,12 @@ fn params(temperature: f32, seed: u64, max_tokens: usize) -> GenerateParams {
     }
 }
 
+fn load(name: &str) -> std::sync::Arc<Model> {
+    Model::load(vibrant_testutil::model_path(name), &LoadOptions::default()).unwrap()
+}
+
 fn check_model(name: &str) {
-    let model = Model::load(vibrant_testutil::model_path(name), &LoadOptions::default()).unwrap();
+    let model = load(name);
     let prompt = model
         .tokenizer()
         .encode(
@@ -74,11 +78,7 @@ fn batched_sequences_match_decoding_each_alone_qwen_0_5b() {
 
 #[test]
 fn one_token_per_session_is_required() {
-    let model = Model::load(
-        vibrant_testutil::model_path("smollm2-135m-instruct-q4_1"),
-        &LoadOptions::default(),
-    )
-    .unwrap();
+    let model = load("smollm2-135m-instruct-q4_1");
     let mut a = model.session(64);
     a.eval(&[1, 2, 3], Logits::Last).unwrap();
     let mut sessions = vec![a.fork(), a.fork()];
@@ -94,11 +94,7 @@ fn one_token_per_session_is_required() {
 /// the first sequence.
 #[test]
 fn a_batch_hands_out_each_sequence_as_it_ends() {
-    let model = Model::load(
-        vibrant_testutil::model_path("smollm2-135m-instruct-q4_1"),
-        &LoadOptions::default(),
-    )
-    .unwrap();
+    let model = load("smollm2-135m-instruct-q4_1");
     let prompt = model
         .tokenizer()
         .encode("fn main() {\n    let x = ", false, false)
@@ -139,11 +135,7 @@ fn a_batch_hands_out_each_sequence_as_it_ends() {
 /// the marker often enough (an answer that must contain a whole code block).
 #[test]
 fn the_end_is_held_until_the_marker_appears() {
-    let model = Model::load(
-        vibrant_testutil::model_path("smollm2-135m-instruct-q4_1"),
-        &LoadOptions::default(),
-    )
-    .unwrap();
+    let model = load("smollm2-135m-instruct-q4_1");
     let tok = model.tokenizer();
     let prompt = tok
         .encode(
@@ -188,11 +180,7 @@ fn the_end_is_held_until_the_marker_appears() {
 /// and leaves a sequence that has it alone.
 #[test]
 fn a_nudge_forces_its_text_once_after_so_many_tokens() {
-    let model = Model::load(
-        vibrant_testutil::model_path("smollm2-135m-instruct-q4_1"),
-        &LoadOptions::default(),
-    )
-    .unwrap();
+    let model = load("smollm2-135m-instruct-q4_1");
     let prompt = model
         .tokenizer()
         .encode("Once upon a time", false, false)

@@ -145,33 +145,14 @@ fn the_file_tools_do_not_write_git_internals() {
 #[cfg(unix)]
 #[test]
 fn a_directory_swapped_for_a_link_mid_write_never_leads_outside() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
 
     let mut f = fixture();
     let outside = tempfile::tempdir().unwrap();
     std::fs::create_dir(f.path("d")).unwrap();
     std::os::unix::fs::symlink(outside.path(), f.path("d_link")).unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let swapper = {
-        let stop = Arc::clone(&stop);
-        let (d, hold, link) = (f.path("d"), f.path("d_hold"), f.path("d_link"));
-        std::thread::spawn(move || {
-            let _ = hold;
-            while !stop.load(Ordering::Relaxed) {
-                // d and d_link trade places atomically: d is the real directory, then the
-                // link to the outside, then the real directory again.
-                let _ = rustix::fs::renameat_with(
-                    rustix::fs::CWD,
-                    &d,
-                    rustix::fs::CWD,
-                    &link,
-                    rustix::fs::RenameFlags::EXCHANGE,
-                );
-            }
-        })
-    };
+    let (stop, swapper) = keep_swapping(f.path("d"), f.path("d_link"));
     let started = Instant::now();
     let mut tries = 0;
     while started.elapsed() < Duration::from_secs(4) && tries < 3000 {
@@ -206,8 +187,7 @@ fn a_directory_swapped_for_a_link_mid_write_never_leads_outside() {
 #[cfg(unix)]
 #[test]
 fn a_directory_swapped_for_a_link_mid_grep_never_shows_outside_text() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
 
     let mut f = fixture();
@@ -222,22 +202,7 @@ fn a_directory_swapped_for_a_link_mid_grep_never_shows_outside_text() {
         .output;
     assert!(before.contains("d/x.txt:1: harmless inside"), "{before}");
     assert!(!before.contains("TOPSECRET"), "{before}");
-    let stop = Arc::new(AtomicBool::new(false));
-    let swapper = {
-        let stop = Arc::clone(&stop);
-        let (d, link) = (f.path("d"), f.path("d_link"));
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                let _ = rustix::fs::renameat_with(
-                    rustix::fs::CWD,
-                    &d,
-                    rustix::fs::CWD,
-                    &link,
-                    rustix::fs::RenameFlags::EXCHANGE,
-                );
-            }
-        })
-    };
+    let (stop, swapper) = keep_swapping(f.path("d"), f.path("d_link"));
     let started = Instant::now();
     let (mut tries, mut leaks) = (0, 0);
     while started.elapsed() < Duration::from_secs(4) && tries < 3000 {
@@ -262,4 +227,31 @@ fn a_directory_swapped_for_a_link_mid_grep_never_shows_outside_text() {
         "{leaks} of {tries} greps through a swapped directory read the file outside"
     );
     assert!(tries > 50, "the race ran {tries} times only");
+}
+
+/// A thread that trades `a` and `b` atomically (`renameat2(RENAME_EXCHANGE)`) until the flag is
+/// set: a directory and a link to the outside change places again and again.
+#[cfg(unix)]
+fn keep_swapping(
+    a: std::path::PathBuf,
+    b: std::path::PathBuf,
+) -> (
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    std::thread::JoinHandle<()>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&stop);
+    let handle = std::thread::spawn(move || {
+        while !flag.load(Ordering::Relaxed) {
+            let _ = rustix::fs::renameat_with(
+                rustix::fs::CWD,
+                &a,
+                rustix::fs::CWD,
+                &b,
+                rustix::fs::RenameFlags::EXCHANGE,
+            );
+        }
+    });
+    (stop, handle)
 }
