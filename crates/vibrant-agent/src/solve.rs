@@ -80,6 +80,9 @@ const MAX_SHOWN_LINES: usize = 320;
 const NAMED_FILE_LINES: usize = 150;
 /// Definitions shown to be changed, at most.
 const MAX_SHOWN: usize = 6;
+/// The most failing tests shown read-only, and their lines together (the first is always shown).
+const MAX_TESTS_SHOWN: usize = 6;
+const MAX_TEST_LINES: usize = 120;
 
 /// One piece of code shown to the model.
 struct Shown {
@@ -120,9 +123,15 @@ struct Tried {
     answer: String,
     output: String,
     failed: u32,
+    /// Tests that passed (a refused or judged candidate, whose check passed or did not run:
+    /// [`PASSED_OTHERWISE`]); the closest attempt passes the most, then fails the fewest.
+    passed: u32,
     /// The project's tests passed; `output` is a failing test of the task.
     judged: bool,
 }
+
+/// [`Tried::passed`] of a candidate that was refused after, or instead of, the check.
+const PASSED_OTHERWISE: u32 = 1_000;
 
 /// The fix candidate that the most tests of the task pass (all of the project's do).
 struct BestJudged {
@@ -304,6 +313,13 @@ impl Solver<'_> {
                 reason: "found no code to change from the task and the check's output".to_owned(),
             };
         }
+        // Unfinished functions the task asks to implement: an answer that keeps a placeholder
+        // is no candidate.
+        let stubs = if task::asks_to_implement(task_text) {
+            stub_lines(shown.iter().filter(|(_, ro)| !ro).map(|(s, _)| s))
+        } else {
+            Vec::new()
+        };
         let prompt = build_prompt(
             task_text,
             &command,
@@ -311,7 +327,9 @@ impl Solver<'_> {
             &shown,
             tests_allowed,
             &new_paths,
+            &stubs,
         );
+        tracing::debug!(prompt = %prompt, "candidate prompt");
         let base_texts: BTreeMap<String, Option<String>> = shown
             .iter()
             .map(|(s, _)| (s.path.clone(), sources.get(&s.path).map(|f| f.text.clone())))
@@ -432,29 +450,36 @@ impl Solver<'_> {
             } else if round > 0 {
                 // The closest attempt; of equals the latest, so that rounds build on each
                 // other instead of repeating one prompt.
-                let Some(best) = tried.iter().rev().min_by_key(|t| t.failed) else {
-                    break;
-                };
-                let why = if best.judged {
-                    format!(
-                        "That change is not complete: the project's tests pass, but this test of what the task asks fails:\n{}\nThe test is right: do not write it again or change it. Change the code so that it passes.",
-                        best.output
-                    )
-                } else {
-                    format!(
-                        "That change did not work: the check still fails.\n```\n{}\n```{}",
-                        condense(&best.output, 2000),
-                        failing_test_code(&sources, &root, &best.output)
-                    )
-                };
-                messages = vec![
-                    Message::system(SYSTEM),
-                    Message::user(prompt.clone()),
-                    Message::assistant(best.answer.clone()),
-                    Message::user(format!(
-                        "{why}\nWrite the corrected code again, complete, in the same format."
-                    )),
-                ];
+                // Every answer so far was refused before a check (a placeholder kept, a test
+                // changed): the same prompt again, all sampled.
+                // Every answer so far was refused before a check (a placeholder kept): the same
+                // prompt again, all sampled.
+                if let Some(best) = tried
+                    .iter()
+                    .rev()
+                    .min_by_key(|t| (std::cmp::Reverse(t.passed), t.failed))
+                {
+                    let why = if best.judged {
+                        format!(
+                            "That change is not complete: the project's tests pass, but this test of what the task asks fails:\n{}\nThe test is right: do not write it again or change it. Change the code so that it passes.",
+                            best.output
+                        )
+                    } else {
+                        format!(
+                            "That change did not work: the check still fails.\n```\n{}\n```{}",
+                            condense(&best.output, 2000),
+                            failing_test_code(&sources, &root, &best.output)
+                        )
+                    };
+                    messages = vec![
+                        Message::system(SYSTEM),
+                        Message::user(prompt.clone()),
+                        Message::assistant(best.answer.clone()),
+                        Message::user(format!(
+                            "{why}\nWrite the corrected code again, complete, in the same format."
+                        )),
+                    ];
+                }
             }
             if cancel.load(Ordering::Relaxed) {
                 return SolveOutcome::NotSolved {
@@ -561,6 +586,16 @@ impl Solver<'_> {
                         continue;
                     }
                 };
+                if let Some(why) = kept_stub(&sources, &files, &stubs) {
+                    on_event(&candidate_event(
+                        round,
+                        n,
+                        temperature,
+                        false,
+                        format!("not applied: {why}"),
+                    ));
+                    continue;
+                }
                 if let Some(why) = forbidden_test_change(&sources, &files, tests_allowed) {
                     on_event(&candidate_event(
                         round,
@@ -604,6 +639,7 @@ impl Solver<'_> {
                         answer: completion.text,
                         output: format!("The rename is not complete: {why}."),
                         failed: 1,
+                        passed: PASSED_OTHERWISE,
                         judged: false,
                     });
                     continue;
@@ -634,6 +670,7 @@ impl Solver<'_> {
                             site.path, site.line
                         ),
                         failed: 2,
+                        passed: PASSED_OTHERWISE,
                         judged: false,
                     });
                     continue;
@@ -727,6 +764,7 @@ impl Solver<'_> {
                                 condense(&out, 1500)
                             ),
                             failed: (judges.len() - ok) as u32,
+                            passed: PASSED_OTHERWISE,
                             judged: true,
                         });
                     }
@@ -766,6 +804,7 @@ impl Solver<'_> {
                             output: "The tests pass, but the new test also passes on the code as it was: it does not test what the task asks for. Write a test that fails without the change."
                                 .to_owned(),
                             failed: 1,
+                            passed: PASSED_OTHERWISE,
                             judged: false,
                         });
                         continue;
@@ -851,6 +890,7 @@ impl Solver<'_> {
                     answer: completion.text,
                     output,
                     failed,
+                    passed: sum.passed.unwrap_or(0),
                     judged: false,
                 });
             }
@@ -992,7 +1032,10 @@ impl Solver<'_> {
                 condense(&baseline.1, 1500)
             );
         }
-        if let Some(best) = tried.iter().min_by_key(|t| t.failed) {
+        if let Some(best) = tried
+            .iter()
+            .min_by_key(|t| (std::cmp::Reverse(t.passed), t.failed))
+        {
             let files: Vec<&str> = best.files.keys().map(String::as_str).collect();
             let _ = write!(
                 notes,
@@ -1620,6 +1663,24 @@ fn choose_shown(
             ));
         }
     }
+    // A method shown inside its class, shown too: the class for reference, the method to
+    // change (an answer that rewrites a whole class is long, and slow on a small machine).
+    let span = |s: &Shown| (s.start_line, s.start_line + s.text.lines().count() as u32);
+    let containers: Vec<usize> = (0..out.len())
+        .filter(|&j| {
+            let (c, d) = span(&out[j].0);
+            !out[j].1
+                && !out[j].0.whole
+                && out.iter().enumerate().any(|(i, (o, ro))| {
+                    let (a, b) = span(o);
+                    i != j && !ro && o.path == out[j].0.path && c <= a && b <= d && (c, d) != (a, b)
+                })
+        })
+        .collect();
+    for j in containers {
+        out[j].1 = true;
+        out[j].0.targets.clear();
+    }
     // Read-only context: the types the shown code uses, defined elsewhere (a struct whose
     // field was renamed, a class whose method is called) — at most three, 40 lines each.
     let shown_words: HashSet<String> = out
@@ -1662,9 +1723,10 @@ fn choose_shown(
             type_shown += 1;
         }
     }
-    // Read-only context: the failing tests (when they may not change) — at most two.
+    // Read-only context: the failing tests (when they may not change).
     if !tests_allowed {
-        for s in ranked.iter().filter(|s| s.is_test).take(2) {
+        let mut test_lines = 0usize;
+        for s in ranked.iter().filter(|s| s.is_test).take(MAX_TESTS_SHOWN) {
             let Some(f) = sources.get(&s.path) else {
                 continue;
             };
@@ -1672,6 +1734,11 @@ fn choose_shown(
                 continue;
             }
             let start = f.doc_start(s.start_line);
+            let len = (s.end_line + 1).saturating_sub(start) as usize;
+            if test_lines > 0 && test_lines + len > MAX_TEST_LINES {
+                continue;
+            }
+            test_lines += len;
             out.push((
                 Shown {
                     path: s.path.clone(),
@@ -1680,6 +1747,39 @@ fn choose_shown(
                     text: f.lines(start, s.end_line),
                     lang_fence: f.lang.fence(),
                     start_line: start,
+                },
+                true,
+            ));
+        }
+        // Test files the task names, or the failure points into, with no test found in them
+        // (node:test's `test('…', () => …)` is a call, not a definition): whole, when small.
+        let mut test_files: Vec<String> = sources
+            .files
+            .iter()
+            .filter(|f| f.is_test && names_file(task_text, &f.path))
+            .map(|f| f.path.clone())
+            .collect();
+        for fr in sources.frames(root, failure) {
+            if sources.get(&fr.path).is_some_and(|f| f.is_test) && !test_files.contains(&fr.path) {
+                test_files.push(fr.path);
+            }
+        }
+        for path in test_files.into_iter().take(2) {
+            let Some(f) = sources.get(&path) else {
+                continue;
+            };
+            if f.text.lines().count() > NAMED_FILE_LINES || out.iter().any(|(o, _)| o.path == path)
+            {
+                continue;
+            }
+            out.push((
+                Shown {
+                    path,
+                    whole: true,
+                    targets: Vec::new(),
+                    text: f.text.clone(),
+                    lang_fence: f.lang.fence(),
+                    start_line: 1,
                 },
                 true,
             ));
@@ -1715,13 +1815,17 @@ fn build_prompt(
     shown: &[(Shown, bool)],
     tests_allowed: bool,
     new_paths: &[String],
+    stubs: &[(String, String)],
 ) -> String {
     let mut p = format!("Task: {}\n\n", task_text.trim());
     if !baseline.0 {
+        // Unfinished code fails every test the same way: the tests themselves (shown below)
+        // say more than their tracebacks.
+        let max = if stubs.is_empty() { 2500 } else { 600 };
         let _ = write!(
             p,
             "The check `{command}` fails now:\n```\n{}\n```\n\n",
-            condense(&baseline.1, 2500)
+            condense(&baseline.1, max)
         );
     }
     let ro: Vec<&Shown> = shown.iter().filter(|(_, r)| *r).map(|(s, _)| s).collect();
@@ -1744,9 +1848,23 @@ fn build_prompt(
     p.push_str(&render_code(
         shown.iter().filter(|(_, r)| !r).map(|(s, _)| s),
     ));
+    if stubs.is_empty() {
+        p.push_str(
+            "First say in one sentence what is wrong or what must change. \
+Then write the complete new version of each function you change or add",
+        );
+    } else {
+        let mut placeholders: Vec<&str> = stubs.iter().map(|(_, l)| l.as_str()).collect();
+        placeholders.dedup();
+        let _ = write!(
+            p,
+            "Implement each unfinished function (the ones that still say `{}`) with real code that handles every case its documentation and the tests describe: no placeholder, no TODO. \
+Write the complete implementation of each function you implement or add",
+            placeholders.join("`, `")
+        );
+    }
     p.push_str(
-        "First say in one sentence what is wrong or what must change. \
-Then write the complete new version of each function you change or add, each in its own fenced code block with its file path on the line before it. \
+        ", each in its own fenced code block with its file path on the line before it. \
 Change only what the task needs; keep the other functions as they are and do not repeat unchanged ones. \
 If you need a new import, put it at the top of the block. Write nothing after the last code block.",
     );
@@ -1919,7 +2037,49 @@ fn block_path(
             }
         }
     }
-    None
+    // A new definition: a method of a type a shown file defines (`func (s *Store) Keys(…)`).
+    let words: HashSet<&str> = probe
+        .syntax
+        .symbols
+        .iter()
+        .flat_map(|s| {
+            vibrant_tools::locate::words(&s.signature)
+                .into_iter()
+                .chain(s.parent.as_deref())
+        })
+        .collect();
+    for p in paths {
+        if sources.get(p).is_some_and(|f| {
+            !f.is_test
+                && f.syntax.symbols.iter().any(|x| {
+                    vibrant_tools::locate::is_type(x.kind) && words.contains(x.name.as_str())
+                })
+        }) {
+            return Some((*p).to_owned());
+        }
+    }
+    // Else test code goes to the one shown test file, other code to the one other file.
+    let test_code = b.code.contains("#[test]")
+        || probe
+            .syntax
+            .symbols
+            .iter()
+            .any(|s| s.name.starts_with("test") || s.name.starts_with("Test"))
+        || b.code
+            .lines()
+            .any(|l| l.starts_with("test(") || l.starts_with("describe("));
+    let same_kind: Vec<&&str> = paths
+        .iter()
+        .filter(|p| {
+            sources
+                .get(p)
+                .is_some_and(|f| f.is_test == test_code && f.lang == probe.lang)
+        })
+        .collect();
+    match same_kind.as_slice() {
+        [only] => Some((**only).to_owned()),
+        _ => None,
+    }
 }
 
 /// Where `old` stands in `text` as an identifier or as a part of one: `test_old`, `old_v2`,
@@ -2043,10 +2203,30 @@ fn reroute_header(sources: &Sources, paths: &[&str], path: &str, code: &str) -> 
 fn adds_test_code(sources: &Sources, files: &BTreeMap<String, String>) -> bool {
     files.iter().any(|(path, text)| match sources.get(path) {
         None => vibrant_tools::locate::is_test_path(path) || text.contains("#[test]"),
-        Some(orig) if orig.is_test => orig.text != *text,
+        Some(orig) if orig.is_test => added_code_lines(&orig.text, text) >= 2,
         Some(orig) => SourceFile::new(path, text.clone())
             .is_some_and(|new| new.test_text().len() > orig.test_text().len()),
     })
+}
+
+/// Lines of code in `new` that `old` lacks: not blank, not an import, not a lone bracket or
+/// string (an import block reformatted adds no test).
+fn added_code_lines(old: &str, new: &str) -> usize {
+    let before: HashSet<&str> = old.lines().map(str::trim).collect();
+    new.lines()
+        .map(str::trim)
+        .filter(|l| !before.contains(l))
+        .filter(|l| {
+            let import = [
+                "import ", "import(", "from ", "#include", "use ", "require(",
+            ]
+            .iter()
+            .any(|k| l.starts_with(k));
+            let punct = l.chars().all(|c| "()[]{};,".contains(c));
+            let lone_string = l.starts_with('"') && l.trim_end_matches(',').ends_with('"');
+            !(l.is_empty() || import || punct || lone_string)
+        })
+        .count()
 }
 
 /// Single-change mutants of the code under test (the best non-test suspect, preferring the
@@ -2137,6 +2317,53 @@ fn mutants_of(
 }
 
 /// A reason to refuse a candidate that changes tests the task does not let it change.
+/// Whether a line of code is an unfinished function's placeholder (`raise NotImplementedError`,
+/// `todo!()`, `throw new Error('not implemented')`, `/* TODO: implement */`).
+fn is_stub_line(line: &str) -> bool {
+    let l = line.trim().to_ascii_lowercase();
+    l.contains("notimplementederror")
+        || l.contains("todo!(")
+        || l.contains("unimplemented!(")
+        || l.contains("not implemented")
+        || (l.contains("todo") && l.contains("implement"))
+}
+
+/// The placeholders in the shown code: (path, trimmed line), one per line of the file (pieces
+/// shown twice, a method and its class, count once).
+fn stub_lines<'a>(shown: impl IntoIterator<Item = &'a Shown>) -> Vec<(String, String)> {
+    let mut seen: BTreeMap<(String, u32), String> = BTreeMap::new();
+    for s in shown {
+        for (i, line) in strip_failure_marks(&s.text).lines().enumerate() {
+            if is_stub_line(line) {
+                seen.insert(
+                    (s.path.clone(), s.start_line + i as u32),
+                    line.trim().to_owned(),
+                );
+            }
+        }
+    }
+    seen.into_iter().map(|((p, _), l)| (p, l)).collect()
+}
+
+/// Why a candidate leaves one of the shown placeholders in place, if it does: each must be
+/// gone from its file (other placeholders of the file, not shown, may stay).
+fn kept_stub(
+    sources: &Sources,
+    files: &BTreeMap<String, String>,
+    stubs: &[(String, String)],
+) -> Option<String> {
+    let count = |text: &str, line: &str| text.lines().filter(|l| l.trim() == line).count();
+    for (path, line) in stubs {
+        let old = sources.get(path).map_or("", |f| f.text.as_str());
+        let new = files.get(path).map_or(old, String::as_str);
+        let shown = stubs.iter().filter(|(p, l)| p == path && l == line).count();
+        if count(new, line) + shown > count(old, line) {
+            return Some(format!("{path} still has the placeholder `{line}`"));
+        }
+    }
+    None
+}
+
 fn forbidden_test_change(
     sources: &Sources,
     files: &BTreeMap<String, String>,
@@ -2171,6 +2398,99 @@ mod tests {
     }
 
     const FRONT_MATTER: &str = "def parse(text):\n    meta = {}\n    for line in text.splitlines():\n        key, value = line.split(\":\")\n        meta[key] = value\n    return meta\n";
+
+    #[test]
+    fn a_reformatted_import_block_adds_no_test() {
+        let old = "package kv\n\nimport \"testing\"\n\nfunc TestSetGet(t *testing.T) {}\n";
+        let src = sources(&[("kv/kv_test.go", old)]);
+        let files = |t: &str| BTreeMap::from([("kv/kv_test.go".to_owned(), t.to_owned())]);
+        let imports = old.replace("import \"testing\"", "import (\n\t\"testing\"\n)");
+        assert!(!adds_test_code(&src, &files(&imports)));
+        let more = format!(
+            "{old}\nfunc TestKeys(t *testing.T) {{\n\tif got := Keys(\"\"); got != nil {{\n\t\tt.Fatal(got)\n\t}}\n}}\n"
+        );
+        assert!(adds_test_code(&src, &files(&more)));
+    }
+
+    #[test]
+    fn a_new_method_goes_to_the_file_that_defines_its_type() {
+        let kv = "package kv\n\ntype Store struct {\n\tdata map[string]string\n}\n\nfunc (s *Store) Len() int {\n\treturn len(s.data)\n}\n";
+        let test = "package kv\n\nimport \"testing\"\n\nfunc TestLen(t *testing.T) {}\n";
+        let src = sources(&[("kv/kv.go", kv), ("kv/kv_test.go", test)]);
+        let paths = ["kv/kv.go", "kv/kv_test.go"];
+        let block = |code: &str| CodeBlock {
+            path: None,
+            code: code.to_owned(),
+        };
+        let method = block("func (s *Store) Keys(prefix string) []string {\n\treturn nil\n}\n");
+        assert_eq!(
+            block_path(&src, &paths, &method, &BTreeMap::new()).as_deref(),
+            Some("kv/kv.go")
+        );
+        let new_test = block("func TestKeys(t *testing.T) {\n}\n");
+        assert_eq!(
+            block_path(&src, &paths, &new_test, &BTreeMap::new()).as_deref(),
+            Some("kv/kv_test.go")
+        );
+    }
+
+    #[test]
+    fn a_candidate_that_keeps_a_shown_placeholder_is_no_implementation() {
+        let lru = "class LRUCache:\n    def get(self, key):\n        raise NotImplementedError\n\n    def put(self, key, value):\n        raise NotImplementedError\n\n    def clear(self):\n        raise NotImplementedError  # not part of the task\n";
+        let src = sources(&[("lru.py", lru)]);
+        let shown = Shown {
+            path: "lru.py".to_owned(),
+            whole: false,
+            targets: vec![2],
+            text: "    def get(self, key):\n        raise NotImplementedError  # <-- the failure is here: NotImplementedError\n\n    def put(self, key, value):\n        raise NotImplementedError\n".to_owned(),
+            lang_fence: "python",
+            start_line: 2,
+        };
+        let class = Shown {
+            path: "lru.py".to_owned(),
+            whole: true,
+            targets: vec![1],
+            text: lru.to_owned(),
+            lang_fence: "python",
+            start_line: 1,
+        };
+        let stubs = stub_lines([&shown, &class]);
+        assert_eq!(stubs.len(), 3, "the class holds the methods: {stubs:?}");
+        let stubs = stub_lines([&shown]);
+        assert_eq!(stubs.len(), 2, "{stubs:?}");
+        assert_eq!(
+            stubs[0].1, "raise NotImplementedError",
+            "the mark is not part of it"
+        );
+        let both = lru.replacen("raise NotImplementedError", "return self.d.get(key)", 2);
+        let files = |t: &str| BTreeMap::from([("lru.py".to_owned(), t.to_owned())]);
+        assert_eq!(
+            kept_stub(&src, &files(&both), &stubs),
+            None,
+            "the unshown one may stay"
+        );
+        let one = lru.replacen("raise NotImplementedError", "return self.d.get(key)", 1);
+        assert!(
+            kept_stub(&src, &files(&one), &stubs).is_some(),
+            "put is still a stub"
+        );
+        assert!(
+            kept_stub(&src, &BTreeMap::new(), &stubs).is_some(),
+            "nothing changed"
+        );
+        for l in [
+            "todo!(\"parse {text:?}\")",
+            "throw new Error('not implemented');",
+            "/* TODO: not implemented yet */",
+            "// TODO: implement",
+            "unimplemented!()",
+        ] {
+            assert!(is_stub_line(l), "{l}");
+        }
+        for l in ["return 0;", "// TODO: faster", "raise ValueError(\"bad\")"] {
+            assert!(!is_stub_line(l), "{l}");
+        }
+    }
 
     #[test]
     fn a_crash_key_stops_before_the_details_that_depend_on_the_input() {

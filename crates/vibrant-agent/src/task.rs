@@ -66,7 +66,7 @@ pub fn rename_pairs(task: &str) -> Vec<(String, String)> {
 
 static PROTECTED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:\b(?:don't|dont|do not|never|must not|should not|without)\s+(?:\w+\s+){0,1}?(?:chang|modif|edit|touch|alter|rewrit)\w*\s+(?:the\s+file\s+)?`?(?P<a>[\w./-]+\.[A-Za-z]+)`?)|(?:\bleave\s+`?(?P<b>[\w./-]+\.[A-Za-z]+)`?\s+(?:as it is|alone|unchanged|untouched))|(?:`?(?P<c>[\w./-]+\.[A-Za-z]+)`?\s+(?:must|should)\s+(?:stay|remain)\s+(?:as it is|unchanged))",
+        r"(?i)(?:\b(?:don't|dont|do not|never|must not|should not|without)\s+(?:\w+\s+){0,1}?(?:chang|modif|edit|touch|alter|rewrit)\w*\s+(?:the\s+file\s+)?`?(?P<a>[\w./-]+\.[A-Za-z]+)`?)|(?:\bleave\s+`?(?P<b>[\w./-]+\.[A-Za-z]+)`?\s+(?:as it is|alone|unchanged|untouched))|(?:`?(?P<c>[\w./-]+\.[A-Za-z]+)`?\s+(?:must|should)\s+(?:stay|remain)\s+(?:as it is|unchanged))|(?:`?(?P<d>[\w./-]+\.[A-Za-z]+)`?[^.;\n]*[.;]?\s*(?:don't|dont|do not|never|must not)\s+(?:chang|modif|edit|touch|alter|rewrit)\w*\s+(?:that|this)\s+file)",
     )
 });
 
@@ -74,7 +74,12 @@ static PROTECTED: LazyLock<Regex> = LazyLock::new(|| {
 pub fn protected_paths(task: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for c in PROTECTED.captures_iter(task) {
-        if let Some(m) = c.name("a").or_else(|| c.name("b")).or_else(|| c.name("c")) {
+        if let Some(m) = c
+            .name("a")
+            .or_else(|| c.name("b"))
+            .or_else(|| c.name("c"))
+            .or_else(|| c.name("d"))
+        {
             let p = m.as_str().trim_end_matches('.').to_owned();
             if !out.contains(&p) {
                 out.push(p);
@@ -97,6 +102,18 @@ pub fn asks_for_tests(task: &str) -> bool {
 /// The task asks for a change to the code (as opposed to a question about it).
 pub fn asks_for_change(task: &str) -> bool {
     ASKS_FOR_CHANGE.is_match(task)
+}
+
+static ASKS_TO_IMPLEMENT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:implement\w*|stubs?|todo|unfinished|not (?:yet )?(?:written|implemented)|finish)\b",
+    )
+});
+
+/// The task asks to write code that is still a placeholder ("from_roman is still a stub",
+/// "Implement parse_duration", "Finish the LRUCache class").
+pub fn asks_to_implement(task: &str) -> bool {
+    ASKS_TO_IMPLEMENT.is_match(task)
 }
 
 static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
@@ -135,6 +152,24 @@ fn path_is_test(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn implementing_a_stub() {
+        for t in [
+            "from_roman in roman.py is still a stub that raises NotImplementedError.",
+            "Implement parse_duration in src/lib.rs (it's a todo!() right now).",
+            "Finish the LRUCache class in lru.py: get and put are still stubs.",
+            "parseQuery in src/query.js is not written yet.",
+        ] {
+            assert!(asks_to_implement(t), "{t}");
+        }
+        for t in [
+            "Fix the failing test in test_dates.py.",
+            "Rename Customer to Client everywhere.",
+        ] {
+            assert!(!asks_to_implement(t), "{t}");
+        }
+    }
 
     #[test]
     fn code_change_or_tests_only() {
@@ -216,6 +251,12 @@ mod tests {
         assert_eq!(
             protected_paths("Don't change textfmt.py itself."),
             vec!["textfmt.py"]
+        );
+        assert_eq!(
+            protected_paths(
+                "The existing tests in test_billing.py must keep passing; do not edit that file."
+            ),
+            vec!["test_billing.py"]
         );
         assert!(protected_paths("Fix the bug in calc.py.").is_empty());
         assert!(asks_for_change("fix the failing test"));
