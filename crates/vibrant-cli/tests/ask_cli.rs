@@ -403,6 +403,70 @@ fn ctrl_c_stops_the_answer_and_keeps_it() {
     assert!(shown.contains("[cancelled]"), "{shown}");
 }
 
+/// A crash or `kill -9` in the middle of an answer (nothing runs on the way out): the session
+/// file still loads, keeps every finished turn and the question being answered, and the next
+/// `--continue` sends that history and appends to the same session.
+#[test]
+fn kill_9_mid_answer_keeps_the_session_and_continue_works() {
+    let fx = Fixture::new();
+    let url = serve(vec![reply("first answer")], std::time::Duration::ZERO);
+    let mut args = remote_args(&url);
+    args.push("first question".to_owned());
+    let out = fx.run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let mut parts = vec![HEAD.to_vec()];
+    parts.extend((0..400).map(|i| delta(&format!("k{i} "))));
+    let url = serve(parts, std::time::Duration::from_millis(20));
+    let mut args = remote_args(&url);
+    args.extend(["--continue", "second question"].map(str::to_owned));
+    let mut child = fx
+        .command(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 3];
+    stdout.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"k0 ");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let out = fx.run(&["sessions", "show", "latest", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let records: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let contents: Vec<&str> = records
+        .iter()
+        .filter_map(|r| r["content"].as_str())
+        .collect();
+    assert!(contents.contains(&"first answer"), "{contents:?}");
+    assert!(contents.contains(&"second question"), "{contents:?}");
+
+    let (url, bodies) = serve_each(vec![reply("third answer")]);
+    let mut args = remote_args(&url);
+    args.extend(["--continue", "third question"].map(str::to_owned));
+    let out = fx.run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "third answer\n");
+    let sent = bodies.join().unwrap()[0].to_string();
+    assert!(
+        sent.contains("first answer") && sent.contains("third question"),
+        "{sent}"
+    );
+    let out = fx.run(&["sessions", "list", "--json"], None);
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        1,
+        "one session: {}",
+        text(&out.stdout)
+    );
+}
+
 #[test]
 fn ctrl_c_stops_the_embedded_engine_and_keeps_the_answer() {
     let fx = Fixture::new();

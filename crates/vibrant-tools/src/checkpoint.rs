@@ -87,8 +87,16 @@ impl CheckpointStore {
         self.current = None;
     }
 
-    /// Records `rel`'s state before a change, once per turn (call before writing).
-    pub(crate) fn before_change(&mut self, root: &Path, rel: &str) -> Result<()> {
+    /// Records `rel`'s state before a change, once per turn (call before writing), and the state
+    /// the change is about to leave (`intended`: the new bytes, `None` for a deletion), saved
+    /// ahead of the write: a crash (kill -9, power loss) between the write and
+    /// [`Self::after_change`] still leaves a checkpoint that undoes the change.
+    pub(crate) fn before_change(
+        &mut self,
+        root: &Path,
+        rel: &str,
+        intended: Option<&[u8]>,
+    ) -> Result<()> {
         if self.current.is_none() {
             let id = self.reserve_id()?;
             let created_unix = std::time::SystemTime::now()
@@ -115,6 +123,20 @@ impl CheckpointStore {
                     after: state,
                 });
             }
+        }
+        let after = match intended {
+            Some(bytes) => {
+                let mode = mode_of(&root.join(rel));
+                self.store_blob(bytes, mode)?
+            }
+            None => FileState::Absent,
+        };
+        if let Some(c) = self.current.as_mut() {
+            if let Some(f) = c.files.iter_mut().find(|f| f.path == rel) {
+                f.after = after;
+            }
+            let c = c.clone();
+            self.save(&c)?;
         }
         Ok(())
     }
@@ -215,6 +237,11 @@ impl CheckpointStore {
         for (rel, (expected, target)) in &plan {
             let p = workspace.resolve_for_write(rel)?;
             let now = self.state_of(workspace.root(), &p.rel)?;
+            if same_content(&now, target) {
+                // Already as undo would leave it (a crash came between the checkpoint and the
+                // write): nothing to restore, nothing to overwrite.
+                continue;
+            }
             if !same_content(&now, expected) {
                 conflicts.push(format!(
                     "{rel} ({})",
@@ -379,20 +406,20 @@ impl CheckpointStore {
 
     /// Like [`Self::state_of`], and stores the content as a blob.
     fn capture(&self, root: &Path, rel: &str) -> Result<FileState> {
-        Ok(match Self::read_file(root, rel)? {
-            Some(bytes) => {
-                let blob = hash_bytes(&bytes);
-                let obj = self.dir.join("objects").join(&blob);
-                if !obj.exists() {
-                    write_atomic(&obj, &bytes)?;
-                }
-                FileState::File {
-                    blob,
-                    mode: mode_of(&root.join(rel)),
-                }
-            }
-            None => FileState::Absent,
-        })
+        match Self::read_file(root, rel)? {
+            Some(bytes) => self.store_blob(&bytes, mode_of(&root.join(rel))),
+            None => Ok(FileState::Absent),
+        }
+    }
+
+    /// Stores `bytes` as a blob (once): their state.
+    fn store_blob(&self, bytes: &[u8], mode: u32) -> Result<FileState> {
+        let blob = hash_bytes(bytes);
+        let obj = self.dir.join("objects").join(&blob);
+        if !obj.exists() {
+            write_atomic(&obj, bytes)?;
+        }
+        Ok(FileState::File { blob, mode })
     }
 
     fn read_blob(&self, blob: &str) -> Result<Vec<u8>> {
@@ -436,6 +463,55 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    /// The fault: the process dies (kill -9, power loss) after writing an edit and before
+    /// recording it. The old code saved the manifest only after the write, so the turn's
+    /// checkpoint did not exist (or lacked the file) and the edit could not be undone.
+    #[test]
+    fn a_crash_between_the_write_and_its_record_can_still_be_undone() {
+        let ws = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let workspace = Workspace::new(ws.path()).unwrap();
+        std::fs::write(ws.path().join("a.txt"), "original\n").unwrap();
+        {
+            let mut store = CheckpointStore::open(state.path()).unwrap();
+            store.begin_turn("edit a");
+            store
+                .before_change(ws.path(), "a.txt", Some(b"edited\n"))
+                .unwrap();
+            std::fs::write(ws.path().join("a.txt"), "edited\n").unwrap();
+            store
+                .before_change(ws.path(), "b.txt", Some(b"created\n"))
+                .unwrap();
+            std::fs::write(ws.path().join("b.txt"), "created\n").unwrap();
+            // killed here: no after_change, nothing dropped cleanly
+            drop(store);
+        }
+        let mut store = CheckpointStore::open(state.path()).unwrap();
+        let report = store.undo(&workspace, 1).unwrap();
+        assert_eq!(report.restored, vec!["a.txt"]);
+        assert_eq!(report.removed, vec!["b.txt"]);
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("a.txt")).unwrap(),
+            "original\n"
+        );
+        assert!(!ws.path().join("b.txt").exists());
+
+        // Killed before the write: undo restores nothing and refuses nothing.
+        let mut store = CheckpointStore::open(state.path()).unwrap();
+        store.begin_turn("edit again");
+        store
+            .before_change(ws.path(), "a.txt", Some(b"never written\n"))
+            .unwrap();
+        drop(store);
+        let mut store = CheckpointStore::open(state.path()).unwrap();
+        let report = store.undo(&workspace, 1).unwrap();
+        assert!(report.restored.is_empty() && report.removed.is_empty());
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("a.txt")).unwrap(),
+            "original\n"
+        );
+    }
+
     /// The attack: a directory of the workspace replaced by a link to the outside just before an
     /// edit. Its capture for undo must refuse the link instead of saving the file outside (undo
     /// would then write that file into the workspace, where the model reads it).
@@ -448,7 +524,11 @@ mod tests {
         std::os::unix::fs::symlink(outside.path(), ws.path().join("d")).unwrap();
         let mut store = CheckpointStore::open(state.path()).unwrap();
         store.begin_turn("edit");
-        assert!(store.before_change(ws.path(), "d/x.txt").is_err());
+        assert!(
+            store
+                .before_change(ws.path(), "d/x.txt", Some(b"new\n"))
+                .is_err()
+        );
         assert!(store.after_change(ws.path(), "d/x.txt").is_err());
         let objects: Vec<_> = std::fs::read_dir(state.path().join("checkpoints/objects"))
             .unwrap()
@@ -460,8 +540,12 @@ mod tests {
         std::fs::remove_file(ws.path().join("d")).unwrap();
         std::fs::create_dir(ws.path().join("d")).unwrap();
         std::fs::write(ws.path().join("d/x.txt"), "inside\n").unwrap();
-        store.before_change(ws.path(), "d/x.txt").unwrap();
-        store.before_change(ws.path(), "d/new.txt").unwrap();
+        store
+            .before_change(ws.path(), "d/x.txt", Some(b"new\n"))
+            .unwrap();
+        store
+            .before_change(ws.path(), "d/new.txt", Some(b"new\n"))
+            .unwrap();
         let c = store.current.as_ref().unwrap();
         assert!(matches!(c.files[0].before, FileState::File { .. }));
         assert!(matches!(c.files[1].before, FileState::Absent));

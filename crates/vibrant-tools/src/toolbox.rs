@@ -683,7 +683,7 @@ impl Toolbox {
         }
         for c in &changes {
             self.checkpoints
-                .before_change(self.ws.root(), &c.path.rel)?;
+                .before_change(self.ws.root(), &c.path.rel, c.new_bytes.as_deref())?;
             match &c.new_bytes {
                 Some(bytes) => {
                     write_beneath(self.ws.root(), &c.path.rel, bytes, None)?;
