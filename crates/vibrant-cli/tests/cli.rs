@@ -194,6 +194,51 @@ fn config_set_get_on_a_fresh_home() {
     );
 }
 
+/// The disk fills up while `config set` writes (a file-size limit of 0 with `SIGXFSZ` ignored,
+/// so every write fails with `EFBIG` as it would with `ENOSPC`): the old config stays whole, no
+/// temporary file is left behind, and the error names the file.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_during_config_set_keeps_the_old_file() {
+    let sb = Sandbox::new();
+    sb.ok(&["config", "set", "generation.temperature", "0.7"], &[]);
+    let before = std::fs::read_to_string(sb.user_file()).unwrap();
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 0 && exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_vibrant"),
+            "config",
+            "set",
+            "model.default",
+            "qwen2.5-coder",
+        ])
+        .current_dir(&sb.cwd)
+        .env_clear()
+        .env("HOME", &sb.home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&sb.user_file().display().to_string()) && err.contains("large"),
+        "the error names the file and the cause: {err}"
+    );
+    assert_eq!(std::fs::read_to_string(sb.user_file()).unwrap(), before);
+    let dir = sb.user_file().parent().unwrap().to_path_buf();
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["config.toml"], "no temporary file left");
+    assert_eq!(
+        sb.ok(&["config", "get", "generation.temperature"], &[]),
+        "0.7\n"
+    );
+}
+
 #[test]
 fn precedence_user_project_env_flag() {
     let sb = Sandbox::new();
