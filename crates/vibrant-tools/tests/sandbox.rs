@@ -175,6 +175,40 @@ fn commands_cannot_connect_to_a_unix_socket_outside() {
     assert!(out.contains("CONNECTED"), "{out}");
 }
 
+/// The attack: a command leaves a process behind that called `setsid` (its own session and
+/// process group), which the kill of the command's process group misses; it goes on running
+/// after the command "ended" — here it writes a file two seconds later. Each sandboxed command
+/// now runs as pid 1 of its own pid namespace, whose end kills everything in it.
+#[cfg(unix)]
+#[test]
+fn a_process_that_leaves_the_group_with_setsid_dies_with_the_command() {
+    let mut f = fixture();
+    if !sandbox_available(f.tb.sandbox_status(), false) {
+        return;
+    }
+    let out = f.ok(
+        "run_command",
+        json!({"command": "setsid sh -c 'sleep 2; echo escaped > escaped.txt' </dev/null >/dev/null 2>&1 & sleep 0.5; echo started"}),
+    );
+    assert!(out.contains("started"), "{out}");
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert!(
+        !f.path("escaped.txt").exists(),
+        "the setsid process outlived the command: {out}"
+    );
+    // (The half second lets it leave the group before the command ends: seen escaping with the
+    // group kill alone.) Exit codes still come through the namespace's init, and commands still run children.
+    let out = f.ok(
+        "run_command",
+        json!({"command": "(echo child) | cat; exit 3"}),
+    );
+    assert!(out.contains("child"), "{out}");
+    assert!(
+        out.contains("exit code 3"),
+        "the exit code is reported: {out}"
+    );
+}
+
 #[test]
 fn commands_cannot_change_git_hooks_or_config() {
     let mut f = fixture();

@@ -242,9 +242,10 @@ pub(crate) fn install(cmd: &mut Command, plan: &ChildPlan) -> Result<(), String>
         .collect::<Result<Vec<_>, String>>()?;
     let mut prepared =
         Prepared {
+            // A new pid namespace too: the command runs as its pid 1 (see `child_setup`).
             flags: match plan.namespaces {
-                Namespaces::User => libc::CLONE_NEWUSER | libc::CLONE_NEWNS,
-                Namespaces::Privileged => libc::CLONE_NEWNS,
+                Namespaces::User => libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID,
+                Namespaces::Privileged => libc::CLONE_NEWNS | libc::CLONE_NEWPID,
                 Namespaces::None => 0,
             } | if plan.new_net && plan.namespaces != Namespaces::None {
                 libc::CLONE_NEWNET
@@ -312,6 +313,47 @@ fn loopback_up() {
     }
 }
 
+/// Forks once more after `unshare(CLONE_NEWPID)`: the new child goes on to exec the command as
+/// pid 1 of the new pid namespace, while this process (the one Vibrant started, the leader of
+/// the command's process group) closes every descriptor, waits for it and exits as it did.
+/// When the command ends, or its process group is killed, the kernel kills every process left
+/// in the namespace — also those that left the group with `setsid`, which a group kill misses.
+/// Where the fork fails the command runs without it (the group kill still applies).
+fn run_as_namespace_init() {
+    // SAFETY: fork, waitpid, close_range/close and _exit are async-signal-safe and touch no
+    // memory but `status`; this runs in the single-threaded child between fork and exec.
+    unsafe {
+        let pid = libc::fork();
+        if pid <= 0 {
+            return; // the command's side (or no fork: go on without the namespace's init)
+        }
+        // Holding Rust's exec-error pipe (or the output pipes) would keep the parent waiting.
+        if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) != 0 {
+            for fd in 0..1024 {
+                libc::close(fd);
+            }
+        }
+        let mut status = 0;
+        loop {
+            let r = libc::waitpid(pid, &mut status, 0);
+            if r == pid {
+                break;
+            }
+            if r < 0 && *libc::__errno_location() != libc::EINTR {
+                libc::_exit(127);
+            }
+        }
+        let code = if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else if libc::WIFSIGNALED(status) {
+            128 + libc::WTERMSIG(status)
+        } else {
+            127
+        };
+        libc::_exit(code);
+    }
+}
+
 fn child_setup(p: &mut Prepared) -> io::Result<()> {
     if p.flags != 0 {
         // SAFETY: unshare takes flags only; the child is single-threaded as CLONE_NEWUSER requires.
@@ -370,6 +412,9 @@ fn child_setup(p: &mut Prepared) -> io::Result<()> {
         ruleset
             .restrict_self()
             .map_err(|_| io::Error::from_raw_os_error(libc::EPERM))?;
+    }
+    if p.flags & libc::CLONE_NEWPID != 0 {
+        run_as_namespace_init();
     }
     if let Some(filter) = &p.seccomp {
         let prog = libc::sock_fprog {
