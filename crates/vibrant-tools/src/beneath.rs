@@ -184,6 +184,63 @@ mod imp {
         }
     }
 
+    /// Opens the workspace directory `rel` ("" for the root) without following a link on the
+    /// way or at its end. `Ok(None)`: it does not exist or is not a directory.
+    pub(super) fn open_dir(root: &Path, rel: &str) -> Result<Option<OwnedFd>> {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        if rel.is_empty() {
+            return rustix::fs::open(root, flags, Mode::empty())
+                .map(Some)
+                .map_err(|e| ToolError::io(root, std::io::Error::from(e)));
+        }
+        let Some((dir, name)) = parent(root, rel, false)? else {
+            return Ok(None);
+        };
+        match rustix::fs::openat(&dir, name, flags | OFlags::NOFOLLOW, Mode::empty()) {
+            Ok(fd) => Ok(Some(fd)),
+            Err(Errno::NOENT | Errno::NOTDIR) => Ok(None),
+            Err(e) => Err(refusal(root, rel, &dir, name, e)),
+        }
+    }
+
+    /// The subdirectory `name` of an open directory, never through a link (`None` otherwise).
+    pub(super) fn open_subdir(dir: &OwnedFd, name: &str) -> Option<OwnedFd> {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        rustix::fs::openat(dir, name, flags, Mode::empty()).ok()
+    }
+
+    /// The entries of an open directory (not `.` and `..`), sorted by name; names that are not
+    /// UTF-8 are skipped.
+    pub(super) fn entries(dir: &OwnedFd) -> Vec<super::DirItem> {
+        let Ok(mut d) = rustix::fs::Dir::read_from(dir) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        while let Some(Ok(e)) = d.read() {
+            let Ok(name) = e.file_name().to_str() else {
+                continue;
+            };
+            if name == "." || name == ".." {
+                continue;
+            }
+            let Ok(st) = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
+                continue;
+            };
+            let kind = match FileType::from_raw_mode(st.st_mode) {
+                FileType::Directory => super::ItemKind::Dir,
+                FileType::RegularFile => super::ItemKind::File,
+                _ => super::ItemKind::Other,
+            };
+            out.push(super::DirItem {
+                name: name.to_owned(),
+                kind,
+                size: u64::try_from(st.st_size).unwrap_or(0),
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
     /// A name part no other writer picks at the same moment: the process id, a counter and
     /// the clock.
     fn unique() -> String {
@@ -195,6 +252,287 @@ mod imp {
             .map_or(0, |d| d.subsec_nanos());
         format!("{}-{n}-{nanos:x}", std::process::id())
     }
+}
+
+/// What a directory entry is (a link is `Other`: listed, never followed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemKind {
+    Dir,
+    File,
+    Other,
+}
+
+/// One entry of a workspace directory listed by [`walk_beneath`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirItem {
+    pub name: String,
+    pub kind: ItemKind,
+    /// Its size (of the link itself for a link).
+    pub size: u64,
+}
+
+/// An entry met by [`walk_beneath`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalkItem {
+    /// Workspace-relative, `/`-separated.
+    pub rel: String,
+    /// 1 for the entries of the walked directory itself.
+    pub depth: usize,
+    pub kind: ItemKind,
+    pub size: u64,
+}
+
+/// The deepest a walk goes (a hostile tree of thousands of nested directories holds an open
+/// descriptor per level).
+const MAX_WALK_DEPTH: usize = 64;
+
+/// Walks the workspace directory `rel` ("" for the root) depth first, entries sorted by name,
+/// down to `max_depth` levels: every directory is opened from its parent's open descriptor
+/// without following links, so a directory swapped for a link to the outside during the walk
+/// is never read (the walk lists names and sizes only from inside the workspace). `.git` is
+/// skipped, and so is what the workspace's `.gitignore` files (from the root down) and
+/// `.git/info/exclude` ignore. `visit` returns `false` to stop.
+pub fn walk_beneath(
+    root: &Path,
+    rel: &str,
+    max_depth: Option<usize>,
+    visit: &mut dyn FnMut(&WalkItem) -> bool,
+) -> Result<()> {
+    let rel = rel.trim_matches('/');
+    let rel = if rel == "." { "" } else { rel };
+    let max_depth = max_depth.unwrap_or(MAX_WALK_DEPTH).min(MAX_WALK_DEPTH);
+    let mut ignores = Vec::new();
+    // The ignore files of the walked directory's ancestors, from the root down.
+    let mut prefix = String::new();
+    let parts: Vec<&str> = if rel.is_empty() {
+        Vec::new()
+    } else {
+        rel.split('/').collect()
+    };
+    ignores.push(ignore_of(root, "", true));
+    for p in &parts {
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(p);
+        ignores.push(ignore_of(root, &prefix, false));
+    }
+    #[cfg(unix)]
+    {
+        let Some(dir) = imp::open_dir(root, rel)? else {
+            return Err(ToolError::NotFound {
+                path: format!("{} (directory)", if rel.is_empty() { "." } else { rel }),
+            });
+        };
+        walk_fd(root, &dir, rel, 1, max_depth, &mut ignores, visit);
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        components(root, rel).or_else(|e| {
+            if rel.is_empty() {
+                Ok(Vec::new())
+            } else {
+                Err(e)
+            }
+        })?;
+        walk_path(root, rel, 1, max_depth, &mut ignores, visit);
+        Ok(())
+    }
+}
+
+/// The `.gitignore` of the workspace directory `rel` (with `.git/info/exclude` at the root), read
+/// beneath the root.
+fn ignore_of(root: &Path, rel: &str, at_root: bool) -> Option<ignore::gitignore::Gitignore> {
+    let dir = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
+    let mut b = ignore::gitignore::GitignoreBuilder::new(&dir);
+    let mut any = false;
+    let join = |name: &str| {
+        if rel.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{rel}/{name}")
+        }
+    };
+    let mut sources = vec![join(".gitignore")];
+    if at_root {
+        sources.push(".git/info/exclude".to_owned());
+    }
+    for src in sources {
+        if let Ok(Some(bytes)) = read_beneath(root, &src, 1 << 20) {
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                any |= b.add_line(None, line).is_ok();
+            }
+        }
+    }
+    if !any {
+        return None;
+    }
+    b.build().ok()
+}
+
+/// Whether the ignore files (deepest first decides) ignore `rel`.
+fn ignored(
+    root: &Path,
+    ignores: &[Option<ignore::gitignore::Gitignore>],
+    rel: &str,
+    is_dir: bool,
+) -> bool {
+    let abs = root.join(rel);
+    for gi in ignores.iter().rev().flatten() {
+        let m = gi.matched(&abs, is_dir);
+        if m.is_ignore() {
+            return true;
+        }
+        if m.is_whitelist() {
+            return false;
+        }
+    }
+    false
+}
+
+#[cfg(unix)]
+fn walk_fd(
+    root: &Path,
+    dir: &std::os::fd::OwnedFd,
+    rel: &str,
+    depth: usize,
+    max_depth: usize,
+    ignores: &mut Vec<Option<ignore::gitignore::Gitignore>>,
+    visit: &mut dyn FnMut(&WalkItem) -> bool,
+) -> bool {
+    for item in imp::entries(dir) {
+        if item.name == ".git" {
+            continue;
+        }
+        let child = if rel.is_empty() {
+            item.name.clone()
+        } else {
+            format!("{rel}/{}", item.name)
+        };
+        if ignored(root, ignores, &child, item.kind == ItemKind::Dir) {
+            continue;
+        }
+        let w = WalkItem {
+            rel: child.clone(),
+            depth,
+            kind: item.kind,
+            size: item.size,
+        };
+        if !visit(&w) {
+            return false;
+        }
+        if item.kind == ItemKind::Dir
+            && depth < max_depth
+            && let Some(sub) = imp::open_subdir(dir, &item.name)
+        {
+            ignores.push(ignore_of_fd(root, &sub, &child));
+            let go_on = walk_fd(root, &sub, &child, depth + 1, max_depth, ignores, visit);
+            ignores.pop();
+            if !go_on {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The `.gitignore` in an open directory (read relative to it, never through a link).
+#[cfg(unix)]
+fn ignore_of_fd(
+    root: &Path,
+    dir: &std::os::fd::OwnedFd,
+    rel: &str,
+) -> Option<ignore::gitignore::Gitignore> {
+    use std::io::Read;
+    let flags = rustix::fs::OFlags::RDONLY
+        | rustix::fs::OFlags::NOFOLLOW
+        | rustix::fs::OFlags::CLOEXEC
+        | rustix::fs::OFlags::NONBLOCK;
+    let fd = rustix::fs::openat(dir, ".gitignore", flags, rustix::fs::Mode::empty()).ok()?;
+    let st = rustix::fs::fstat(&fd).ok()?;
+    if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::from(fd)
+        .take(1 << 20)
+        .read_to_string(&mut text)
+        .ok()?;
+    let mut b = ignore::gitignore::GitignoreBuilder::new(root.join(rel));
+    for line in text.lines() {
+        let _ = b.add_line(None, line);
+    }
+    b.build().ok()
+}
+
+#[cfg(not(unix))]
+fn walk_path(
+    root: &Path,
+    rel: &str,
+    depth: usize,
+    max_depth: usize,
+    ignores: &mut Vec<Option<ignore::gitignore::Gitignore>>,
+    visit: &mut dyn FnMut(&WalkItem) -> bool,
+) -> bool {
+    let dir = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
+    let Ok(read) = std::fs::read_dir(&dir) else {
+        return true;
+    };
+    let mut items: Vec<(String, ItemKind, u64)> = read
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let m = std::fs::symlink_metadata(e.path()).ok()?;
+            let kind = if m.is_dir() {
+                ItemKind::Dir
+            } else if m.is_file() {
+                ItemKind::File
+            } else {
+                ItemKind::Other
+            };
+            Some((name, kind, m.len()))
+        })
+        .collect();
+    items.sort();
+    for (name, kind, size) in items {
+        if name == ".git" {
+            continue;
+        }
+        let child = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        if ignored(root, ignores, &child, kind == ItemKind::Dir) {
+            continue;
+        }
+        if !visit(&WalkItem {
+            rel: child.clone(),
+            depth,
+            kind,
+            size,
+        }) {
+            return false;
+        }
+        if kind == ItemKind::Dir && depth < max_depth {
+            ignores.push(ignore_of(root, &child, false));
+            let go_on = walk_path(root, &child, depth + 1, max_depth, ignores, visit);
+            ignores.pop();
+            if !go_on {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// The bytes of the workspace file `rel` (resolved, `/`-separated), or `None` when it does not

@@ -1,8 +1,8 @@
 //! Read-only tools: `list_dir`, `glob`, `grep`, `search`, `symbols`.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
+use crate::beneath::{ItemKind, walk_beneath};
 use crate::error::{Result, ToolError};
 use crate::text::TextFile;
 use crate::toolbox::{Args, ToolResult, Toolbox};
@@ -11,48 +11,26 @@ const MAX_LIST: usize = 300;
 const MAX_GLOB: usize = 200;
 const MAX_GREP_FILE_BYTES: u64 = 2 << 20;
 
-fn walker(root: &Path, max_depth: Option<usize>) -> ignore::Walk {
-    let mut b = ignore::WalkBuilder::new(root);
-    b.hidden(false)
-        .git_ignore(true)
-        .git_global(false)
-        .git_exclude(true)
-        .parents(true)
-        .max_depth(max_depth)
-        .require_git(false);
-    b.filter_entry(|e| e.file_name() != ".git");
-    b.sort_by_file_path(|a, b| a.cmp(b));
-    b.build()
-}
-
 pub(crate) fn list_dir(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult> {
     let p = tb.ws.resolve(args.str_opt("path")?.unwrap_or("."))?;
-    if !p.abs.is_dir() {
-        return Err(ToolError::NotFound {
-            path: format!("{} (directory)", p.rel),
-        });
-    }
     let depth = args.u64_opt("depth")?.unwrap_or(1).clamp(1, 4) as usize;
     let mut lines = Vec::new();
     let mut total = 0usize;
-    for entry in walker(&p.abs, Some(depth)).flatten() {
-        if entry.depth() == 0 {
-            continue;
-        }
+    // Listed from open directories, never through a link: a directory swapped for a link to
+    // the outside mid-walk shows nothing from outside.
+    walk_beneath(tb.ws.root(), &p.rel, Some(depth), &mut |e| {
         total += 1;
-        if lines.len() >= MAX_LIST {
-            continue;
+        if lines.len() < MAX_LIST {
+            let indent = "  ".repeat(e.depth - 1);
+            let name = e.rel.rsplit('/').next().unwrap_or(&e.rel);
+            if e.kind == ItemKind::Dir {
+                lines.push(format!("{indent}{name}/"));
+            } else {
+                lines.push(format!("{indent}{name} ({})", human_size(e.size)));
+            }
         }
-        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-        let indent = "  ".repeat(entry.depth() - 1);
-        let name = entry.file_name().to_string_lossy();
-        if is_dir {
-            lines.push(format!("{indent}{name}/"));
-        } else {
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            lines.push(format!("{indent}{name} ({})", human_size(size)));
-        }
-    }
+        true
+    })?;
     let mut out = format!(
         "{}/ ({} entries{}):\n",
         p.rel,
@@ -97,27 +75,30 @@ pub(crate) fn glob(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult> {
         .compile_matcher();
     let mut hits = Vec::new();
     let mut total = 0;
-    for entry in walker(&base.abs, None).flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
+    let base_rel = base.rel.trim_matches('/');
+    let base_prefix = if base_rel.is_empty() || base_rel == "." {
+        String::new()
+    } else {
+        format!("{base_rel}/")
+    };
+    walk_beneath(tb.ws.root(), &base.rel, None, &mut |e| {
+        if e.kind != ItemKind::File {
+            return true;
         }
-        let rel = tb.ws.relative(entry.path());
-        let rel_to_base = entry
-            .path()
-            .strip_prefix(&base.abs)
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
-        let name = entry.file_name().to_string_lossy();
-        let matched = matcher.is_match(&rel)
-            || matcher.is_match(&rel_to_base)
-            || (!pattern.contains('/') && matcher.is_match(name.as_ref()));
+        let rel = e.rel.as_str();
+        let rel_to_base = rel.strip_prefix(&base_prefix).unwrap_or(rel);
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let matched = matcher.is_match(rel)
+            || matcher.is_match(rel_to_base)
+            || (!pattern.contains('/') && matcher.is_match(name));
         if matched {
             total += 1;
             if hits.len() < MAX_GLOB {
-                hits.push(rel);
+                hits.push(rel.to_owned());
             }
         }
-    }
+        true
+    })?;
     let mut out = if total == 0 {
         format!("no files match `{pattern}`")
     } else {
@@ -156,24 +137,21 @@ pub(crate) fn grep(tb: &mut Toolbox, args: &Args<'_>) -> Result<ToolResult> {
     let mut shown = 0usize;
     let mut total = 0usize;
     let mut files = 0usize;
-    let entries: Box<dyn Iterator<Item = std::path::PathBuf>> = if base.abs.is_file() {
-        Box::new(std::iter::once(base.abs.clone()))
+    let mut rels: Vec<String> = Vec::new();
+    if base.abs.is_file() {
+        rels.push(tb.ws.relative(&base.abs));
     } else {
-        Box::new(
-            walker(&base.abs, None)
-                .flatten()
-                .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-                .map(|e| e.into_path()),
-        )
-    };
-    for path in entries {
-        let rel = tb.ws.relative(&path);
+        walk_beneath(tb.ws.root(), &base.rel, None, &mut |e| {
+            if e.kind == ItemKind::File {
+                rels.push(e.rel.clone());
+            }
+            true
+        })?;
+    }
+    for rel in rels {
         if let Some(f) = &filter {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if !f.is_match(&rel) && !f.is_match(&name) {
+            let name = rel.rsplit('/').next().unwrap_or(&rel);
+            if !f.is_match(&rel) && !f.is_match(name) {
                 continue;
             }
         }

@@ -229,6 +229,58 @@ fn a_directory_swapped_for_a_link_mid_grep_never_shows_outside_text() {
     assert!(tries > 50, "the race ran {tries} times only");
 }
 
+/// The same race against `list_dir` and `glob`, which listed the workspace by path: a directory
+/// swapped for a link to the outside mid-walk showed the names (and sizes) of the files outside.
+#[cfg(unix)]
+#[test]
+fn a_directory_swapped_for_a_link_mid_listing_never_shows_outside_names() {
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+
+    let mut f = fixture();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("TOPSECRET-plans.txt"), "x\n").unwrap();
+    std::fs::create_dir(f.path("d")).unwrap();
+    std::fs::write(f.path("d/inside.txt"), "harmless\n").unwrap();
+    std::os::unix::fs::symlink(outside.path(), f.path("d_link")).unwrap();
+    let before = f.ok("list_dir", json!({"depth": 2}));
+    assert!(
+        before.contains("inside.txt") && !before.contains("TOPSECRET"),
+        "{before}"
+    );
+    let before = f.ok("glob", json!({"pattern": "**/*.txt"}));
+    assert!(
+        before.contains("d/inside.txt") && !before.contains("TOPSECRET"),
+        "{before}"
+    );
+    let (stop, swapper) = keep_swapping(f.path("d"), f.path("d_link"));
+    let started = Instant::now();
+    let (mut tries, mut leaks) = (0, 0);
+    while started.elapsed() < Duration::from_secs(4) && tries < 3000 {
+        // The arguments change every time (the doom-loop guard stops repeated calls).
+        let pattern = ["**/*.txt", "d/*", "*/*.txt"][tries % 3];
+        for (tool, args) in [
+            ("list_dir", json!({"depth": 2 + tries % 3})),
+            ("list_dir", json!({"path": "d", "depth": 1 + tries % 4})),
+            ("glob", json!({"pattern": pattern})),
+        ] {
+            let out = f.call(tool, args).output;
+            assert!(!out.contains("stopped:"), "{out}");
+            if out.contains("TOPSECRET") {
+                leaks += 1;
+            }
+        }
+        tries += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    swapper.join().unwrap();
+    assert_eq!(
+        leaks, 0,
+        "{leaks} of {tries} listings through a swapped directory showed names outside"
+    );
+    assert!(tries > 50, "the race ran {tries} times only");
+}
+
 /// A thread that trades `a` and `b` atomically (`renameat2(RENAME_EXCHANGE)`) until the flag is
 /// set: a directory and a link to the outside change places again and again.
 #[cfg(unix)]

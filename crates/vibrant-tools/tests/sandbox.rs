@@ -40,6 +40,7 @@ fn the_sandbox_is_fully_available_on_this_machine() {
     if cfg!(target_os = "linux") && std::path::Path::new("/sys/kernel/security/landlock").exists() {
         assert!(s.fs_confined, "{s:?}");
         assert!(s.network_blocked, "{s:?}");
+        assert!(s.pid_namespace, "{s:?}");
         assert!(s.warnings.is_empty(), "{s:?}");
     }
     println!("sandbox status: {s:?}");

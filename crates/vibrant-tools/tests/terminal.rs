@@ -10,8 +10,8 @@ mod common;
 use common::fixture;
 use serde_json::json;
 
-/// `(pid, pgrp, session, tty_nr)` from a `/proc/<pid>/stat` line.
-fn stat_fields(line: &str) -> (i64, i64, i64, i64) {
+/// `(pid, ppid, pgrp, session, tty_nr)` from a `/proc/<pid>/stat` line.
+fn stat_fields(line: &str) -> (i64, i64, i64, i64, i64) {
     // The command name is in parentheses and may contain spaces: fields start after the last ')'.
     let rest = &line[line.rfind(')').unwrap() + 2..];
     let f: Vec<i64> = rest
@@ -21,7 +21,7 @@ fn stat_fields(line: &str) -> (i64, i64, i64, i64) {
         .map(|x| x.parse().unwrap())
         .collect();
     let pid: i64 = line.split_whitespace().next().unwrap().parse().unwrap();
-    (pid, f[1], f[2], f[3])
+    (pid, f[0], f[1], f[2], f[3])
 }
 
 #[test]
@@ -40,12 +40,17 @@ fn commands_run_in_their_own_session_without_a_terminal() {
         .lines()
         .find_map(|l| l.strip_prefix("STAT "))
         .unwrap_or_else(|| panic!("no stat line in {out}"));
-    let (pid, pgrp, session, tty) = stat_fields(stat);
-    assert_eq!(pid, pgrp, "the command leads its own process group: {stat}");
-    assert_eq!(pid, session, "the command leads its own session: {stat}");
+    let (pid, ppid, pgrp, session, tty) = stat_fields(stat);
+    // The leader is the command itself, or (in the sandbox's pid namespace) the process that
+    // waits for it as the namespace's first process.
+    assert!(
+        pid == session || ppid == session,
+        "the command or its waiting parent leads its own session: {stat}"
+    );
+    assert_eq!(pgrp, session, "the session's own process group: {stat}");
     assert_eq!(tty, 0, "the command has no controlling terminal: {stat}");
     let mine = std::fs::read_to_string("/proc/self/stat").unwrap();
-    assert_ne!(stat_fields(&mine).2, session, "not the test's session");
+    assert_ne!(stat_fields(&mine).3, session, "not the test's session");
     assert!(out.contains("TTY-REFUSED"), "{out}");
 }
 

@@ -89,6 +89,9 @@ pub struct SandboxStatus {
     pub git_protected: bool,
     /// Commands run in a user namespace (no capabilities outside it).
     pub user_namespace: bool,
+    /// Each command runs in its own pid namespace: what it leaves running (even after `setsid`)
+    /// is killed when it ends.
+    pub pid_namespace: bool,
     /// Each layer that could not be applied, and why.
     pub warnings: Vec<String>,
 }
@@ -183,6 +186,7 @@ impl Sandbox {
             network_blocked: false,
             git_protected: false,
             user_namespace: false,
+            pid_namespace: false,
             warnings: Vec::new(),
         };
         #[cfg(target_os = "linux")]
@@ -264,6 +268,7 @@ impl Sandbox {
                     status.network_blocked = !policy.allow_network && (isolated_ns || tcp_rules);
                     status.git_protected = isolated_ns;
                     status.user_namespace = ns == Namespaces::User;
+                    status.pid_namespace = isolated_ns;
                     if !isolated_ns {
                         status.warnings.push(format!(
                             "the kernel refused new namespaces ({}): .git hooks/config are not protected{}",
