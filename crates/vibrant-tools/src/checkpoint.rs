@@ -512,6 +512,45 @@ mod tests {
         );
     }
 
+    /// The fault: the process dies in the middle of an undo (some files written back, the
+    /// manifests not yet moved to `undone/`). Running undo again finishes it: the files already
+    /// restored are as undo would leave them and are left alone, the rest are restored. (Before,
+    /// the restored files counted as "modified since" and the second undo was refused.)
+    #[test]
+    fn an_undo_interrupted_halfway_finishes_when_run_again() {
+        let ws = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let workspace = Workspace::new(ws.path()).unwrap();
+        for name in ["a.txt", "b.txt"] {
+            std::fs::write(ws.path().join(name), format!("{name} original\n")).unwrap();
+        }
+        let mut store = CheckpointStore::open(state.path()).unwrap();
+        store.begin_turn("edit both");
+        for name in ["a.txt", "b.txt", "c.txt"] {
+            let new = format!("{name} by the agent\n");
+            store
+                .before_change(ws.path(), name, Some(new.as_bytes()))
+                .unwrap();
+            std::fs::write(ws.path().join(name), &new).unwrap();
+            store.after_change(ws.path(), name).unwrap();
+        }
+        drop(store);
+        // The interrupted undo wrote a.txt back and removed c.txt, then died.
+        std::fs::write(ws.path().join("a.txt"), "a.txt original\n").unwrap();
+        std::fs::remove_file(ws.path().join("c.txt")).unwrap();
+        let mut store = CheckpointStore::open(state.path()).unwrap();
+        let report = store.undo(&workspace, 1).unwrap();
+        assert_eq!(report.restored, vec!["b.txt"]);
+        for name in ["a.txt", "b.txt"] {
+            assert_eq!(
+                std::fs::read_to_string(ws.path().join(name)).unwrap(),
+                format!("{name} original\n")
+            );
+        }
+        assert!(!ws.path().join("c.txt").exists());
+        assert!(store.list().unwrap().is_empty(), "the checkpoint is undone");
+    }
+
     /// The attack: a directory of the workspace replaced by a link to the outside just before an
     /// edit. Its capture for undo must refuse the link instead of saving the file outside (undo
     /// would then write that file into the workspace, where the model reads it).
