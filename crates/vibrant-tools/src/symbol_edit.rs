@@ -590,12 +590,92 @@ fn replace_definition(
     };
     used_targets.push(orig.start_line);
     *last_end = Some(orig.end_line);
+    let text = reindent(block_text, indent);
+    let text = if file.lang == Language::Python {
+        keep_docstring(&file.lines(orig.start_line, orig.end_line), text)
+    } else {
+        text
+    };
     splices.push(Splice {
         start,
         end: orig.end_line,
-        text: reindent(block_text, indent),
+        text,
         name: name.to_owned(),
     });
+}
+
+/// A Python definition's docstring: (index of the header's last line, the docstring's lines)
+/// in `lines`, when its body starts with one.
+fn python_docstring<'a>(lines: &[&'a str]) -> (Option<usize>, Vec<&'a str>) {
+    let Some(head_end) = lines.iter().position(|l| {
+        let code = l.split(" #").next().unwrap_or(l).trim_end();
+        code.ends_with(':') && !code.trim_start().starts_with('@')
+    }) else {
+        return (None, Vec::new());
+    };
+    let Some(first) = (head_end + 1..lines.len()).find(|&i| !lines[i].trim().is_empty()) else {
+        return (Some(head_end), Vec::new());
+    };
+    let t = lines[first].trim_start();
+    let t = t
+        .strip_prefix(['r', 'R', 'u', 'U'])
+        .filter(|r| r.starts_with("\"\"\"") || r.starts_with("'''"))
+        .unwrap_or(t);
+    let quote = if t.starts_with("\"\"\"") {
+        "\"\"\""
+    } else if t.starts_with("'''") {
+        "'''"
+    } else {
+        return (Some(head_end), Vec::new());
+    };
+    if t[3..].contains(quote) {
+        return (Some(head_end), lines[first..=first].to_vec());
+    }
+    match (first + 1..lines.len()).find(|&i| lines[i].contains(quote)) {
+        Some(last) => (Some(head_end), lines[first..=last].to_vec()),
+        None => (Some(head_end), Vec::new()),
+    }
+}
+
+/// `new` (a Python definition replacing `old`) with `old`'s docstring when `new` has none: a
+/// small model rewriting a function often leaves its docstring out, which is no reason to lose it.
+fn keep_docstring(old: &str, new: String) -> String {
+    let old_lines: Vec<&str> = old.lines().collect();
+    let (_, doc) = python_docstring(&old_lines);
+    if doc.is_empty() {
+        return new;
+    }
+    let new_lines: Vec<&str> = new.lines().collect();
+    let (Some(head_end), own) = python_docstring(&new_lines) else {
+        return new;
+    };
+    if !own.is_empty() {
+        return new;
+    }
+    // The docstring at the new body's indentation.
+    let body_indent = new_lines[head_end + 1..]
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .map_or("    ", |l| indent_of(l));
+    let doc_indent = indent_of(doc[0]);
+    let mut out: Vec<String> = new_lines[..=head_end]
+        .iter()
+        .map(|l| (*l).to_owned())
+        .collect();
+    for l in &doc {
+        let rest = l.strip_prefix(doc_indent).unwrap_or(l.trim_start());
+        out.push(if rest.is_empty() {
+            String::new()
+        } else {
+            format!("{body_indent}{rest}")
+        });
+    }
+    out.extend(new_lines[head_end + 1..].iter().map(|l| (*l).to_owned()));
+    let mut text = out.join("\n");
+    if new.ends_with('\n') {
+        text.push('\n');
+    }
+    text
 }
 
 fn check_parses(file: &SourceFile, text: String) -> Result<String, EditError> {
@@ -615,6 +695,36 @@ mod tests {
 
     fn file(path: &str, text: &str) -> SourceFile {
         SourceFile::new(path, text.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn a_python_function_rewritten_without_its_docstring_keeps_it() {
+        let f = file(
+            "roman.py",
+            "VALUES = {\"I\": 1}\n\n\nclass C:\n    def from_roman(self, text):\n        \"\"\"Integer value of text.\n\n        Raises ValueError.\n        \"\"\"\n        raise NotImplementedError\n\n    def other(self):\n        '''One line.'''\n        return 1\n",
+        );
+        let block = "def from_roman(self, text):\n    total = 0\n    for c in text:\n        total += VALUES[c]\n    return total\n";
+        let out = apply_block(&f, block, &[5]).unwrap();
+        assert!(
+            out.contains("    def from_roman(self, text):\n        \"\"\"Integer value of text.\n\n        Raises ValueError.\n        \"\"\"\n        total = 0\n"),
+            "{out}"
+        );
+        assert!(!out.contains("NotImplementedError"), "{out}");
+        // A block with its own docstring replaces the old one.
+        let own = "def other(self):\n    \"\"\"Two.\"\"\"\n    return 2\n";
+        let out = apply_block(&f, own, &[12]).unwrap();
+        assert!(
+            out.contains("        \"\"\"Two.\"\"\"\n        return 2\n"),
+            "{out}"
+        );
+        assert!(!out.contains("One line."), "{out}");
+        // A one-line docstring is kept too.
+        let bare = "def other(self):\n    return 3\n";
+        let out = apply_block(&f, bare, &[12]).unwrap();
+        assert!(
+            out.contains("    def other(self):\n        '''One line.'''\n        return 3\n"),
+            "{out}"
+        );
     }
 
     #[test]
