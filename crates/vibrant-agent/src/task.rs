@@ -23,7 +23,7 @@ static ASKS_FOR_TESTS: LazyLock<Regex> = LazyLock::new(|| {
 
 static ASKS_FOR_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:fix|add|implement|rename|change|update|write|create|remove|delete|refactor|make|convert|move|replace|support|handle|correct|repair|resolve|extend|introduce|rewrite|modify|edit|port|migrate|improve|optimi[sz]e|crash|fails?|failing|broken|bug|error)\w*\b",
+        r"(?i)\b(?:fix|add|implement|rename|change|update|write|create|remove|delete|refactor|make|convert|move|replace|support|handle|correct|repair|resolve|extend|introduce|rewrite|modify|edit|port|migrate|improve|optimi[sz]e|crash|fails?|failing|broken|bug|error|finish|complete|stubs?|todo|unfinished)\w*\b",
     )
 });
 
@@ -260,6 +260,9 @@ mod tests {
         );
         assert!(protected_paths("Fix the bug in calc.py.").is_empty());
         assert!(asks_for_change("fix the failing test"));
+        assert!(asks_for_change(
+            "Finish the LRUCache class in lru.py: get and put are still stubs."
+        ));
         assert!(asks_for_change("Rename compute_total to sum_prices"));
         assert!(!asks_for_change("what does this project do?"));
     }
