@@ -318,14 +318,18 @@ fn loopback_up() {
 /// the command's process group) closes every descriptor, waits for it and exits as it did.
 /// When the command ends, or its process group is killed, the kernel kills every process left
 /// in the namespace — also those that left the group with `setsid`, which a group kill misses.
-/// Where the fork fails the command runs without it (the group kill still applies).
-fn run_as_namespace_init() {
+/// Where the fork fails the command is not started (the error is the spawn's): run outside the
+/// namespace's init, its second child would find the namespace gone.
+fn run_as_namespace_init() -> io::Result<()> {
     // SAFETY: fork, waitpid, close_range/close and _exit are async-signal-safe and touch no
     // memory but `status`; this runs in the single-threaded child between fork and exec.
     unsafe {
         let pid = libc::fork();
-        if pid <= 0 {
-            return; // the command's side (or no fork: go on without the namespace's init)
+        if pid < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if pid == 0 {
+            return Ok(()); // the command's side
         }
         // Holding Rust's exec-error pipe (or the output pipes) would keep the parent waiting.
         if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) != 0 {
@@ -414,7 +418,7 @@ fn child_setup(p: &mut Prepared) -> io::Result<()> {
             .map_err(|_| io::Error::from_raw_os_error(libc::EPERM))?;
     }
     if p.flags & libc::CLONE_NEWPID != 0 {
-        run_as_namespace_init();
+        run_as_namespace_init()?;
     }
     if let Some(filter) = &p.seccomp {
         let prog = libc::sock_fprog {
