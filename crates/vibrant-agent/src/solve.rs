@@ -572,7 +572,9 @@ impl Solver<'_> {
                 }
                 tally.completion_tokens += u.completion_tokens.unwrap_or(0);
                 tracing::debug!(candidate = n, answer = %completion.text, "candidate answer");
+                // Not applied: no usable block, or an implementation that keeps a placeholder.
                 let files = match candidate_files(&sources, &editable, &completion.text, &new_paths)
+                    .and_then(|f| kept_stub(&sources, &f, &stubs).map_or(Ok(f), Err))
                 {
                     Ok(f) => f,
                     Err(why) => {
@@ -586,16 +588,6 @@ impl Solver<'_> {
                         continue;
                     }
                 };
-                if let Some(why) = kept_stub(&sources, &files, &stubs) {
-                    on_event(&candidate_event(
-                        round,
-                        n,
-                        temperature,
-                        false,
-                        format!("not applied: {why}"),
-                    ));
-                    continue;
-                }
                 if let Some(why) = forbidden_test_change(&sources, &files, tests_allowed) {
                     on_event(&candidate_event(
                         round,

@@ -210,7 +210,7 @@ mod imp {
     }
 
     /// The entries of an open directory (not `.` and `..`), sorted by name; names that are not
-    /// UTF-8 are skipped.
+    /// UTF-8 are left out.
     pub(super) fn entries(dir: &OwnedFd) -> Vec<super::DirItem> {
         let Ok(mut d) = rustix::fs::Dir::read_from(dir) else {
             return Vec::new();
@@ -290,7 +290,7 @@ const MAX_WALK_DEPTH: usize = 64;
 /// down to `max_depth` levels: every directory is opened from its parent's open descriptor
 /// without following links, so a directory swapped for a link to the outside during the walk
 /// is never read (the walk lists names and sizes only from inside the workspace). `.git` is
-/// skipped, and so is what the workspace's `.gitignore` files (from the root down) and
+/// left out, and so is what the workspace's `.gitignore` files (from the root down) and
 /// `.git/info/exclude` ignore. `visit` returns `false` to stop.
 pub fn walk_beneath(
     root: &Path,
@@ -324,7 +324,7 @@ pub fn walk_beneath(
                 path: format!("{} (directory)", if rel.is_empty() { "." } else { rel }),
             });
         };
-        walk_fd(root, &dir, rel, 1, max_depth, &mut ignores, visit);
+        walk(root, &dir, rel, 1, max_depth, &mut ignores, visit);
         Ok(())
     }
     #[cfg(not(unix))]
@@ -336,7 +336,15 @@ pub fn walk_beneath(
                 Err(e)
             }
         })?;
-        walk_path(root, rel, 1, max_depth, &mut ignores, visit);
+        walk(
+            root,
+            &root.join(rel),
+            rel,
+            1,
+            max_depth,
+            &mut ignores,
+            visit,
+        );
         Ok(())
     }
 }
@@ -344,13 +352,6 @@ pub fn walk_beneath(
 /// The `.gitignore` of the workspace directory `rel` (with `.git/info/exclude` at the root), read
 /// beneath the root.
 fn ignore_of(root: &Path, rel: &str, at_root: bool) -> Option<ignore::gitignore::Gitignore> {
-    let dir = if rel.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(rel)
-    };
-    let mut b = ignore::gitignore::GitignoreBuilder::new(&dir);
-    let mut any = false;
     let join = |name: &str| {
         if rel.is_empty() {
             name.to_owned()
@@ -362,11 +363,25 @@ fn ignore_of(root: &Path, rel: &str, at_root: bool) -> Option<ignore::gitignore:
     if at_root {
         sources.push(".git/info/exclude".to_owned());
     }
-    for src in sources {
-        if let Ok(Some(bytes)) = read_beneath(root, &src, 1 << 20) {
-            for line in String::from_utf8_lossy(&bytes).lines() {
-                any |= b.add_line(None, line).is_ok();
-            }
+    let texts = sources
+        .into_iter()
+        .filter_map(|src| match read_beneath(root, &src, 1 << 20) {
+            Ok(Some(bytes)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            _ => None,
+        });
+    gitignore(root.join(rel), texts)
+}
+
+/// The ignore rules of the directory `dir` from the texts of its ignore files (`None`: no rule).
+fn gitignore(
+    dir: std::path::PathBuf,
+    texts: impl IntoIterator<Item = String>,
+) -> Option<ignore::gitignore::Gitignore> {
+    let mut b = ignore::gitignore::GitignoreBuilder::new(dir);
+    let mut any = false;
+    for text in texts {
+        for line in text.lines() {
+            any |= b.add_line(None, line).is_ok();
         }
     }
     if !any {
@@ -395,17 +410,99 @@ fn ignored(
     false
 }
 
+/// A directory being walked: an open descriptor on Unix, a path elsewhere.
+trait WalkDir: Sized {
+    /// Its entries, sorted by name.
+    fn items(&self) -> Vec<DirItem>;
+    /// Its subdirectory `name`, never through a link.
+    fn sub(&self, name: &str) -> Option<Self>;
+    /// The text of its own `.gitignore`.
+    fn ignore_text(&self) -> Option<String>;
+}
+
 #[cfg(unix)]
-fn walk_fd(
+impl WalkDir for std::os::fd::OwnedFd {
+    fn items(&self) -> Vec<DirItem> {
+        imp::entries(self)
+    }
+
+    fn sub(&self, name: &str) -> Option<Self> {
+        imp::open_subdir(self, name)
+    }
+
+    fn ignore_text(&self) -> Option<String> {
+        use std::io::Read;
+        let flags = rustix::fs::OFlags::RDONLY
+            | rustix::fs::OFlags::NOFOLLOW
+            | rustix::fs::OFlags::CLOEXEC
+            | rustix::fs::OFlags::NONBLOCK;
+        let fd = rustix::fs::openat(self, ".gitignore", flags, rustix::fs::Mode::empty()).ok()?;
+        let st = rustix::fs::fstat(&fd).ok()?;
+        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+            return None;
+        }
+        let mut text = String::new();
+        std::fs::File::from(fd)
+            .take(1 << 20)
+            .read_to_string(&mut text)
+            .ok()?;
+        Some(text)
+    }
+}
+
+#[cfg(not(unix))]
+impl WalkDir for std::path::PathBuf {
+    fn items(&self) -> Vec<DirItem> {
+        let Ok(read) = std::fs::read_dir(self) else {
+            return Vec::new();
+        };
+        let mut items: Vec<DirItem> = read
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let m = std::fs::symlink_metadata(e.path()).ok()?;
+                let kind = if m.is_dir() {
+                    ItemKind::Dir
+                } else if m.is_file() {
+                    ItemKind::File
+                } else {
+                    ItemKind::Other
+                };
+                Some(DirItem {
+                    name,
+                    kind,
+                    size: m.len(),
+                })
+            })
+            .collect();
+        items.sort_by(|a, b| a.name.cmp(&b.name));
+        items
+    }
+
+    fn sub(&self, name: &str) -> Option<Self> {
+        let p = self.join(name);
+        std::fs::symlink_metadata(&p)
+            .is_ok_and(|m| m.is_dir())
+            .then_some(p)
+    }
+
+    fn ignore_text(&self) -> Option<String> {
+        std::fs::read_to_string(self.join(".gitignore")).ok()
+    }
+}
+
+/// Visits `dir`'s entries (the workspace directory `rel`) and, below `max_depth`, their
+/// subdirectories; `false` when `visit` stopped the walk.
+fn walk<D: WalkDir>(
     root: &Path,
-    dir: &std::os::fd::OwnedFd,
+    dir: &D,
     rel: &str,
     depth: usize,
     max_depth: usize,
     ignores: &mut Vec<Option<ignore::gitignore::Gitignore>>,
     visit: &mut dyn FnMut(&WalkItem) -> bool,
 ) -> bool {
-    for item in imp::entries(dir) {
+    for item in dir.items() {
         if item.name == ".git" {
             continue;
         }
@@ -428,104 +525,10 @@ fn walk_fd(
         }
         if item.kind == ItemKind::Dir
             && depth < max_depth
-            && let Some(sub) = imp::open_subdir(dir, &item.name)
+            && let Some(sub) = dir.sub(&item.name)
         {
-            ignores.push(ignore_of_fd(root, &sub, &child));
-            let go_on = walk_fd(root, &sub, &child, depth + 1, max_depth, ignores, visit);
-            ignores.pop();
-            if !go_on {
-                return false;
-            }
-        }
-    }
-    true
-}
-
-/// The `.gitignore` in an open directory (read relative to it, never through a link).
-#[cfg(unix)]
-fn ignore_of_fd(
-    root: &Path,
-    dir: &std::os::fd::OwnedFd,
-    rel: &str,
-) -> Option<ignore::gitignore::Gitignore> {
-    use std::io::Read;
-    let flags = rustix::fs::OFlags::RDONLY
-        | rustix::fs::OFlags::NOFOLLOW
-        | rustix::fs::OFlags::CLOEXEC
-        | rustix::fs::OFlags::NONBLOCK;
-    let fd = rustix::fs::openat(dir, ".gitignore", flags, rustix::fs::Mode::empty()).ok()?;
-    let st = rustix::fs::fstat(&fd).ok()?;
-    if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
-        return None;
-    }
-    let mut text = String::new();
-    std::fs::File::from(fd)
-        .take(1 << 20)
-        .read_to_string(&mut text)
-        .ok()?;
-    let mut b = ignore::gitignore::GitignoreBuilder::new(root.join(rel));
-    for line in text.lines() {
-        let _ = b.add_line(None, line);
-    }
-    b.build().ok()
-}
-
-#[cfg(not(unix))]
-fn walk_path(
-    root: &Path,
-    rel: &str,
-    depth: usize,
-    max_depth: usize,
-    ignores: &mut Vec<Option<ignore::gitignore::Gitignore>>,
-    visit: &mut dyn FnMut(&WalkItem) -> bool,
-) -> bool {
-    let dir = if rel.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(rel)
-    };
-    let Ok(read) = std::fs::read_dir(&dir) else {
-        return true;
-    };
-    let mut items: Vec<(String, ItemKind, u64)> = read
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let m = std::fs::symlink_metadata(e.path()).ok()?;
-            let kind = if m.is_dir() {
-                ItemKind::Dir
-            } else if m.is_file() {
-                ItemKind::File
-            } else {
-                ItemKind::Other
-            };
-            Some((name, kind, m.len()))
-        })
-        .collect();
-    items.sort();
-    for (name, kind, size) in items {
-        if name == ".git" {
-            continue;
-        }
-        let child = if rel.is_empty() {
-            name.clone()
-        } else {
-            format!("{rel}/{name}")
-        };
-        if ignored(root, ignores, &child, kind == ItemKind::Dir) {
-            continue;
-        }
-        if !visit(&WalkItem {
-            rel: child.clone(),
-            depth,
-            kind,
-            size,
-        }) {
-            return false;
-        }
-        if kind == ItemKind::Dir && depth < max_depth {
-            ignores.push(ignore_of(root, &child, false));
-            let go_on = walk_path(root, &child, depth + 1, max_depth, ignores, visit);
+            ignores.push(gitignore(root.join(&child), sub.ignore_text()));
+            let go_on = walk(root, &sub, &child, depth + 1, max_depth, ignores, visit);
             ignores.pop();
             if !go_on {
                 return false;

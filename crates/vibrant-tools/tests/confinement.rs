@@ -187,9 +187,6 @@ fn a_directory_swapped_for_a_link_mid_write_never_leads_outside() {
 #[cfg(unix)]
 #[test]
 fn a_directory_swapped_for_a_link_mid_grep_never_shows_outside_text() {
-    use std::sync::atomic::Ordering;
-    use std::time::{Duration, Instant};
-
     let mut f = fixture();
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("x.txt"), "TOPSECRET outside\n").unwrap();
@@ -202,26 +199,20 @@ fn a_directory_swapped_for_a_link_mid_grep_never_shows_outside_text() {
         .output;
     assert!(before.contains("d/x.txt:1: harmless inside"), "{before}");
     assert!(!before.contains("TOPSECRET"), "{before}");
-    let (stop, swapper) = keep_swapping(f.path("d"), f.path("d_link"));
-    let started = Instant::now();
-    let (mut tries, mut leaks) = (0, 0);
-    while started.elapsed() < Duration::from_secs(4) && tries < 3000 {
-        for args in [
-            // The pattern must not hold the secret word ("no matches for `…`" echoes it), and
-            // the arguments change every time (the doom-loop guard stops repeated calls).
-            json!({"pattern": "outside|inside", "max_results": 1 + tries % 400}),
-            json!({"pattern": "outside|inside", "path": "d/x.txt", "max_results": 1 + tries % 400}),
-        ] {
-            let out = f.call("grep", args).output;
-            assert!(!out.contains("stopped:"), "{out}");
-            if out.contains("TOPSECRET") {
-                leaks += 1;
-            }
-        }
-        tries += 1;
-    }
-    stop.store(true, Ordering::Relaxed);
-    swapper.join().unwrap();
+    // The pattern must not hold the secret word ("no matches for `…`" echoes it), and the
+    // arguments change every time (the doom-loop guard stops repeated calls).
+    let (tries, leaks) = race_for_leaks(&mut f, |tries| {
+        vec![
+            (
+                "grep",
+                json!({"pattern": "outside|inside", "max_results": 1 + tries % 400}),
+            ),
+            (
+                "grep",
+                json!({"pattern": "outside|inside", "path": "d/x.txt", "max_results": 1 + tries % 400}),
+            ),
+        ]
+    });
     assert_eq!(
         leaks, 0,
         "{leaks} of {tries} greps through a swapped directory read the file outside"
@@ -234,9 +225,6 @@ fn a_directory_swapped_for_a_link_mid_grep_never_shows_outside_text() {
 #[cfg(unix)]
 #[test]
 fn a_directory_swapped_for_a_link_mid_listing_never_shows_outside_names() {
-    use std::sync::atomic::Ordering;
-    use std::time::{Duration, Instant};
-
     let mut f = fixture();
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("TOPSECRET-plans.txt"), "x\n").unwrap();
@@ -253,17 +241,36 @@ fn a_directory_swapped_for_a_link_mid_listing_never_shows_outside_names() {
         before.contains("d/inside.txt") && !before.contains("TOPSECRET"),
         "{before}"
     );
+    // The arguments change every time (the doom-loop guard stops repeated calls).
+    let (tries, leaks) = race_for_leaks(&mut f, |tries| {
+        let pattern = ["**/*.txt", "d/*", "*/*.txt"][tries % 3];
+        vec![
+            ("list_dir", json!({"depth": 2 + tries % 3})),
+            ("list_dir", json!({"path": "d", "depth": 1 + tries % 4})),
+            ("glob", json!({"pattern": pattern})),
+        ]
+    });
+    assert_eq!(
+        leaks, 0,
+        "{leaks} of {tries} listings through a swapped directory showed names outside"
+    );
+    assert!(tries > 50, "the race ran {tries} times only");
+}
+
+/// Runs the calls `calls(try)` gives, again and again for 4 s (3 000 tries at most), while
+/// `d` and the link `d_link` trade places: (tries, calls whose output held `TOPSECRET`).
+#[cfg(unix)]
+fn race_for_leaks(
+    f: &mut common::Fixture,
+    calls: impl Fn(usize) -> Vec<(&'static str, serde_json::Value)>,
+) -> (usize, usize) {
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
     let (stop, swapper) = keep_swapping(f.path("d"), f.path("d_link"));
     let started = Instant::now();
     let (mut tries, mut leaks) = (0, 0);
     while started.elapsed() < Duration::from_secs(4) && tries < 3000 {
-        // The arguments change every time (the doom-loop guard stops repeated calls).
-        let pattern = ["**/*.txt", "d/*", "*/*.txt"][tries % 3];
-        for (tool, args) in [
-            ("list_dir", json!({"depth": 2 + tries % 3})),
-            ("list_dir", json!({"path": "d", "depth": 1 + tries % 4})),
-            ("glob", json!({"pattern": pattern})),
-        ] {
+        for (tool, args) in calls(tries) {
             let out = f.call(tool, args).output;
             assert!(!out.contains("stopped:"), "{out}");
             if out.contains("TOPSECRET") {
@@ -274,11 +281,7 @@ fn a_directory_swapped_for_a_link_mid_listing_never_shows_outside_names() {
     }
     stop.store(true, Ordering::Relaxed);
     swapper.join().unwrap();
-    assert_eq!(
-        leaks, 0,
-        "{leaks} of {tries} listings through a swapped directory showed names outside"
-    );
-    assert!(tries > 50, "the race ran {tries} times only");
+    (tries, leaks)
 }
 
 /// A thread that trades `a` and `b` atomically (`renameat2(RENAME_EXCHANGE)`) until the flag is
