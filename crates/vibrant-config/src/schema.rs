@@ -230,6 +230,8 @@ config_schema! {
         /// Repack quantized layer weights at load into interleaved tiles for the fast prompt-processing
         /// GEMM (about +2 % memory, a fraction of a second at load); VIBRANT_REPACK=0|1 overrides it.
         repack: bool = true;
+        /// Speculative decoding by prompt lookup: the most tokens guessed from the prompt and the answer so far (code being rewritten, quoted paths) and checked in one pass; 0 turns it off. The output is the same either way, only faster.
+        lookup_draft: u32 = 8, check |n| range(*n as f32, 0.0, 64.0);
     }
     /// Sampling defaults for generation.
     [generation] GenerationSection {

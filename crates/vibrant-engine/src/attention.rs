@@ -19,8 +19,12 @@ use vibrant_kernels::ThreadPool;
 pub(crate) const KEY_BLOCK: usize = 64;
 /// Query rows a task aims for (query heads per KV head × tokens).
 const QUERY_ROWS: usize = 32;
-/// Fewest cached positions a decode task gets when the positions are split between tasks.
+/// Fewest cached positions a decode task gets when the positions are split between tasks (and the
+/// grid they are split on for passes of at most [`EXACT_PASS`] tokens).
 const MIN_SPLIT: usize = 256;
+/// Passes of at most this many tokens (decode, speculative verification) split the cached
+/// positions on a fixed grid, independent of the pass's size.
+pub(crate) const EXACT_PASS: usize = 16;
 
 /// The shapes of one attention call.
 #[derive(Clone, Copy, Debug)]
@@ -74,17 +78,25 @@ pub(crate) fn attention(
     let tb = (QUERY_ROWS / group).clamp(1, sh.n);
     let n_tblocks = sh.n.div_ceil(tb);
     let n_kv_max = sh.n_past + sh.n;
-    // Split the positions only when there are too few tasks for the threads and many positions.
     let base_tasks = sh.n_head_kv * n_tblocks;
-    let splits = if base_tasks >= 2 * pool.threads() {
-        1
+    let (splits, span) = if sh.n <= EXACT_PASS {
+        // Decode and speculative verification: the positions are split on a fixed grid, so a
+        // token's attention is summed in the same order whether it is evaluated alone or as one
+        // row of a draft — speculative decoding then gives exactly the plain decoder's output.
+        (n_kv_max.div_ceil(MIN_SPLIT), MIN_SPLIT)
     } else {
-        (2 * pool.threads())
-            .div_ceil(base_tasks)
-            .min(n_kv_max / MIN_SPLIT)
-            .max(1)
+        // Split the positions only when there are too few tasks for the threads and many
+        // positions.
+        let splits = if base_tasks >= 2 * pool.threads() {
+            1
+        } else {
+            (2 * pool.threads())
+                .div_ceil(base_tasks)
+                .min(n_kv_max / MIN_SPLIT)
+                .max(1)
+        };
+        (splits, n_kv_max.div_ceil(splits))
     };
-    let span = n_kv_max.div_ceil(splits);
     let rows_per_task = group * tb;
     let task_stride = rows_per_task * (hd + 2);
     let n_tasks = base_tasks * splits;
@@ -184,7 +196,7 @@ pub(crate) fn attention(
                     if m == f32::NEG_INFINITY {
                         continue;
                     }
-                    let w = if splits == 1 {
+                    let w = if m == big {
                         1.0
                     } else {
                         vibrant_kernels::attention::exp(m - big)

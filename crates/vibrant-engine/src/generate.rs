@@ -8,6 +8,7 @@ use serde::Serialize;
 use vibrant_tokenizer::{StreamDecoder, Tokenizer};
 
 use crate::error::{EngineError, Result};
+use crate::lookup::{DraftLength, PromptLookup};
 use crate::sampler::{Sampler, SamplerParams};
 use crate::session::{Logits, Session};
 
@@ -34,6 +35,10 @@ pub struct GenerateParams {
     /// to open the code block of an answer that is still explaining itself.
     /// Only [`Batch`] (and so [`generate_many`]) applies it.
     pub nudge: Option<Nudge>,
+    /// Speculative decoding with drafts looked up in the prompt and the output
+    /// ([`PromptLookup`]); `None` decodes one token per pass. Either way the tokens chosen are
+    /// the same for the same logits and seed.
+    pub lookup: Option<PromptLookup>,
 }
 
 /// See [`GenerateParams::nudge`].
@@ -54,6 +59,7 @@ impl Default for GenerateParams {
             stop_on_loop: false,
             end_only_after: None,
             nudge: None,
+            lookup: None,
         }
     }
 }
@@ -107,6 +113,10 @@ pub struct GenerationStats {
     pub prefill: Duration,
     pub decode: Duration,
     pub stop_reason: StopReason,
+    /// Draft tokens evaluated by speculative decoding ([`GenerateParams::lookup`]), and how many
+    /// of them were kept (each kept one is a token that cost no pass of its own).
+    pub drafted: usize,
+    pub accepted: usize,
 }
 
 impl GenerationStats {
@@ -192,6 +202,9 @@ pub fn generate_constrained(
     let started = Instant::now();
     let reused = session.common_prefix(prompt).min(prompt.len() - 1);
     session.truncate(reused);
+    let n_vocab = model.config().n_vocab;
+    // Rows of logits: row `row` predicts the token after `prompt + tokens`; the rows after it
+    // belong to the draft tokens `draft[row..]` evaluated in the same pass.
     let mut logits = session.eval(&prompt[reused..], Logits::Last)?.to_vec();
     let prefill = started.elapsed();
 
@@ -199,6 +212,8 @@ pub fn generate_constrained(
     let mut decoder = StreamDecoder::new(tokenizer.clone());
     let mut out = StopFilter::new(params.stop.clone());
     let mut tokens = Vec::new();
+    let mut spec = Spec::new(params);
+    let mut history: Vec<u32> = prompt.to_vec();
     let stop_reason = loop {
         if cancel.load(Ordering::Relaxed) {
             break StopReason::Cancelled;
@@ -206,11 +221,12 @@ pub fn generate_constrained(
         if tokens.len() >= params.max_tokens {
             break StopReason::MaxTokens;
         }
+        let row = &mut logits[spec.row * n_vocab..(spec.row + 1) * n_vocab];
         if let Some(c) = constraint.as_deref_mut() {
-            c.mask(&mut logits).map_err(EngineError::Constraint)?;
+            c.mask(row).map_err(EngineError::Constraint)?;
         }
-        hold_end(params, &out.text, &tokenizer, &mut logits);
-        let token = sampler.sample(&logits);
+        hold_end(params, &out.text, &tokenizer, row);
+        let token = sampler.sample(row);
         if let Some(c) = constraint.as_deref_mut() {
             c.commit(token).map_err(EngineError::Constraint)?;
         }
@@ -218,6 +234,7 @@ pub fn generate_constrained(
             break StopReason::EndOfGeneration;
         }
         tokens.push(token);
+        history.push(token);
         sampler.accept(token);
         if let Some(piece) = decoder.push(token)
             && let Some(stop) = out.push(&piece, on_text)
@@ -227,14 +244,27 @@ pub fn generate_constrained(
         if constraint.as_deref().is_some_and(|c| c.is_finished()) {
             break StopReason::EndOfGeneration;
         }
+        if spec.accept(token) {
+            continue; // the next row was evaluated with this token already
+        }
         if tokens.len() >= params.max_tokens || cancel.load(Ordering::Relaxed) {
             continue; // no need to evaluate a token whose logits nobody will read
         }
+        // What the cache holds beyond the accepted tokens is a rejected draft.
+        session.truncate(prompt.len() + tokens.len() - 1);
         if session.n_past() + 1 > session.n_ctx() {
             break StopReason::ContextFull;
         }
-        logits.copy_from_slice(session.eval(&[token], Logits::Last)?);
+        let room = (session.n_ctx() - session.n_past() - 1)
+            .min(params.max_tokens - tokens.len())
+            .min(crate::session::MAX_BATCH - 1);
+        let run = spec.propose(&history, token, room);
+        logits.clear();
+        logits.extend_from_slice(session.eval(&run, Logits::All)?);
     };
+    // Keep exactly the accepted tokens in the cache (a chat's next turn reuses them).
+    let kept = session.common_prefix(&history);
+    session.truncate(kept);
     if !matches!(stop_reason, StopReason::StopString(_)) {
         let rest = decoder.flush();
         if out.push(&rest, on_text).is_none() {
@@ -248,12 +278,75 @@ pub fn generate_constrained(
         prefill,
         decode: decode_start.elapsed(),
         stop_reason,
+        drafted: spec.drafted,
+        accepted: spec.accepted,
     };
     Ok(Generation {
         text: out.text,
         tokens,
         stats,
     })
+}
+
+/// One sequence's speculative state: the draft evaluated after its pending token, how far the
+/// accepted tokens have walked along it, and the adaptive draft length.
+struct Spec {
+    lookup: Option<PromptLookup>,
+    length: DraftLength,
+    /// Draft tokens evaluated after the pending token in the last pass.
+    draft: Vec<u32>,
+    /// The logits row to read next (0: the pending token's; `i`: after `draft[..i]`).
+    row: usize,
+    /// Draft tokens evaluated, and kept, over the whole generation.
+    drafted: usize,
+    accepted: usize,
+}
+
+impl Spec {
+    fn new(params: &GenerateParams) -> Self {
+        let lookup = params.lookup.clone().filter(|l| l.max_draft > 0);
+        let max = lookup.as_ref().map_or(0, |l| l.max_draft);
+        Self {
+            lookup,
+            length: DraftLength::new(max),
+            draft: Vec::new(),
+            row: 0,
+            drafted: 0,
+            accepted: 0,
+        }
+    }
+
+    /// The token just chosen from row `row`: whether it is the draft's next token, whose logits
+    /// row was evaluated in the same pass (then the generator reads that row next).
+    fn accept(&mut self, token: u32) -> bool {
+        if self.draft.get(self.row) == Some(&token) {
+            self.row += 1;
+            self.accepted += 1;
+            if self.row == self.draft.len() {
+                self.length.update(self.draft.len(), self.row);
+            }
+            return true;
+        }
+        if self.row < self.draft.len() {
+            self.length.update(self.draft.len(), self.row);
+        }
+        false
+    }
+
+    /// The run to evaluate next: the pending token and a draft of at most `room` tokens guessed
+    /// from `history` (which ends with the pending token).
+    fn propose(&mut self, history: &[u32], pending: u32, room: usize) -> Vec<u32> {
+        self.row = 0;
+        self.draft = match &self.lookup {
+            Some(l) => l.draft(history, self.length.get().min(room)),
+            None => Vec::new(),
+        };
+        self.drafted += self.draft.len();
+        let mut run = Vec::with_capacity(1 + self.draft.len());
+        run.push(pending);
+        run.extend_from_slice(&self.draft);
+        run
+    }
 }
 
 /// Generates one continuation of `prompt` for each of `params` (its own sampler, seed, limits
@@ -293,6 +386,9 @@ struct Seq {
     /// Tokens that come next whatever the logits say ([`GenerateParams::nudge`]).
     forced: std::collections::VecDeque<u32>,
     nudged: bool,
+    /// The prompt and the tokens so far (where drafts are looked up).
+    history: Vec<u32>,
+    spec: Spec,
 }
 
 /// Sequences that share a prompt, decoded together one step at a time ([`generate_many`]), each
@@ -337,6 +433,7 @@ impl<'s> Batch<'s> {
                 for &t in prompt {
                     sampler.accept(t);
                 }
+                let spec = Spec::new(&p);
                 Seq {
                     out: StopFilter::new(p.stop.clone()),
                     params: p,
@@ -349,6 +446,8 @@ impl<'s> Batch<'s> {
                     taken: false,
                     forced: std::collections::VecDeque::new(),
                     nudged: false,
+                    history: prompt.to_vec(),
+                    spec,
                 }
             })
             .collect();
@@ -386,21 +485,32 @@ impl<'s> Batch<'s> {
         }
     }
 
-    /// Samples the next token of every unfinished sequence and evaluates them in one pass.
+    /// Samples the next token of every unfinished sequence (walking along its draft while the
+    /// draft is what it samples) and evaluates each one's pending token and next draft in one
+    /// pass.
     fn step(&mut self, cancel: &AtomicBool) -> Result<()> {
         let mut active: Vec<usize> = Vec::new();
-        let mut next: Vec<u32> = Vec::new();
+        let mut runs: Vec<Vec<u32>> = Vec::new();
+        let n_vocab = self.n_vocab;
+        let mut rows_left = crate::session::MAX_BATCH;
+        let n_seqs = self.seqs.len();
         for (i, seq) in self.seqs.iter_mut().enumerate() {
             if seq.stop.is_some() {
                 continue;
             }
-            if let Some(stop) = seq.sample_next(&self.tokenizer, &self.sessions[i], cancel) {
+            let session = &mut self.sessions[i];
+            if let Some(stop) = seq.sample_next(&self.tokenizer, session, n_vocab, cancel) {
                 seq.stop = Some(stop);
                 continue;
             }
             if let Some(&token) = seq.tokens.last() {
+                let room = (session.n_ctx() - session.n_past() - 1)
+                    .min(seq.params.max_tokens - seq.tokens.len())
+                    .min(rows_left.saturating_sub(n_seqs));
+                let run = seq.spec.propose(&seq.history, token, room);
+                rows_left -= run.len();
                 active.push(i);
-                next.push(token);
+                runs.push(run);
             }
         }
         if active.is_empty() {
@@ -413,18 +523,21 @@ impl<'s> Batch<'s> {
             let placeholder = self.sessions[i].fork_empty();
             batch.push(std::mem::replace(&mut self.sessions[i], placeholder));
         }
-        let logits = crate::session::eval_many(&mut batch, &next);
+        let run_refs: Vec<&[u32]> = runs.iter().map(|r| r.as_slice()).collect();
+        let logits = crate::session::eval_runs(&mut batch, &run_refs);
         for (&i, s) in active.iter().zip(batch) {
             self.sessions[i] = s;
         }
         let logits = logits?;
-        let n_vocab = self.n_vocab;
         let took = step.elapsed();
-        for (j, &i) in active.iter().enumerate() {
-            self.seqs[i]
-                .logits
-                .copy_from_slice(&logits[j * n_vocab..(j + 1) * n_vocab]);
-            self.seqs[i].decode += took;
+        let mut at = 0;
+        for (&i, run) in active.iter().zip(&runs) {
+            let rows = &logits[at * n_vocab..(at + run.len()) * n_vocab];
+            at += run.len();
+            let seq = &mut self.seqs[i];
+            seq.logits.clear();
+            seq.logits.extend_from_slice(rows);
+            seq.decode += took;
         }
         Ok(())
     }
@@ -449,6 +562,8 @@ impl<'s> Batch<'s> {
                 prefill: self.prefill,
                 decode: seq.decode,
                 stop_reason,
+                drafted: seq.spec.drafted,
+                accepted: seq.spec.accepted,
             },
             tokens: std::mem::take(&mut seq.tokens),
         }
@@ -456,65 +571,83 @@ impl<'s> Batch<'s> {
 }
 
 impl Seq {
-    /// Samples and records the next token; a reason when the sequence ends instead (the token,
-    /// if any, is then not evaluated).
+    /// Samples and records the next token — and the ones after it while they are the draft
+    /// evaluated in the last pass — leaving the last one pending for the next pass (the session's
+    /// cache cut back to the accepted tokens); a reason when the sequence ends instead (the
+    /// token, if any, is then not evaluated).
     fn sample_next(
         &mut self,
         tokenizer: &Tokenizer,
-        session: &Session,
+        session: &mut Session,
+        n_vocab: usize,
         cancel: &AtomicBool,
     ) -> Option<StopReason> {
-        let p = &self.params;
-        if cancel.load(Ordering::Relaxed) {
-            return Some(StopReason::Cancelled);
-        }
-        if self.tokens.len() >= p.max_tokens {
-            return Some(StopReason::MaxTokens);
-        }
-        if !self.nudged
-            && let Some(n) = &p.nudge
-            && self.tokens.len() >= n.after_tokens
-        {
-            self.nudged = true;
-            if !self.out.text.contains(n.unless.as_str()) {
-                self.forced = tokenizer
-                    .encode(&n.text, false, false)
-                    .unwrap_or_default()
-                    .into();
+        loop {
+            let p = &self.params;
+            if cancel.load(Ordering::Relaxed) {
+                return Some(StopReason::Cancelled);
             }
+            if self.tokens.len() >= p.max_tokens {
+                return Some(StopReason::MaxTokens);
+            }
+            if !self.nudged
+                && let Some(n) = &p.nudge
+                && self.tokens.len() >= n.after_tokens
+            {
+                self.nudged = true;
+                if !self.out.text.contains(n.unless.as_str()) {
+                    self.forced = tokenizer
+                        .encode(&n.text, false, false)
+                        .unwrap_or_default()
+                        .into();
+                }
+            }
+            let row = &mut self.logits[self.spec.row * n_vocab..(self.spec.row + 1) * n_vocab];
+            hold_end(p, &self.out.text, tokenizer, row);
+            let token = match self.forced.pop_front() {
+                Some(t) => t,
+                None => self.sampler.sample(row),
+            };
+            if p.stop_at_eog && tokenizer.is_eog(token) {
+                return Some(StopReason::EndOfGeneration);
+            }
+            self.tokens.push(token);
+            self.history.push(token);
+            self.sampler.accept(token);
+            if let Some(piece) = self.decoder.push(token)
+                && let Some(stop) = self.out.push(&piece, &mut |_| {})
+            {
+                return Some(StopReason::StopString(stop));
+            }
+            if self.tokens.len() >= p.max_tokens {
+                return Some(StopReason::MaxTokens);
+            }
+            if p.stop_on_loop && looping(&self.tokens) {
+                return Some(StopReason::Repetition);
+            }
+            if self.spec.accept(token) {
+                continue; // its logits row was evaluated with the draft
+            }
+            // What the cache holds beyond the accepted tokens is a rejected draft.
+            session.truncate(self.history.len() - 1);
+            if session.n_past() + 1 > session.n_ctx() {
+                return Some(StopReason::ContextFull);
+            }
+            return None;
         }
-        hold_end(p, &self.out.text, tokenizer, &mut self.logits);
-        let token = match self.forced.pop_front() {
-            Some(t) => t,
-            None => self.sampler.sample(&self.logits),
-        };
-        if p.stop_at_eog && tokenizer.is_eog(token) {
-            return Some(StopReason::EndOfGeneration);
-        }
-        self.tokens.push(token);
-        self.sampler.accept(token);
-        if let Some(piece) = self.decoder.push(token)
-            && let Some(stop) = self.out.push(&piece, &mut |_| {})
-        {
-            return Some(StopReason::StopString(stop));
-        }
-        if self.tokens.len() >= p.max_tokens {
-            return Some(StopReason::MaxTokens);
-        }
-        if p.stop_on_loop && looping(&self.tokens) {
-            return Some(StopReason::Repetition);
-        }
-        if session.n_past() + 1 > session.n_ctx() {
-            return Some(StopReason::ContextFull);
-        }
-        None
     }
 }
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
         if !self.sessions.is_empty() {
-            *self.home = self.sessions.swap_remove(0);
+            let mut home = self.sessions.swap_remove(0);
+            // Keep only what the first sequence accepted (not a rejected draft).
+            if let Some(first) = self.seqs.first() {
+                let kept = home.common_prefix(&first.history);
+                home.truncate(kept);
+            }
+            *self.home = home;
         }
     }
 }

@@ -21,6 +21,7 @@ mod attention;
 mod config;
 mod error;
 mod generate;
+mod lookup;
 mod matmul;
 mod model;
 pub mod ops;
@@ -35,10 +36,11 @@ pub use generate::{
     Batch, GenerateParams, Generation, GenerationStats, Nudge, StopReason, TokenConstraint,
     generate, generate_constrained, generate_many, looping,
 };
+pub use lookup::PromptLookup;
 pub use model::{LoadOptions, Model, default_threads};
 pub use perplexity::{Perplexity, perplexity};
 pub use sampler::{Rng, Sampler, SamplerParams, argmax};
-pub use session::{Logits, MAX_BATCH, Session, eval_many};
+pub use session::{Logits, MAX_BATCH, Session, eval_many, eval_runs};
 pub use weights::{Matrix, Weights, repack_override, weight_format};
 
 pub use vibrant_tokenizer::{ChatMessage, ChatTemplate, StreamDecoder, Tokenizer};

@@ -246,11 +246,27 @@ impl Session {
 /// forward pass — the matrix products see all the sequences as one batch — and returns their
 /// logits, `n_vocab` per session in order. The sessions must share one model.
 pub fn eval_many(sessions: &mut [Session], tokens: &[u32]) -> Result<Vec<f32>> {
+    if tokens.len() != sessions.len() {
+        return Err(EngineError::BatchMismatch {
+            sessions: sessions.len(),
+            tokens: tokens.len(),
+        });
+    }
+    let runs: Vec<&[u32]> = tokens.chunks(1).collect();
+    eval_runs(sessions, &runs)
+}
+
+/// Evaluates a run of consecutive tokens for each session (`runs[i]` after what `sessions[i]`
+/// holds; every run at least one token) in one forward pass and returns the logits of every
+/// token, `n_vocab` per token, runs in order. Several tokens per sequence is how speculative
+/// drafts of a batch of candidates are verified together.
+pub fn eval_runs(sessions: &mut [Session], runs: &[&[u32]]) -> Result<Vec<f32>> {
+    let n_tokens: usize = runs.iter().map(|r| r.len()).sum();
     let mismatch = EngineError::BatchMismatch {
         sessions: sessions.len(),
-        tokens: tokens.len(),
+        tokens: n_tokens,
     };
-    if tokens.is_empty() || tokens.len() != sessions.len() {
+    if runs.is_empty() || runs.len() != sessions.len() || runs.iter().any(|r| r.is_empty()) {
         return Err(mismatch);
     }
     let model = Arc::clone(&sessions[0].model);
@@ -258,31 +274,50 @@ pub fn eval_many(sessions: &mut [Session], tokens: &[u32]) -> Result<Vec<f32>> {
         return Err(mismatch);
     }
     let n_vocab = model.config().n_vocab;
-    if let Some(&id) = tokens.iter().find(|&&t| t as usize >= n_vocab) {
+    if let Some(&id) = runs
+        .iter()
+        .flat_map(|r| r.iter())
+        .find(|&&t| t as usize >= n_vocab)
+    {
         return Err(EngineError::InvalidToken { id, n_vocab });
     }
-    for s in sessions.iter() {
-        if s.tokens.len() + 1 > s.kv.capacity {
+    for (s, r) in sessions.iter().zip(runs) {
+        if s.tokens.len() + r.len() > s.kv.capacity {
             return Err(EngineError::ContextFull {
-                needed: s.tokens.len() + 1,
+                needed: s.tokens.len() + r.len(),
                 capacity: s.kv.capacity,
             });
         }
     }
+    if n_tokens > MAX_BATCH {
+        return Err(mismatch);
+    }
+    let tokens: Vec<u32> = runs.iter().flat_map(|r| r.iter().copied()).collect();
     let mut scratch = std::mem::take(&mut sessions[0].scratch);
-    let pos: Vec<usize> = sessions.iter().map(|s| s.tokens.len()).collect();
+    let starts: Vec<usize> = sessions.iter().map(|s| s.tokens.len()).collect();
+    let lens: Vec<usize> = runs.iter().map(|r| r.len()).collect();
+    let row_pos: Vec<usize> = starts
+        .iter()
+        .zip(&lens)
+        .flat_map(|(&p, &n)| p..p + n)
+        .collect();
     {
         let kvs: Vec<&mut KvCache> = sessions.iter_mut().map(|s| &mut s.kv).collect();
         forward(
             &model,
             &mut scratch,
-            Rows::Many { kvs, pos },
-            tokens,
+            Rows::Many {
+                kvs,
+                starts,
+                lens,
+                row_pos,
+            },
+            &tokens,
             LogitRows::All,
         );
     }
-    for (s, &t) in sessions.iter_mut().zip(tokens) {
-        s.tokens.push(t);
+    for (s, r) in sessions.iter_mut().zip(runs) {
+        s.tokens.extend_from_slice(r);
     }
     let logits = scratch.logits.clone();
     sessions[0].scratch = scratch;
@@ -293,10 +328,13 @@ pub fn eval_many(sessions: &mut [Session], tokens: &[u32]) -> Result<Vec<f32>> {
 enum Rows<'a> {
     /// Consecutive positions of one sequence, from `n_past`.
     One { kv: &'a mut KvCache, n_past: usize },
-    /// One row per sequence, each at its own position.
+    /// A run of consecutive rows per sequence: sequence `i` has `lens[i]` rows from position
+    /// `starts[i]`; `row_pos[t]` is row `t`'s position.
     Many {
         kvs: Vec<&'a mut KvCache>,
-        pos: Vec<usize>,
+        starts: Vec<usize>,
+        lens: Vec<usize>,
+        row_pos: Vec<usize>,
     },
 }
 
@@ -304,7 +342,7 @@ impl Rows<'_> {
     fn pos(&self, t: usize) -> usize {
         match self {
             Rows::One { n_past, .. } => n_past + t,
-            Rows::Many { pos, .. } => pos[t],
+            Rows::Many { row_pos, .. } => row_pos[t],
         }
     }
 }
@@ -325,9 +363,11 @@ fn forward(model: &Model, s: &mut Scratch, mut rows: Rows<'_>, tokens: &[u32], w
         );
         match &mut rows {
             Rows::One { kv, n_past } => kv.ensure(*n_past + n),
-            Rows::Many { kvs, pos } => {
-                for (kv, p) in kvs.iter_mut().zip(pos.iter()) {
-                    kv.ensure(p + 1);
+            Rows::Many {
+                kvs, starts, lens, ..
+            } => {
+                for ((kv, p), n) in kvs.iter_mut().zip(starts.iter()).zip(lens.iter()) {
+                    kv.ensure(p + n);
                 }
             }
         }
@@ -444,23 +484,27 @@ fn forward(model: &Model, s: &mut Scratch, mut rows: Rows<'_>, tokens: &[u32], w
                         &mut s.attn,
                     );
                 }
-                Rows::Many { kvs, pos } => {
-                    for (t, (kv, &p)) in kvs.iter_mut().zip(pos.iter()).enumerate() {
+                Rows::Many {
+                    kvs, starts, lens, ..
+                } => {
+                    let mut t0 = 0;
+                    for ((kv, &p), &m) in kvs.iter_mut().zip(starts.iter()).zip(lens.iter()) {
                         let kc = &mut kv.k[li];
                         let vc = &mut kv.v[li];
-                        kc[p * kvd..(p + 1) * kvd]
-                            .convert_from_f32_slice(&k[t * kvd..(t + 1) * kvd]);
-                        vc[p * kvd..(p + 1) * kvd]
-                            .convert_from_f32_slice(&v[t * kvd..(t + 1) * kvd]);
+                        kc[p * kvd..(p + m) * kvd]
+                            .convert_from_f32_slice(&k[t0 * kvd..(t0 + m) * kvd]);
+                        vc[p * kvd..(p + m) * kvd]
+                            .convert_from_f32_slice(&v[t0 * kvd..(t0 + m) * kvd]);
                         attention(
                             pool,
-                            shape(1, p),
-                            &s.q[t * qd..(t + 1) * qd],
+                            shape(m, p),
+                            &s.q[t0 * qd..(t0 + m) * qd],
                             kc,
                             vc,
-                            &mut s.att[t * qd..(t + 1) * qd],
+                            &mut s.att[t0 * qd..(t0 + m) * qd],
                             &mut s.attn,
                         );
+                        t0 += m;
                     }
                 }
             }

@@ -58,7 +58,8 @@ pub fn make_backend(
             }
             let model = model?;
             let counter = ModelTokenCounter(model.tokenizer().clone());
-            let backend = EmbeddedBackend::new(model, n_ctx, resolved.name.clone());
+            let backend = EmbeddedBackend::new(model, n_ctx, resolved.name.clone())
+                .with_lookup_draft(config.engine.lookup_draft as usize);
             (
                 Box::new(backend),
                 Box::new(counter),

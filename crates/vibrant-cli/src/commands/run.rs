@@ -76,6 +76,8 @@ pub struct RunDefaults {
     pub max_tokens: usize,
     pub ctx: usize,
     pub threads: usize,
+    /// Speculative decoding's longest draft (`engine.lookup_draft`; 0 is off).
+    pub lookup_draft: usize,
 }
 
 impl RunDefaults {
@@ -98,6 +100,7 @@ impl RunDefaults {
             max_tokens: g.max_tokens as usize,
             ctx: c.model.context_length as usize,
             threads: ctx.default_threads()?,
+            lookup_draft: c.engine.lookup_draft as usize,
         })
     }
 }
@@ -181,6 +184,10 @@ pub fn run(ctx: &super::Context, args: RunArgs) -> Result<()> {
         stop: args.stop.clone(),
         sampler,
         stop_at_eog: true,
+        lookup: (defaults.lookup_draft > 0).then(|| vibrant_engine::PromptLookup {
+            max_draft: defaults.lookup_draft,
+            ..vibrant_engine::PromptLookup::default()
+        }),
         ..GenerateParams::default()
     };
 
@@ -213,8 +220,13 @@ pub fn run(ctx: &super::Context, args: RunArgs) -> Result<()> {
             StopReason::ContextFull => "context full".to_string(),
             StopReason::Repetition => "repetition".to_string(),
         };
+        let drafts = if st.drafted > 0 {
+            format!(" | drafts: {} of {} tokens kept", st.accepted, st.drafted)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "\n[prompt: {} tokens in {:.2}s ({:.1} tok/s) | generated: {} tokens in {:.2}s ({:.1} tok/s) | stop: {reason}]",
+            "\n[prompt: {} tokens in {:.2}s ({:.1} tok/s) | generated: {} tokens in {:.2}s ({:.1} tok/s){drafts} | stop: {reason}]",
             st.prompt_tokens,
             st.prefill.as_secs_f64(),
             st.prefill_tps(),

@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use vibrant_engine::{
-    Batch, ChatMessage, GenerateParams, Model, Nudge, SamplerParams, Session, StopReason,
-    TokenConstraint, generate_constrained,
+    Batch, ChatMessage, GenerateParams, Model, Nudge, PromptLookup, SamplerParams, Session,
+    StopReason, TokenConstraint, generate_constrained,
 };
 use vibrant_grammar::{ToolCallConstraint, ToolMode, Vocab};
 
@@ -28,6 +28,8 @@ pub struct EmbeddedBackend {
     call_counter: u64,
     /// The vocabulary prepared for constrained tool calls (built on first use, ~0.2 s).
     vocab: Option<Arc<Vocab>>,
+    /// Speculative decoding by prompt lookup (`engine.lookup_draft`); `None` is off.
+    lookup: Option<PromptLookup>,
 }
 
 impl EmbeddedBackend {
@@ -48,7 +50,18 @@ impl EmbeddedBackend {
             name: name.into(),
             call_counter: 0,
             vocab: None,
+            lookup: Some(PromptLookup::default()),
         }
+    }
+
+    /// Speculative decoding with drafts of at most `max_draft` tokens looked up in the prompt
+    /// and the answer (0 turns it off). The answers are the same either way.
+    pub fn with_lookup_draft(mut self, max_draft: usize) -> Self {
+        self.lookup = (max_draft > 0).then(|| PromptLookup {
+            max_draft,
+            ..PromptLookup::default()
+        });
+        self
     }
 
     /// Loads the model at `path` with `threads` workers.
@@ -198,7 +211,11 @@ impl EmbeddedBackend {
 }
 
 impl EmbeddedBackend {
-    fn generate_params(request: &CompletionRequest<'_>, v: Option<Sampling>) -> GenerateParams {
+    fn generate_params(
+        &self,
+        request: &CompletionRequest<'_>,
+        v: Option<Sampling>,
+    ) -> GenerateParams {
         GenerateParams {
             max_tokens: request.max_tokens,
             stop: request.stop.clone(),
@@ -220,6 +237,7 @@ impl EmbeddedBackend {
                 unless: "```".to_owned(),
                 text: "\n\n```".to_owned(),
             }),
+            lookup: self.lookup.clone(),
         }
     }
 }
@@ -321,7 +339,7 @@ impl Backend for EmbeddedBackend {
             .iter()
             .map(|v| GenerateParams {
                 stop_on_loop: true,
-                ..Self::generate_params(request, Some(*v))
+                ..self.generate_params(request, Some(*v))
             })
             .collect();
         let batch = Batch::start(&mut self.session, &prompt, params)?;
@@ -354,7 +372,7 @@ impl Backend for EmbeddedBackend {
             // Tool results come from us, never from the model.
             stop.push("<tool_response>".to_owned());
         }
-        let mut params = Self::generate_params(request, None);
+        let mut params = self.generate_params(request, None);
         params.stop = stop;
         let mut ttft = None;
         let mut filter = CallFilter::default();
