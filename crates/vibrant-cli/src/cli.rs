@@ -8,8 +8,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use vibrant_config::ColorChoice;
 
 use crate::commands::{
-    agent, ask, bench, chat, completions, config, context, index, map, model, perplexity, run,
-    search, sessions, symbols, system, tokenize,
+    agent, ask, bench, chat, commit, completions, config, context, index, map, model, perplexity,
+    run, search, sessions, symbols, system, tokenize,
 };
 
 /// `vibrant --version`: the version, plus the git commit and date when built from a checkout
@@ -62,6 +62,8 @@ pub enum Command {
     Agent(agent::AgentArgs),
     /// Restore the files the agent changed in its last turn (or last N turns).
     Undo(agent::UndoArgs),
+    /// Write a Conventional Commits message for the staged changes, ask, then `git commit`.
+    Commit(commit::CommitArgs),
     /// List, show or delete the saved conversations of this repository.
     #[command(subcommand)]
     Sessions(sessions::SessionsCommand),

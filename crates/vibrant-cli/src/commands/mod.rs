@@ -7,6 +7,7 @@ pub mod ask;
 pub mod backend;
 pub mod bench;
 pub mod chat;
+pub mod commit;
 pub mod completions;
 pub mod config;
 pub mod context;
@@ -162,6 +163,7 @@ pub fn run(ctx: Context, command: Command) -> Result<()> {
         Command::Chat(args) => chat::run(&ctx, args),
         Command::Agent(args) => agent::run(&ctx, args),
         Command::Undo(args) => agent::undo(&ctx, &args),
+        Command::Commit(args) => commit::run(&ctx, args),
         Command::Sessions(cmd) => sessions::run(&ctx, cmd),
         Command::System(args) => system::run(&ctx, &args),
         Command::Config(cmd) => config::run(&ctx, cmd),

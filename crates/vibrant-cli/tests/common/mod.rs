@@ -51,3 +51,24 @@ pub fn serve(parts: Vec<Vec<u8>>, pause: std::time::Duration) -> String {
     });
     url
 }
+
+/// Serves one connection per reply in `replies`, in order (each: read the request, write the
+/// parts, close). Returns the server's URL.
+pub fn serve_each(replies: Vec<Vec<Vec<u8>>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for parts in replies {
+            let Ok((mut stream, _)) = listener.accept() else {
+                return;
+            };
+            read_request(&stream);
+            for p in parts {
+                if stream.write_all(&p).and_then(|()| stream.flush()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    url
+}
