@@ -9,7 +9,7 @@ use vibrant_config::ColorChoice;
 
 use crate::commands::{
     agent, ask, bench, chat, commit, completions, config, context, index, map, model, perplexity,
-    run, search, sessions, symbols, system, tokenize,
+    run, search, serve, sessions, symbols, system, tokenize,
 };
 
 /// `vibrant --version`: the version, plus the git commit and date when built from a checkout
@@ -69,6 +69,8 @@ pub enum Command {
     Sessions(sessions::SessionsCommand),
     /// Generate text with the embedded engine (streams to stdout, statistics to stderr).
     Run(run::RunArgs),
+    /// Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models).
+    Serve(serve::ServeArgs),
     /// Measure prompt-processing and generation speed (llama-bench's output shape).
     Bench(bench::BenchArgs),
     /// Show how a model's tokenizer splits text into tokens.

@@ -18,6 +18,7 @@ pub mod model;
 pub mod perplexity;
 pub mod run;
 pub mod search;
+pub mod serve;
 pub mod sessions;
 pub mod symbols;
 pub mod system;
@@ -164,6 +165,7 @@ pub fn run(ctx: Context, command: Command) -> Result<()> {
         Command::Agent(args) => agent::run(&ctx, args),
         Command::Undo(args) => agent::undo(&ctx, &args),
         Command::Commit(args) => commit::run(&ctx, args),
+        Command::Serve(args) => serve::run(&ctx, args),
         Command::Sessions(cmd) => sessions::run(&ctx, cmd),
         Command::System(args) => system::run(&ctx, &args),
         Command::Config(cmd) => config::run(&ctx, cmd),
