@@ -1,6 +1,7 @@
 //! `vibrant serve`: an OpenAI-compatible HTTP API over one Vibrant [`Backend`] (the embedded
 //! engine with its model): `POST /v1/chat/completions` (streamed as server-sent events or whole;
-//! tools; stop; seed; usage with cached tokens), `GET /v1/models`, `GET /health`.
+//! tools; stop; seed; usage with cached tokens), `GET /v1/models`, `GET /health`, `GET /metrics`
+//! (Prometheus text).
 //!
 //! One answer is generated at a time (the engine uses every core for one); up to
 //! [`ServerOptions::queue`] more requests wait, and beyond that the server answers 429 with
@@ -97,6 +98,135 @@ struct Shared {
     /// Permits: the one answering plus the queue.
     slots: Arc<Semaphore>,
     next_id: AtomicU64,
+    metrics: Metrics,
+}
+
+/// Upper bounds (seconds) of the answer-duration histogram's buckets.
+const DURATION_BUCKETS: [f64; 9] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0];
+
+/// Counters for `GET /metrics`.
+#[derive(Default)]
+struct Metrics {
+    /// Chat requests by HTTP status.
+    by_status: Mutex<std::collections::BTreeMap<u16, u64>>,
+    prompt_tokens: AtomicU64,
+    cached_tokens: AtomicU64,
+    completion_tokens: AtomicU64,
+    cancelled: AtomicU64,
+    /// Answer durations: count per bucket (the last is +Inf), sum in microseconds.
+    buckets: [AtomicU64; DURATION_BUCKETS.len() + 1],
+    duration_us: AtomicU64,
+}
+
+impl Metrics {
+    fn status(&self, code: u16) {
+        let mut m = self
+            .by_status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *m.entry(code).or_default() += 1;
+    }
+
+    fn answered(&self, c: &Completion, took: Duration) {
+        let add = |a: &AtomicU64, v: Option<usize>| {
+            a.fetch_add(v.unwrap_or(0) as u64, Ordering::Relaxed);
+        };
+        add(&self.prompt_tokens, c.usage.prompt_tokens);
+        add(&self.cached_tokens, c.usage.reused_tokens);
+        add(&self.completion_tokens, c.usage.completion_tokens);
+        if c.finish == vibrant_core::FinishReason::Cancelled {
+            self.cancelled.fetch_add(1, Ordering::Relaxed);
+        }
+        let secs = took.as_secs_f64();
+        let i = DURATION_BUCKETS
+            .iter()
+            .position(|&b| secs <= b)
+            .unwrap_or(DURATION_BUCKETS.len());
+        self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        self.duration_us
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Prometheus' text format.
+    fn render(&self, in_progress: usize, waiting: usize) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, lines: &[(String, String)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in lines {
+                let _ = writeln!(out, "{name}{labels} {value}");
+            }
+        };
+        let by_status: Vec<(String, String)> = self
+            .by_status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(code, n)| (format!("{{status=\"{code}\"}}"), n.to_string()))
+            .collect();
+        metric(
+            "vibrant_requests_total",
+            "counter",
+            "Chat completion requests by HTTP status.",
+            &by_status,
+        );
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
+        for (name, help, a) in [
+            (
+                "vibrant_prompt_tokens_total",
+                "Prompt tokens of answered requests.",
+                &self.prompt_tokens,
+            ),
+            (
+                "vibrant_prompt_tokens_cached_total",
+                "Prompt tokens reused from the KV cache instead of evaluated.",
+                &self.cached_tokens,
+            ),
+            (
+                "vibrant_completion_tokens_total",
+                "Tokens generated.",
+                &self.completion_tokens,
+            ),
+            (
+                "vibrant_requests_cancelled_total",
+                "Answers stopped because the client went away.",
+                &self.cancelled,
+            ),
+        ] {
+            metric(name, "counter", help, &[(String::new(), load(a))]);
+        }
+        metric(
+            "vibrant_requests_in_progress",
+            "gauge",
+            "Requests being answered.",
+            &[(String::new(), in_progress.to_string())],
+        );
+        metric(
+            "vibrant_requests_waiting",
+            "gauge",
+            "Requests waiting for the engine.",
+            &[(String::new(), waiting.to_string())],
+        );
+        let mut lines = Vec::new();
+        let mut cumulative = 0;
+        for (i, b) in self.buckets.iter().enumerate() {
+            cumulative += b.load(Ordering::Relaxed);
+            let le = DURATION_BUCKETS
+                .get(i)
+                .map_or("+Inf".to_owned(), |b| b.to_string());
+            lines.push((format!("_bucket{{le=\"{le}\"}}"), cumulative.to_string()));
+        }
+        let sum = self.duration_us.load(Ordering::Relaxed) as f64 / 1e6;
+        lines.push(("_sum".to_owned(), format!("{sum:.6}")));
+        lines.push(("_count".to_owned(), cumulative.to_string()));
+        metric(
+            "vibrant_request_duration_seconds",
+            "histogram",
+            "Time from a request's start on the engine to its last token.",
+            &lines,
+        );
+        out
+    }
 }
 
 /// Sets its flag when dropped: a response (or the handler) that goes away because the client
@@ -116,11 +246,13 @@ pub fn router(backend: Box<dyn Backend + Send>, options: ServerOptions) -> Route
         slots: Arc::new(Semaphore::new(options.queue + 1)),
         options,
         next_id: AtomicU64::new(1),
+        metrics: Metrics::default(),
     });
     Router::new()
         .route("/health", get(health))
         .route("/v1/models", get(models))
         .route("/v1/chat/completions", post(chat))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .with_state(shared)
 }
@@ -208,7 +340,7 @@ async fn health() -> Response {
 async fn not_found() -> Response {
     error(
         StatusCode::NOT_FOUND,
-        "no such endpoint (this server has /v1/chat/completions, /v1/models and /health)",
+        "no such endpoint (this server has /v1/chat/completions, /v1/models, /health and /metrics)",
         "invalid_request_error",
         None,
     )
@@ -225,6 +357,23 @@ async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respon
     .into_response()
 }
 
+async fn metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Some(r) = unauthorized(&shared, &headers) {
+        return r;
+    }
+    let taken = (shared.options.queue + 1).saturating_sub(shared.slots.available_permits());
+    let in_progress = taken.min(1);
+    let text = shared.metrics.render(in_progress, taken - in_progress);
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -232,6 +381,12 @@ fn now() -> u64 {
 }
 
 async fn chat(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let response = answer(Arc::clone(&shared), request).await;
+    shared.metrics.status(response.status().as_u16());
+    response
+}
+
+async fn answer(shared: Arc<Shared>, request: Request) -> Response {
     if let Some(r) = unauthorized(&shared, request.headers()) {
         return r;
     }
@@ -316,11 +471,15 @@ async fn chat(State(shared): State<Arc<Shared>>, request: Request) -> Response {
                 return;
             }
             let request = parsed.request();
+            let started = std::time::Instant::now();
             let result = backend.complete(&request, &cancel, &mut |t| {
                 if stream {
                     let _ = tx.send(Piece::Text(t.to_owned()));
                 }
             });
+            if let Ok(c) = &result {
+                shared.metrics.answered(c, started.elapsed());
+            }
             let _ = tx.send(Piece::Done(result));
         })
     };

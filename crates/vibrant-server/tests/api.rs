@@ -389,3 +389,38 @@ fn a_client_that_never_finishes_its_headers_is_dropped() {
     // Others are served meanwhile and after.
     assert_eq!(chat(&s, &hello(false)).status(), 200);
 }
+
+#[test]
+fn metrics_count_requests_tokens_and_durations() {
+    let s = start(vec!["a", "b"], Duration::ZERO, ServerOptions::default());
+    assert_eq!(chat(&s, &hello(false)).status(), 200);
+    let _ = chat(&s, &hello(true)).text().unwrap();
+    assert_eq!(chat(&s, &json!({"messages": []})).status(), 400);
+    let r = client()
+        .get(format!("http://{}/metrics", s.addr))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = r.text().unwrap();
+    for line in [
+        "# TYPE vibrant_requests_total counter",
+        "vibrant_requests_total{status=\"200\"} 2",
+        "vibrant_requests_total{status=\"400\"} 1",
+        "vibrant_completion_tokens_total 4",
+        "vibrant_prompt_tokens_cached_total 2",
+        "vibrant_requests_in_progress 0",
+        "vibrant_request_duration_seconds_bucket{le=\"+Inf\"} 2",
+        "vibrant_request_duration_seconds_count 2",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line:?} missing in:\n{text}"
+        );
+    }
+}
