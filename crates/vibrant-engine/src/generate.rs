@@ -205,7 +205,31 @@ pub fn generate_constrained(
     let n_vocab = model.config().n_vocab;
     // Rows of logits: row `row` predicts the token after `prompt + tokens`; the rows after it
     // belong to the draft tokens `draft[row..]` evaluated in the same pass.
-    let mut logits = session.eval(&prompt[reused..], Logits::Last)?.to_vec();
+    // In pieces, so that Ctrl-C during a long prompt stops within one piece (the same pieces
+    // `eval` would make, so the numbers are the same).
+    let mut logits = Vec::new();
+    for (i, piece) in prompt[reused..]
+        .chunks(crate::session::MAX_BATCH)
+        .enumerate()
+    {
+        if i > 0 && cancel.load(Ordering::Relaxed) {
+            return Ok(Generation {
+                text: String::new(),
+                tokens: Vec::new(),
+                stats: GenerationStats {
+                    prompt_tokens: prompt.len(),
+                    reused_tokens: reused,
+                    generated_tokens: 0,
+                    prefill: started.elapsed(),
+                    decode: Duration::ZERO,
+                    stop_reason: StopReason::Cancelled,
+                    drafted: 0,
+                    accepted: 0,
+                },
+            });
+        }
+        logits = session.eval(piece, Logits::Last)?.to_vec();
+    }
     let prefill = started.elapsed();
 
     let decode_start = Instant::now();

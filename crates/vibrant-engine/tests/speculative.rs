@@ -159,3 +159,36 @@ fn qwen_0_5b_speculation_keeps_the_output() {
 fn qwen_1_5b_speculation_keeps_the_output() {
     check_model("qwen2.5-coder-1.5b-instruct-q4_k_m", 160);
 }
+
+#[test]
+fn ctrl_c_during_a_long_prompt_stops_after_one_piece() {
+    let model = Model::load(
+        vibrant_testutil::model_path("smollm2-135m-instruct-q4_1"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let text = CODE.repeat(4);
+    let prompt = model.tokenizer().encode(&text, true, false).unwrap();
+    assert!(
+        prompt.len() > 2 * vibrant_engine::MAX_BATCH,
+        "{}",
+        prompt.len()
+    );
+    let mut s = model.session(4096);
+    let cancel = AtomicBool::new(true);
+    let g = generate(
+        &mut s,
+        &prompt,
+        &params(true, 0.0, 1, 50),
+        &cancel,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(g.stats.stop_reason, vibrant_engine::StopReason::Cancelled);
+    assert!(g.tokens.is_empty());
+    assert_eq!(
+        s.n_past(),
+        vibrant_engine::MAX_BATCH,
+        "only the first piece was evaluated"
+    );
+}

@@ -86,6 +86,8 @@ pub enum Problem {
     /// The subject does not start with `type:` or `type(scope):`.
     NoType,
     TooLong(usize),
+    /// The subject repeats one of the recent subjects shown as the style.
+    Copied,
 }
 
 impl std::fmt::Display for Problem {
@@ -100,6 +102,7 @@ impl std::fmt::Display for Problem {
                 f,
                 "its first line has {n} characters (at most {MAX_SUBJECT})"
             ),
+            Problem::Copied => write!(f, "it repeats a recent commit's subject"),
         }
     }
 }
@@ -256,14 +259,17 @@ pub fn prompt(
     count: &dyn Fn(&str) -> usize,
 ) -> Vec<Message> {
     let mut user = String::new();
-    if !recent.is_empty() {
-        user.push_str("Recent commit subjects in this repository (follow their style):\n");
-        for s in recent.iter().take(STYLE_SUBJECTS) {
+    let style = style_examples(recent);
+    if !style.is_empty() {
+        user.push_str(
+            "Earlier commits in this repository, for their style only (they describe other changes; do not repeat them):\n",
+        );
+        for s in &style {
             user.push_str(&format!("- {s}\n"));
         }
         user.push('\n');
     }
-    user.push_str("Changed files:\n");
+    user.push_str("Changed files in this commit:\n");
     for f in &changes.files {
         user.push_str(&format!("{}\n", f.summary()));
     }
@@ -273,6 +279,30 @@ pub fn prompt(
         diff.trim_end()
     ));
     vec![Message::system(SYSTEM), Message::user(user)]
+}
+
+/// The recent subjects worth showing as the style: those that follow the rules themselves, at
+/// most [`STYLE_SUBJECTS`].
+fn style_examples(recent: &[String]) -> Vec<&str> {
+    recent
+        .iter()
+        .map(String::as_str)
+        .filter(|s| has_type(s) && s.chars().count() <= MAX_SUBJECT)
+        .take(STYLE_SUBJECTS)
+        .collect()
+}
+
+/// Whether `subject` repeats one of `recent` (small models copy the style examples).
+fn copies(subject: &str, recent: &[String]) -> bool {
+    let norm = |s: &str| -> String {
+        s.to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .take(40)
+            .collect()
+    };
+    let mine = norm(subject);
+    mine.len() >= 12 && recent.iter().any(|r| norm(r) == mine)
 }
 
 /// `diff` cut to about `budget` tokens file by file: files that fit keep their whole diff, the
@@ -406,7 +436,14 @@ pub fn generate(
         if completion.finish == vibrant_core::FinishReason::Cancelled {
             return Err(WorkflowError::Cancelled);
         }
-        match parse_message(&completion.text) {
+        let parsed = parse_message(&completion.text).and_then(|m| {
+            if copies(&m.subject, recent) {
+                Err(Problem::Copied)
+            } else {
+                Ok(m)
+            }
+        });
+        match parsed {
             Ok(message) => {
                 return Ok(Generated {
                     message,
@@ -416,8 +453,10 @@ pub fn generate(
             }
             Err(problem) => {
                 tracing::info!(%problem, answer = %completion.text, "commit message refused");
-                if first_repairable.is_none() {
-                    first_repairable = repair(&completion.text).map(|m| (m, problem));
+                if first_repairable.is_none() && problem != Problem::Copied {
+                    first_repairable = repair(&completion.text)
+                        .filter(|m| !copies(&m.subject, recent))
+                        .map(|m| (m, problem));
                 }
             }
         }
@@ -429,7 +468,7 @@ pub fn generate(
             repaired: true,
         }),
         None => Err(WorkflowError::NoMessage {
-            problem: Problem::Empty.to_string(),
+            problem: format!("none of {attempts} answers could be used"),
         }),
     }
 }
@@ -487,6 +526,33 @@ mod tests {
         assert!(!r.subject.ends_with(' '));
         assert!(r.body.unwrap().starts_with("word"));
         assert_eq!(repair("```\n```"), None);
+    }
+
+    #[test]
+    fn a_copied_style_example_is_recognised() {
+        let recent = vec![
+            "fix(sandbox): a failed fork fails the spawn".to_owned(),
+            "Merge branch 'x'".to_owned(),
+            format!("feat: {}", "long ".repeat(20)),
+        ];
+        assert!(copies(
+            "fix(sandbox): a failed fork fails the spawn",
+            &recent
+        ));
+        assert!(copies(
+            "Fix(sandbox): A failed fork fails the spawn.",
+            &recent
+        ));
+        assert!(!copies("fix(words): count words once", &recent));
+        assert!(
+            !copies("fix: x", &["fix: x".to_owned()]),
+            "too short to call a copy"
+        );
+        // Only rule-following, short subjects are shown as the style.
+        assert_eq!(
+            style_examples(&recent),
+            vec!["fix(sandbox): a failed fork fails the spawn"]
+        );
     }
 
     #[test]

@@ -289,6 +289,22 @@ fn the_model_is_asked_again_until_its_message_follows_the_rules() {
         "the recent style: {prompt}"
     );
 
+    // An answer that repeats the style example is not taken.
+    let mut backend = Scripted {
+        answers: vec!["feat: count words", "fix: lower-case before counting"],
+        prompts: vec![],
+    };
+    let g = commit::generate(
+        &mut backend,
+        &changes,
+        &recent,
+        &Options::default(),
+        &cancel,
+    )
+    .unwrap();
+    assert_eq!(g.message.subject, "fix: lower-case before counting");
+    assert_eq!(g.attempts, 2);
+
     // No answer follows the rules: the first one that can be repaired is used, marked so.
     let mut backend = Scripted {
         answers: vec!["Lower-case the text before counting", "", ""],
