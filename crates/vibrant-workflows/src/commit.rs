@@ -454,15 +454,14 @@ pub fn generate(
             Err(problem) => {
                 tracing::info!(%problem, answer = %completion.text, "commit message refused");
                 if first_repairable.is_none() && problem != Problem::Copied {
-                    first_repairable = repair(&completion.text)
-                        .filter(|m| !copies(&m.subject, recent))
-                        .map(|m| (m, problem));
+                    first_repairable =
+                        repair(&completion.text).filter(|m| !copies(&m.subject, recent));
                 }
             }
         }
     }
     match first_repairable {
-        Some((message, _)) => Ok(Generated {
+        Some(message) => Ok(Generated {
             message,
             attempts,
             repaired: true,

@@ -259,29 +259,33 @@ fn the_model_is_asked_again_until_its_message_follows_the_rules() {
     git(root, &["add", "words.py"]);
     let changes = repo.changes(Scope::default()).unwrap();
     let recent = repo.recent_subjects(8);
-    let cancel = AtomicBool::new(false);
-
-    let mut backend = Scripted {
-        answers: vec![
-            "I changed the count function to lower-case the text.",
-            "```\nfix(words): count words case-insensitively\n```",
-        ],
-        prompts: vec![],
+    let ask = |answers: Vec<&'static str>| {
+        let mut backend = Scripted {
+            answers,
+            prompts: vec![],
+        };
+        let cancel = AtomicBool::new(false);
+        let result = commit::generate(
+            &mut backend,
+            &changes,
+            &recent,
+            &Options::default(),
+            &cancel,
+        );
+        (result, backend.prompts)
     };
-    let g = commit::generate(
-        &mut backend,
-        &changes,
-        &recent,
-        &Options::default(),
-        &cancel,
-    )
-    .unwrap();
+
+    let (g, prompts) = ask(vec![
+        "I changed the count function to lower-case the text.",
+        "```\nfix(words): count words case-insensitively\n```",
+    ]);
+    let g = g.unwrap();
     assert_eq!(
         g.message.subject,
         "fix(words): count words case-insensitively"
     );
     assert_eq!((g.attempts, g.repaired), (2, false));
-    let prompt = &backend.prompts[0];
+    let prompt = &prompts[0];
     assert!(prompt.contains("M words.py (+1 -1)"), "{prompt}");
     assert!(prompt.contains("text.lower()"), "{prompt}");
     assert!(
@@ -290,34 +294,14 @@ fn the_model_is_asked_again_until_its_message_follows_the_rules() {
     );
 
     // An answer that repeats the style example is not taken.
-    let mut backend = Scripted {
-        answers: vec!["feat: count words", "fix: lower-case before counting"],
-        prompts: vec![],
-    };
-    let g = commit::generate(
-        &mut backend,
-        &changes,
-        &recent,
-        &Options::default(),
-        &cancel,
-    )
-    .unwrap();
+    let (g, _) = ask(vec!["feat: count words", "fix: lower-case before counting"]);
+    let g = g.unwrap();
     assert_eq!(g.message.subject, "fix: lower-case before counting");
     assert_eq!(g.attempts, 2);
 
     // No answer follows the rules: the first one that can be repaired is used, marked so.
-    let mut backend = Scripted {
-        answers: vec!["Lower-case the text before counting", "", ""],
-        prompts: vec![],
-    };
-    let g = commit::generate(
-        &mut backend,
-        &changes,
-        &recent,
-        &Options::default(),
-        &cancel,
-    )
-    .unwrap();
+    let (g, _) = ask(vec!["Lower-case the text before counting", "", ""]);
+    let g = g.unwrap();
     assert_eq!(
         g.message.subject,
         "chore: lower-case the text before counting"
@@ -325,18 +309,8 @@ fn the_model_is_asked_again_until_its_message_follows_the_rules() {
     assert!(g.repaired);
 
     // Nothing usable at all is an error with a hint.
-    let mut backend = Scripted {
-        answers: vec![],
-        prompts: vec![],
-    };
-    let err = commit::generate(
-        &mut backend,
-        &changes,
-        &recent,
-        &Options::default(),
-        &cancel,
-    )
-    .unwrap_err();
+    let (err, _) = ask(vec![]);
+    let err = err.unwrap_err();
     assert!(matches!(err, WorkflowError::NoMessage { .. }), "{err}");
     assert!(err.hint().is_some());
 }
